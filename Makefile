@@ -1,0 +1,40 @@
+# Gapbot: `make demo` to try it, `make test` to check it, `make run` for the Slack app.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo run test lint bench-smoke clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gapbot demo
+
+run: $(STAMP)
+	$(BIN)/gapbot serve
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy
+
+test: $(DEV_STAMP) lint
+	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory bench-smoke
+
+bench-smoke: $(DEV_STAMP)
+	@for script in bench/*.py; do echo "== $$script --smoke"; $(BIN)/python $$script --smoke || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,230 @@
+"""The `gapbot` command line: import, gaps, serve, demo. Parses, calls, prints."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.analysis import GapReport, analyse
+from bot.config import ConfigError, load_settings
+from bot.domains import DomainError, fold_domain
+from bot.links.base import LinkSourceError
+from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
+from bot.links.index import ImportReport, LinkIndex
+from bot.links.sources import open_source
+from bot.query import QueryError, make_query
+from bot.render import TABLE_DEFAULT_LIMIT, as_csv, as_json, as_table
+from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
+
+app = typer.Typer(
+    help="Backlink gap analysis: who links to your competitors but not to you.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# Piped output is not cut to 80 columns: scripts and CI logs read the whole table.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+USAGE_ERRORS = (QueryError, UnknownFormatError, SiteRequiredError, DomainError)
+FAILURES = (ExportError, LinkSourceError, ConfigError, OSError)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class Fail(Exception):
+    """Ends the command with one line on stderr and an exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@contextmanager
+def _errors_as_exit() -> Iterator[None]:
+    try:
+        yield
+    except USAGE_ERRORS as error:
+        raise Fail(str(error), 2) from None
+    except FAILURES as error:
+        raise Fail(str(error), 1) from None
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="Export files to import.", show_default=False)
+    ],
+    site: Annotated[
+        str | None,
+        typer.Option(
+            help="Whose backlinks these are (required for exports without a target column)."
+        ),
+    ] = None,
+    format_name: Annotated[
+        str | None,
+        typer.Option("--format", help="Skip detection: ahrefs-backlinks, semrush-backlinks, ..."),
+    ] = None,
+) -> None:
+    """Import backlink exports into the local link index (all or nothing, per file)."""
+    with _errors_as_exit():
+        settings = load_settings()
+        folded = fold_domain(site) if site else None
+        index = LinkIndex(settings.index_path)
+        for path in files:
+            report = _import_one(index, path, folded, format_name)
+            _print_import(report)
+
+
+def _import_one(
+    index: LinkIndex, path: Path, site: str | None, format_name: str | None
+) -> ImportReport:
+    if not path.is_file():
+        raise Fail(f"{path}: no such file", 1)
+    if not err.is_terminal:
+        return index.import_file(path, site=site, format_name=format_name)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(f"Importing {path.name}", total=100)
+        return index.import_file(
+            path,
+            site=site,
+            format_name=format_name,
+            on_progress=lambda percent: progress.update(task, completed=percent),
+        )
+
+
+def _print_import(report: ImportReport) -> None:
+    out.print(
+        f"[bold]{report.path.name}[/bold] ({report.format.label}): read {report.rows_read:,} rows,"
+        f" imported {report.rows_imported:,}"
+    )
+    for reason, count in sorted(report.skipped.items()):
+        out.print(f"  skipped {count:,}: {reason}")
+    if report.replaced:
+        out.print(f"  replaced {report.replaced:,} rows from an earlier import of this file")
+    for target, count in report.sites.items():
+        out.print(f"  {target}: {count:,} links")
+
+
+@app.command("gaps")
+def gaps_command(
+    sites: Annotated[
+        list[str],
+        typer.Argument(
+            help="SITE [vs] COMPETITOR... (1 to 10 competitors, spaces or commas).",
+            show_default=False,
+        ),
+    ],
+    min_matches: Annotated[
+        int, typer.Option(help="Only domains linking to at least N competitors.")
+    ] = 1,
+    dofollow_only: Annotated[
+        bool, typer.Option("--dofollow-only", help="Count only dofollow links to competitors.")
+    ] = False,
+    sort: Annotated[str, typer.Option(help="matches, matches-asc or authority.")] = "matches",
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Show at most N (0: all; default 50 for table, all otherwise)."),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    source: Annotated[
+        str | None, typer.Option(help="Link data source (default GAPBOT_LINK_SOURCE).")
+    ] = None,
+) -> None:
+    """List the referring domains that link to competitors but not to SITE."""
+    with _errors_as_exit():
+        try:
+            chosen = OutputFormat(output)
+        except ValueError:
+            raise QueryError(f"unknown format {output!r}: use table, json or csv") from None
+        query = make_query(
+            sites,
+            min_matches=min_matches,
+            dofollow_only=dofollow_only,
+            sort=sort,
+            limit=limit,
+            source=source,
+        )
+        settings = load_settings()
+        report = analyse(query, open_source(query.source, settings), settings.blocked_domains)
+        _print_report(report, chosen)
+
+
+def _print_report(report: GapReport, chosen: OutputFormat, title: str = "") -> None:
+    for site, problem in report.failures.items():
+        err.print(f"warning: {site}: {problem}", highlight=False)
+    if chosen is OutputFormat.JSON:
+        sys.stdout.write(as_json(report, report.shown()) + "\n")
+    elif chosen is OutputFormat.CSV:
+        sys.stdout.write(as_csv(report, report.shown()))
+    else:
+        out.print(as_table(report, report.shown(TABLE_DEFAULT_LIMIT), title))
+
+
+@app.command("serve")
+def serve_command(
+    socket: Annotated[
+        bool | None,
+        typer.Option(
+            "--socket/--http",
+            help="Socket Mode or HTTP (default: Socket Mode when SLACK_APP_TOKEN is set).",
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 3000,
+) -> None:
+    """Run the Slack app."""
+    with _errors_as_exit():
+        from bot.slack.server import serve
+
+        serve(load_settings(), socket=socket, port=port)
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Build a small sample index (generated on the spot) and print its gap table."""
+    with _errors_as_exit():
+        settings = load_settings()
+        index = LinkIndex(settings.home / "demo" / "links.duckdb")
+        plan = SamplePlan(DEMO_SITE, DEMO_COMPETITORS, refdomains=400, links_per_site=1500)
+        with tempfile.TemporaryDirectory() as folder:
+            for path in write_ahrefs_exports(Path(folder), plan):
+                index.import_file(path)
+        query = make_query([plan.site, *plan.competitors], limit=25)
+        report = analyse(query, index)
+        _print_report(
+            report,
+            OutputFormat.TABLE,
+            title=f"{SAMPLE_LABEL}\n{query.site} vs {', '.join(query.competitors)}",
+        )
+        out.print(
+            f"Sample index: {index.path}\nNext: `gapbot import FILE...` with your own exports,"
+            " then `gapbot gaps SITE vs COMPETITOR...`.",
+            highlight=False,
+        )
+
+
+def main() -> None:
+    try:
+        app()
+    except Fail as failure:
+        err.print(f"gapbot: error: {failure}", highlight=False, markup=False)
+        sys.exit(failure.status)

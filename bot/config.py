@@ -1,0 +1,92 @@
+"""Settings (SPEC 3): the only place that reads environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(ValueError):
+    """A missing or contradictory setting; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: user_data_path("gapbot"), alias="GAPBOT_HOME")
+    database_url: str | None = Field(default=None, alias="GAPBOT_DATABASE_URL")
+    link_source: str = Field(default="local", alias="GAPBOT_LINK_SOURCE")
+    blocklist: str = Field(default="", alias="GAPBOT_BLOCKLIST")
+    templates_dir: Path | None = Field(default=None, alias="GAPBOT_TEMPLATES_DIR")
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+
+    dataforseo_login: str | None = Field(default=None, alias="DATAFORSEO_LOGIN")
+    dataforseo_password: SecretStr | None = Field(default=None, alias="DATAFORSEO_PASSWORD")
+    ahrefs_api_key: SecretStr | None = Field(default=None, alias="AHREFS_API_KEY")
+    semrush_api_key: SecretStr | None = Field(default=None, alias="SEMRUSH_API_KEY")
+    moz_access_id: str | None = Field(default=None, alias="MOZ_ACCESS_ID")
+    moz_secret_key: SecretStr | None = Field(default=None, alias="MOZ_SECRET_KEY")
+    moz_token: SecretStr | None = Field(default=None, alias="MOZ_TOKEN")
+    dataforseo_api_url: str = Field(
+        default="https://api.dataforseo.com", alias="DATAFORSEO_API_URL"
+    )
+    ahrefs_api_url: str = Field(default="https://api.ahrefs.com", alias="AHREFS_API_URL")
+    semrush_api_url: str = Field(default="https://api.semrush.com", alias="SEMRUSH_API_URL")
+    moz_api_url: str = Field(default="https://lsapi.seomoz.com", alias="MOZ_API_URL")
+
+    # providers
+    daily_budget_usd: float | None = Field(default=None, ge=0, alias="GAPBOT_DAILY_BUDGET_USD")
+    cache_ttl_days: float = Field(default=7, ge=0, alias="GAPBOT_CACHE_TTL_DAYS")
+    provider_max_rows: int = Field(default=1000, ge=1, alias="GAPBOT_PROVIDER_MAX_ROWS")
+    provider_concurrency: int = Field(default=4, ge=1, le=32, alias="GAPBOT_PROVIDER_CONCURRENCY")
+
+    @field_validator("link_source")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @cached_property
+    def index_path(self) -> Path:
+        """The local DuckDB link index."""
+        return self.home / "links.duckdb"
+
+    @cached_property
+    def app_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'gapbot.db'}"
+
+    @cached_property
+    def blocked_domains(self) -> frozenset[str]:
+        """Platform domains that link to everyone, never worth reporting (GAPBOT_BLOCKLIST)."""
+        from bot.domains import DomainError, fold_domain
+
+        blocked = set()
+        for item in self.blocklist.replace(",", " ").split():
+            try:
+                blocked.add(fold_domain(item))
+            except DomainError as error:
+                raise ConfigError(f"GAPBOT_BLOCKLIST: {item!r}: {error}") from None
+        return frozenset(blocked)
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's report into one sentence naming the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"{name}: {first['msg']}") from None

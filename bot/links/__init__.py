@@ -1,0 +1,1 @@
+"""Where link data comes from: the local index and the live providers."""

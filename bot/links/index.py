@@ -1,0 +1,472 @@
+"""The local link index: a DuckDB database of imported backlinks, queried with set operations."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from bot.domains import AUTHORITY_PATTERN, DomainError, fold_authority
+from bot.gaps import RefDomainLinks, SiteProfile
+from bot.links.base import LinkData, LinkingPages, LinkingUrl, LinkSourceError
+from bot.links.imports import (
+    STAGING_COLUMNS,
+    ExportError,
+    ExportFormat,
+    Layout,
+    SiteRequiredError,
+    detect_format,
+    format_named,
+    quoted_columns,
+    sniff_layout,
+)
+
+SAMPLE_URLS = 3
+ProgressCallback = Callable[[float], None]
+
+_SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS import_ids;
+CREATE TABLE IF NOT EXISTS imports (
+    id BIGINT PRIMARY KEY DEFAULT nextval('import_ids'),
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    site VARCHAR,
+    authority_source VARCHAR,
+    imported_at TIMESTAMP NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_imported BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (
+    import_id BIGINT NOT NULL,
+    source_domain VARCHAR NOT NULL,
+    target_domain VARCHAR NOT NULL,
+    source_url VARCHAR,
+    target_url VARCHAR,
+    link_count BIGINT NOT NULL,
+    dofollow_count BIGINT NOT NULL,
+    authority SMALLINT,
+    anchor VARCHAR,
+    nofollow BOOLEAN,
+    aggregated BOOLEAN NOT NULL
+);
+"""
+
+# Why a staged row is not imported; the first reason that applies wins.
+_SKIP_REASON = """
+CASE
+    WHEN s.lost THEN 'lost link'
+    WHEN s.link_count IS NULL OR s.dofollow_count IS NULL THEN 'unreadable link count'
+    WHEN s.link_count <= 0 THEN 'no live links'
+    WHEN src.domain IS NULL THEN 'bad referring host'
+    WHEN s.target_url IS NOT NULL AND tgt.domain IS NULL THEN 'bad target host'
+    WHEN $site IS NOT NULL AND coalesce(tgt.domain, $site) <> $site THEN 'target is another site'
+    WHEN src.domain = coalesce(tgt.domain, $site) THEN 'link from a site to itself'
+END
+"""
+
+# One row per (site, referring domain) with live links. Exact duplicate links (same
+# source and target URL, from any import) count once; where a domain appears both
+# link by link and as an aggregated total, the larger count is taken, never the sum.
+_PROFILES = """
+WITH link_rows AS (
+    SELECT target_domain, source_domain, source_url, target_url,
+           bool_or(NOT coalesce(nofollow, false)) AS dofollow, max(authority) AS authority
+    FROM links
+    WHERE target_domain IN (SELECT unnest($sites)) AND NOT aggregated
+    GROUP BY ALL
+),
+per_link AS (
+    SELECT target_domain, source_domain, count(*) AS links,
+           count(*) FILTER (WHERE dofollow) AS dofollow_links, max(authority) AS authority,
+           list(source_url ORDER BY source_url)[1:$samples] AS samples
+    FROM link_rows GROUP BY ALL
+),
+per_total AS (
+    SELECT target_domain, source_domain, max(link_count) AS links,
+           max(dofollow_count) AS dofollow_links, max(authority) AS authority,
+           []::VARCHAR[] AS samples
+    FROM links
+    WHERE target_domain IN (SELECT unnest($sites)) AND aggregated
+    GROUP BY ALL
+),
+merged AS (
+    SELECT target_domain AS site, source_domain AS refdomain, max(links) AS links,
+           max(dofollow_links) AS dofollow_links, max(authority) AS authority,
+           flatten(list(samples)) AS samples
+    FROM (SELECT * FROM per_link UNION ALL SELECT * FROM per_total)
+    GROUP BY ALL
+)
+SELECT site, refdomain, links, dofollow_links, authority, samples
+FROM merged
+WHERE site = $site
+   OR refdomain NOT IN (SELECT refdomain FROM merged WHERE site = $site)
+"""
+
+
+@dataclass
+class ImportReport:
+    """What one import did: rows read, imported, and skipped by reason."""
+
+    path: Path
+    format: ExportFormat
+    site: str | None
+    rows_read: int = 0
+    rows_imported: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    replaced: int = 0  # rows of earlier imports of the same file that this one replaced
+    sites: dict[str, int] = field(default_factory=dict)  # target site -> rows imported
+
+
+class LinkIndex:
+    """The DuckDB link index under GAPBOT_HOME; also a LinkSource named `local`."""
+
+    name = "local"
+
+    def __init__(self, path: Path, *, memory_limit: str = "2GB") -> None:
+        self.path = path
+        self._memory_limit = memory_limit
+
+    @contextmanager
+    def _connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = self._open(read_only)
+        try:
+            connection.execute(f"SET memory_limit = '{self._memory_limit}'")
+            connection.execute("SET preserve_insertion_order = false")
+            yield connection
+        finally:
+            connection.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.path.exists():
+            connection = duckdb.connect(":memory:")
+            connection.execute(_SCHEMA)
+            return connection
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as error:
+            raise LinkSourceError(
+                f"cannot open the link index {self.path}: {_reason(error)}"
+            ) from None
+        if not read_only:
+            connection.execute(f"SET temp_directory = '{self.path.parent / 'tmp'}'")
+            connection.execute(_SCHEMA)
+        return connection
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        site: str | None = None,
+        format_name: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Import one export, all or nothing, replacing an earlier import of the same file."""
+        layout = sniff_layout(path)
+        export = format_named(format_name) if format_name else detect_format(layout)
+        if export.needs_site and not site:
+            raise SiteRequiredError(
+                f"{path.name} is a {export.label}, which has no target column: "
+                "say whose links these are with --site DOMAIN"
+            )
+        report = ImportReport(path=path, format=export, site=site)
+        digest = _sha256(path)
+        with self._connect() as connection:
+            connection.execute("BEGIN TRANSACTION")
+            try:
+                self._stage(connection, path, layout, export, on_progress)
+                self._fold_hosts(connection)
+                self._load(connection, report, digest)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return report
+
+    def _stage(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        path: Path,
+        layout: Layout,
+        export: ExportFormat,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.columns)))
+        reader = (
+            f"read_csv(?, header = true, auto_detect = false, columns = {{{columns}}},"
+            f" delim = ?, quote = '\"', escape = '\"', encoding = '{layout.encoding}',"
+            " strict_mode = true, null_padding = false)"
+        )
+        select = export.select(quoted_columns(layout))
+        sql = f"""
+            CREATE OR REPLACE TEMP TABLE staged AS
+            SELECT *, regexp_extract(source_url, $pattern, 1) AS source_authority,
+                   regexp_extract(target_url, $pattern, 1) AS target_authority
+            FROM (SELECT {select} FROM {reader}) AS raw({", ".join(STAGING_COLUMNS)})
+        """
+        sql = sql.replace("$pattern", _sql_string(AUTHORITY_PATTERN))
+        try:
+            _run_with_progress(
+                connection,
+                lambda: connection.execute(sql, [str(path), layout.delimiter]),
+                on_progress,
+            )
+        except duckdb.Error as error:
+            raise ExportError(
+                f"{path.name} is not a readable {export.label}: {_reason(error)}"
+            ) from None
+
+    def _fold_hosts(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Fold each distinct host once in Python (the PSL), not once per row."""
+        rows = connection.execute(
+            "SELECT DISTINCT source_authority FROM staged UNION "
+            "SELECT DISTINCT target_authority FROM staged WHERE target_authority IS NOT NULL"
+        ).fetchall()
+        authorities, domains = [], []
+        for (authority,) in rows:
+            authorities.append(authority)
+            domains.append(_fold_or_none(authority))
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE host_map AS "
+            "SELECT unnest($1::VARCHAR[]) AS authority, unnest($2::VARCHAR[]) AS domain",
+            [authorities, domains],
+        )
+
+    def _load(
+        self, connection: duckdb.DuckDBPyConnection, report: ImportReport, digest: str
+    ) -> None:
+        resolved = str(report.path.resolve())
+        previous = connection.execute(
+            "SELECT id FROM imports WHERE path = ? OR sha256 = ?", [resolved, digest]
+        ).fetchall()
+        previous_ids = [row[0] for row in previous]
+        if previous_ids:
+            report.replaced = connection.execute(
+                "SELECT count(*) FROM links WHERE import_id IN (SELECT unnest(?::BIGINT[]))",
+                [previous_ids],
+            ).fetchone()[0]  # type: ignore[index]
+            for table, column in (("links", "import_id"), ("imports", "id")):
+                connection.execute(
+                    f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?::BIGINT[]))",
+                    [previous_ids],
+                )
+        import_id = connection.execute("SELECT nextval('import_ids')").fetchone()[0]  # type: ignore[index]
+        classified = f"""
+            CREATE OR REPLACE TEMP TABLE classified AS
+            SELECT s.*, src.domain AS source_domain, coalesce(tgt.domain, $site) AS target_domain,
+                   {_SKIP_REASON} AS skip
+            FROM staged s
+            LEFT JOIN host_map src ON src.authority = s.source_authority
+            LEFT JOIN host_map tgt ON tgt.authority = s.target_authority
+        """
+        connection.execute(classified, {"site": report.site})
+        connection.execute(
+            """
+            INSERT INTO links
+            SELECT $id, source_domain, target_domain, CASE WHEN aggregated THEN NULL
+                   ELSE source_url END, target_url, link_count, dofollow_count,
+                   CASE WHEN authority IS NOT NULL THEN least(greatest(authority, 0), 100) END,
+                   anchor, nofollow, aggregated
+            FROM classified WHERE skip IS NULL
+            """,
+            {"id": import_id},
+        )
+        self._count(connection, report)
+        connection.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                import_id,
+                resolved,
+                digest,
+                report.format.name,
+                report.site,
+                report.format.authority_source,
+                datetime.now(),
+                report.rows_read,
+                report.rows_imported,
+            ],
+        )
+
+    def _count(self, connection: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+        for reason, count in connection.execute(
+            "SELECT skip, count(*) FROM classified GROUP BY skip"
+        ).fetchall():
+            report.rows_read += count
+            if reason is None:
+                report.rows_imported = count
+            else:
+                report.skipped[reason] = count
+        report.sites = dict(
+            connection.execute(
+                "SELECT target_domain, count(*) FROM classified WHERE skip IS NULL "
+                "GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+        )
+
+    # -- the LinkSource interface -------------------------------------------------------------
+
+    def fetch(self, site: str, competitors: Sequence[str], *, dofollow_only: bool) -> LinkData:
+        sites = [site, *competitors]
+        with self._connect(read_only=True) as connection:
+            rows = connection.execute(
+                _PROFILES, {"sites": sites, "site": site, "samples": SAMPLE_URLS}
+            ).fetchall()
+            authority_sources, newest = self._provenance(connection, sites)
+            present = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT DISTINCT target_domain FROM links "
+                    "WHERE target_domain IN (SELECT unnest(?::VARCHAR[]))",
+                    [sites],
+                ).fetchall()
+            }
+        by_site: dict[str, list[RefDomainLinks]] = {name: [] for name in sites}
+        for target, refdomain, links, dofollow, authority, samples in rows:
+            by_site[target].append(
+                RefDomainLinks(refdomain, links, dofollow, authority, tuple(samples))
+            )
+        return LinkData(
+            site=SiteProfile.of(site, by_site[site]),
+            competitors=[SiteProfile.of(name, by_site[name]) for name in competitors],
+            source=self.name,
+            authority_source=authority_sources,
+            data_date=newest,
+            failures={
+                name: "no links for it in the local index: import an export of its backlinks"
+                for name in sites
+                if name not in present
+            },
+        )
+
+    def _provenance(
+        self, connection: duckdb.DuckDBPyConnection, sites: list[str]
+    ) -> tuple[str | None, date | None]:
+        row = connection.execute(
+            """
+            SELECT string_agg(DISTINCT authority_source, ', ' ORDER BY authority_source),
+                   max(imported_at)
+            FROM imports
+            WHERE id IN (SELECT DISTINCT import_id FROM links
+                         WHERE target_domain IN (SELECT unnest(?::VARCHAR[])))
+            """,
+            [sites],
+        ).fetchone()
+        if row is None:
+            return None, None
+        return row[0], row[1].date() if row[1] else None
+
+    def linking_urls(
+        self, refdomain: str, competitors: Sequence[str], limit: int
+    ) -> dict[str, LinkingPages]:
+        with self._connect(read_only=True) as connection:
+            rows = connection.execute(
+                """
+                SELECT target_domain, source_url, target_url, any_value(anchor),
+                       bool_and(coalesce(nofollow, false)), count(*) OVER (PARTITION BY
+                       target_domain)
+                FROM links
+                WHERE source_domain = ? AND target_domain IN (SELECT unnest(?::VARCHAR[]))
+                  AND source_url IS NOT NULL
+                GROUP BY target_domain, source_url, target_url
+                QUALIFY row_number() OVER (PARTITION BY target_domain
+                                           ORDER BY source_url, target_url) <= ?
+                """,
+                [refdomain, list(competitors), limit],
+            ).fetchall()
+        pages: dict[str, LinkingPages] = {}
+        for competitor in competitors:
+            mine = [row for row in rows if row[0] == competitor]
+            urls = [LinkingUrl(row[1], row[2], row[3], row[4]) for row in mine]
+            pages[competitor] = LinkingPages(urls, mine[0][5] if mine else 0)
+        return pages
+
+    # -- maintenance --------------------------------------------------------------------------
+
+    def summary(self) -> list[tuple[str, int, int]]:
+        """Per site: referring domains and live link rows in the index."""
+        with self._connect(read_only=True) as connection:
+            return connection.execute(
+                "SELECT target_domain, count(DISTINCT source_domain), count(*) FROM links "
+                "GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+
+
+def _fold_or_none(authority: str | None) -> str | None:
+    if authority is None:
+        return None
+    try:
+        return fold_authority(authority)
+    except DomainError:
+        return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reason(error: duckdb.Error) -> str:
+    """DuckDB's CSV errors run to many lines; keep where and what, in one line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    where = re.search(r"CSV Error on Line: (\d+)", lines[0])
+    if where is None:
+        return lines[0].split("Error: ", 1)[-1]
+    what = next(
+        (
+            line.rstrip(".")
+            for line in lines[1:]
+            if not line.startswith(("Original Line", "Possible", "*"))
+        ),
+        "malformed row",
+    )
+    return f"line {where.group(1)}: {what[0].lower()}{what[1:]}"
+
+
+def _run_with_progress(
+    connection: duckdb.DuckDBPyConnection,
+    work: Callable[[], object],
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Run `work` in a thread and report DuckDB's query progress (0-100) while it runs."""
+    if on_progress is None:
+        work()
+        return
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as error:
+            failure.append(error)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+        progress = connection.query_progress()
+        if progress >= 0:
+            on_progress(progress)
+        time.sleep(0)
+    if failure:
+        raise failure[0]
+    on_progress(100.0)

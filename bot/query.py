@@ -1,0 +1,103 @@
+"""A gap analysis request, parsed from CLI or `/gaps` arguments (one parser for both)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.domains import DomainError, fold_domain
+from bot.gaps import GapInputError, GapOptions, SortOrder, check_sites
+
+
+class QueryError(ValueError):
+    """Bad user input for an analysis; the message names the bad part."""
+
+
+@dataclass(frozen=True)
+class GapQuery:
+    site: str
+    competitors: tuple[str, ...]
+    options: GapOptions = field(default_factory=GapOptions)
+    limit: int | None = None
+    source: str | None = None
+
+
+def parse_sites(words: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """`SITE [vs] COMPETITOR...`, competitors separated by spaces or commas, all folded."""
+    tokens = [part for word in words for part in word.split(",") if part.strip()]
+    if tokens[1:2] and tokens[1].lower() == "vs":
+        del tokens[1]
+    if not tokens:
+        raise QueryError("give a site and at least one competitor: SITE vs COMPETITOR...")
+    folded = [_fold(token) for token in tokens]
+    site, competitors = folded[0], tuple(folded[1:])
+    try:
+        check_sites(site, competitors)
+    except GapInputError as error:
+        raise QueryError(str(error)) from None
+    return site, competitors
+
+
+def _fold(token: str) -> str:
+    try:
+        return fold_domain(token)
+    except DomainError as error:
+        raise QueryError(f"bad domain {token!r}: {error}") from None
+
+
+def make_query(
+    words: Sequence[str],
+    *,
+    min_matches: int = 1,
+    dofollow_only: bool = False,
+    sort: str = "matches",
+    limit: int | None = None,
+    source: str | None = None,
+) -> GapQuery:
+    site, competitors = parse_sites(words)
+    try:
+        order = SortOrder(sort)
+    except ValueError:
+        choices = ", ".join(order.value for order in SortOrder)
+        raise QueryError(f"unknown sort {sort!r}: use one of {choices}") from None
+    if min_matches < 1 or min_matches > len(competitors):
+        raise QueryError(f"--min-matches must be between 1 and {len(competitors)}")
+    if limit is not None and limit < 0:
+        raise QueryError("--limit must be 0 (all) or more")
+    options = GapOptions(min_matches=min_matches, dofollow_only=dofollow_only, sort=order)
+    return GapQuery(site, competitors, options, limit, source)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise QueryError(message)
+
+
+def _text_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="/gaps", add_help=False, exit_on_error=False)
+    parser.add_argument("words", nargs="*")
+    parser.add_argument("--min-matches", type=int, default=1)
+    parser.add_argument("--dofollow-only", action="store_true")
+    parser.add_argument("--sort", default="matches")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--source", default=None)
+    return parser
+
+
+def parse_gap_text(text: str) -> GapQuery:
+    """Parse `/gaps` text: the CLI's arguments and options, in one string."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError as error:
+        raise QueryError(f"could not read the command: {error}") from None
+    args = _text_parser().parse_intermixed_args(tokens)
+    return make_query(
+        args.words,
+        min_matches=args.min_matches,
+        dofollow_only=args.dofollow_only,
+        sort=args.sort,
+        limit=args.limit,
+        source=args.source,
+    )

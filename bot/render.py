@@ -1,0 +1,90 @@
+"""A gap report as a terminal table, JSON (SPEC 4.1) or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.table import Table
+
+from bot.analysis import GapReport
+from bot.gaps import Opportunity
+
+TABLE_DEFAULT_LIMIT = 50
+
+
+def report_dict(report: GapReport, opportunities: list[Opportunity]) -> dict[str, Any]:
+    """The SPEC 4.1 JSON shape, plus provenance keys."""
+    query = report.query
+    return {
+        "site": query.site,
+        "competitors": list(query.competitors),
+        "total": report.total,
+        "opportunities": [_opportunity_dict(item) for item in opportunities],
+        "source": report.source,
+        "authority_source": report.authority_source,
+        "data_date": report.data_date.isoformat() if report.data_date else None,
+        "cost": report.cost,
+        "sort": query.options.sort.value,
+        "min_matches": query.options.min_matches,
+        "dofollow_only": query.options.dofollow_only,
+        "failures": report.failures,
+    }
+
+
+def _opportunity_dict(item: Opportunity) -> dict[str, Any]:
+    return {
+        "domain": item.domain,
+        "matches": item.matches,
+        "links": dict(item.links),
+        "authority": item.authority,
+        "sample_urls": {site: list(urls) for site, urls in item.sample_urls.items()},
+    }
+
+
+def as_json(report: GapReport, opportunities: list[Opportunity]) -> str:
+    return json.dumps(report_dict(report, opportunities), indent=2, ensure_ascii=False)
+
+
+def as_csv(report: GapReport, opportunities: list[Opportunity]) -> str:
+    competitors = list(report.query.competitors)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["domain", "matches", "total_links", "authority", *competitors])
+    for item in opportunities:
+        authority = "" if item.authority is None else item.authority
+        counts = [item.links[name] for name in competitors]
+        writer.writerow([item.domain, item.matches, item.total_links, authority, *counts])
+    return out.getvalue()
+
+
+def as_table(report: GapReport, opportunities: list[Opportunity], title: str = "") -> Table:
+    query = report.query
+    competitors = len(query.competitors)
+    caption = f"{len(opportunities)} of {report.total} gaps shown · source: {report.source}"
+    if report.data_date:
+        caption += f" · data from {report.data_date.isoformat()}"
+    table = Table(title=title or _title(report), caption=caption, title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("Referring domain", overflow="fold")
+    table.add_column("Matches", justify="center")
+    for competitor in query.competitors:
+        table.add_column(competitor, justify="right")
+    table.add_column(report.authority_source or "Authority", justify="right")
+    for rank, item in enumerate(opportunities, start=1):
+        counts = [_count(item.links[name]) for name in query.competitors]
+        authority = "—" if item.authority is None else str(item.authority)
+        matches = f"{item.matches} of {competitors}"
+        table.add_row(str(rank), item.domain, matches, *counts, authority)
+    return table
+
+
+def _title(report: GapReport) -> str:
+    query = report.query
+    return f"Backlink gaps: {query.site} vs {', '.join(query.competitors)}"
+
+
+def _count(value: int) -> str:
+    return f"{value:,}" if value else "·"

@@ -1,0 +1,1 @@
+"""The app database (SQLModel): analyses, pipeline, drafts, reminders, caches; team-scoped."""

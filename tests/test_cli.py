@@ -1,0 +1,206 @@
+"""The `gapbot` command line, run through its real entry point (SPEC 4)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from export_files import SCENARIO, export_copy, run_gapbot
+
+COMPETITORS = ["rival-a.com", "rival-b.com", "rival-c.com"]
+
+# The hand-computed answer for the fixture scenario (tests/fixtures/exports/README.md):
+# (domain, matches, links per competitor, authority).
+EXPECTED = [
+    ("news.example", 3, [2, 1, 2], 71),
+    ("aaa.net", 2, [2, 0, 1], 15),
+    ("two.org", 2, [0, 2, 1], 40),
+    ("xn--mnchen-blog-thb.de", 2, [1, 1, 0], 55),
+    ("203.0.113.9", 1, [0, 1, 0], None),
+    ("deals.example", 1, [1, 0, 0], 90),
+    ("lakeblogger.blogspot.com", 1, [1, 0, 0], 12),
+]
+EXPECTED_DOFOLLOW = [
+    ("news.example", 3, [2, 1, 2], 71),
+    ("aaa.net", 2, [1, 0, 1], 15),
+    ("two.org", 2, [0, 1, 1], 40),
+    ("xn--mnchen-blog-thb.de", 2, [1, 1, 0], 55),
+    ("203.0.113.9", 1, [0, 1, 0], None),
+]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GAPBOT_HOME with the whole fixture scenario imported through `gapbot import`."""
+    home = tmp_path_factory.mktemp("home")
+    for name, site, utf16 in SCENARIO:
+        path = export_copy(name, home, utf16=utf16)
+        args = ["import", path, *(["--site", site] if site else [])]
+        result = run_gapbot(home, *args)
+        assert result.returncode == 0, result.stderr
+    return home
+
+
+def gaps_json(home: Path, *extra: str) -> dict:
+    result = run_gapbot(home, "gaps", "mysite.com", "vs", *COMPETITORS, "--format", "json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def rows(payload: dict) -> list[tuple[str, int, list[int], int | None]]:
+    return [
+        (o["domain"], o["matches"], [o["links"][c] for c in COMPETITORS], o["authority"])
+        for o in payload["opportunities"]
+    ]
+
+
+def test_json_gives_the_exact_gap_table(home: Path) -> None:
+    payload = gaps_json(home)
+    assert payload["site"] == "mysite.com"
+    assert payload["competitors"] == COMPETITORS
+    assert payload["total"] == len(EXPECTED)
+    assert rows(payload) == EXPECTED
+    first = payload["opportunities"][0]
+    assert first["sample_urls"]["rival-a.com"] == [
+        "https://news.example/gear",
+        "https://www.news.example/best-trail-shoes",
+    ]
+
+
+def test_dofollow_only(home: Path) -> None:
+    assert rows(gaps_json(home, "--dofollow-only")) == EXPECTED_DOFOLLOW
+
+
+def test_min_matches_and_limit_keep_the_total(home: Path) -> None:
+    payload = gaps_json(home, "--min-matches", "2", "--limit", "2")
+    assert payload["total"] == 4
+    assert rows(payload) == EXPECTED[:2]
+
+
+def test_sort_orders(home: Path) -> None:
+    by_authority = [row[0] for row in rows(gaps_json(home, "--sort", "authority"))]
+    assert by_authority == [
+        "deals.example",
+        "news.example",
+        "xn--mnchen-blog-thb.de",
+        "two.org",
+        "aaa.net",
+        "lakeblogger.blogspot.com",
+        "203.0.113.9",
+    ]
+    ascending = [row[0] for row in rows(gaps_json(home, "--sort", "matches-asc"))]
+    assert ascending == [
+        "203.0.113.9",
+        "deals.example",
+        "lakeblogger.blogspot.com",
+        "aaa.net",
+        "two.org",
+        "xn--mnchen-blog-thb.de",
+        "news.example",
+    ]
+
+
+def test_urls_commas_and_no_vs_fold_the_same(home: Path) -> None:
+    result = run_gapbot(
+        home,
+        "gaps",
+        "https://www.MySite.com/blog",
+        "rival-a.com,http://rival-b.com/x",
+        "www.rival-c.com",
+        "--format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert rows(json.loads(result.stdout)) == EXPECTED
+
+
+def test_csv_output(home: Path) -> None:
+    result = run_gapbot(home, "gaps", "mysite.com", *COMPETITORS, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0] == ["domain", "matches", "total_links", "authority", *COMPETITORS]
+    assert table[1] == ["news.example", "3", "5", "71", "2", "1", "2"]
+    assert table[5] == ["203.0.113.9", "1", "1", "", "0", "1", "0"]
+    assert len(table) == 1 + len(EXPECTED)
+
+
+def test_table_output(home: Path) -> None:
+    result = run_gapbot(home, "gaps", "mysite.com", "vs", *COMPETITORS)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    first = next(line for line in lines if "news.example" in line)
+    assert "3 of 3" in first and "71" in first
+    assert "7 of 7 gaps shown" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["gaps", "mysite.com", "vs", "localhost"], 2, "bad domain 'localhost'"),
+        (["gaps", "mysite.com"], 2, "at least one competitor"),
+        (["gaps", "mysite.com", *[f"r{i}.com" for i in range(11)]], 2, "at most 10 competitors"),
+        (["gaps", "mysite.com", "rival-a.com", "--format", "xml"], 2, "unknown format 'xml'"),
+        (["gaps", "mysite.com", "rival-a.com", "--sort", "best"], 2, "unknown sort 'best'"),
+        (["gaps", "mysite.com", "rival-a.com", "--min-matches", "3"], 2, "--min-matches"),
+        (["gaps", "mysite.com", "rival-a.com", "--source", "nope"], 1, "unknown link source"),
+        (["import", "missing.csv"], 1, "no such file"),
+    ],
+)
+def test_usage_errors_are_one_line(home: Path, args: list[str], status: int, message: str) -> None:
+    result = run_gapbot(home, *args)
+    assert result.returncode == status
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_import_without_site_is_a_usage_error(tmp_path: Path) -> None:
+    path = export_copy("gsc-mysite-top-linking-sites.csv", tmp_path)
+    result = run_gapbot(tmp_path, "import", path)
+    assert result.returncode == 2
+    assert "--site" in result.stderr
+
+
+def test_bad_site_domain_is_a_usage_error(tmp_path: Path) -> None:
+    path = export_copy("gsc-mysite-top-linking-sites.csv", tmp_path)
+    result = run_gapbot(tmp_path, "import", path, "--site", "co.uk")
+    assert (result.returncode, "co.uk" in result.stderr) == (2, True)
+
+
+def test_broken_import_exits_1_and_changes_nothing(home: Path, tmp_path: Path) -> None:
+    before = gaps_json(home)
+    broken = tmp_path / "broken.csv"
+    broken.write_text('source_url,target_url\nhttps://x.example/,"https://rival-a.com/\n')
+    result = run_gapbot(home, "import", broken)
+    assert result.returncode == 1
+    assert "line 2: value with unterminated quote found" in result.stderr
+    assert gaps_json(home) == before
+
+
+def test_unknown_export_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("name,email\nbob,bob@example.com\n")
+    result = run_gapbot(tmp_path, "import", path)
+    assert result.returncode == 2
+    assert "unrecognised export" in result.stderr
+
+
+def test_import_report(tmp_path: Path) -> None:
+    path = export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True)
+    result = run_gapbot(tmp_path, "import", path)
+    assert result.returncode == 0, result.stderr
+    assert "read 9 rows, imported 7" in result.stdout
+    assert "skipped 1: lost link" in result.stdout
+    assert "skipped 1: link from a site to itself" in result.stdout
+
+
+def test_demo_prints_a_labelled_sample_table(tmp_path: Path) -> None:
+    result = run_gapbot(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "SAMPLE DATA" in result.stdout
+    assert "3 of 3" in result.stdout
+    assert (tmp_path / "demo" / "links.duckdb").exists()
+    assert not (tmp_path / "links.duckdb").exists()  # the user's own index is untouched

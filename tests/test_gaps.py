@@ -1,0 +1,183 @@
+"""bot/gaps.py: the engine's rules (SPEC 5.2-5.7), on plain profiles."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.gaps import (
+    GapInputError,
+    GapOptions,
+    Opportunity,
+    RefDomainLinks,
+    SiteProfile,
+    SortOrder,
+    find_gaps,
+)
+
+SITE = SiteProfile.of(
+    "mysite.com", [RefDomainLinks("mine.org", 4, 4), RefDomainLinks("nofollowme.net", 1, 0)]
+)
+RIVALS = [
+    SiteProfile.of(
+        "rival-a.com",
+        [
+            RefDomainLinks("news.example", 3, 3, 71),
+            RefDomainLinks("mine.org", 2, 2),
+            RefDomainLinks("solo.io", 9, 9, 20),
+            RefDomainLinks("nofollowme.net", 1, 1),
+            RefDomainLinks("sponsored.biz", 2, 0, 90),
+            RefDomainLinks("rival-b.com", 1, 1),
+        ],
+    ),
+    SiteProfile.of(
+        "rival-b.com",
+        [
+            RefDomainLinks("news.example", 1, 1, 65),
+            RefDomainLinks("two.org", 2, 1),
+            RefDomainLinks("mysite.com", 5, 5),
+        ],
+    ),
+    SiteProfile.of(
+        "rival-c.com",
+        [
+            RefDomainLinks("news.example", 2, 2),
+            RefDomainLinks("two.org", 1, 1, 40),
+            RefDomainLinks("aaa.net", 1, 1),
+        ],
+    ),
+]
+
+
+def table(opportunities: list[Opportunity]) -> list[tuple[str, int, tuple[int, ...], int | None]]:
+    return [(o.domain, o.matches, tuple(o.links.values()), o.authority) for o in opportunities]
+
+
+def test_default_order_and_counts() -> None:
+    assert table(find_gaps(SITE, RIVALS)) == [
+        ("news.example", 3, (3, 1, 2), 71),
+        ("two.org", 2, (0, 2, 1), 40),
+        ("solo.io", 1, (9, 0, 0), 20),
+        ("sponsored.biz", 1, (2, 0, 0), 90),
+        ("aaa.net", 1, (0, 0, 1), None),
+    ]
+
+
+def test_links_has_every_competitor_as_a_key() -> None:
+    for opportunity in find_gaps(SITE, RIVALS):
+        assert list(opportunity.links) == ["rival-a.com", "rival-b.com", "rival-c.com"]
+
+
+def test_matches_ascending_starts_with_single_competitor_domains() -> None:
+    order = [o.domain for o in find_gaps(SITE, RIVALS, GapOptions(sort=SortOrder.MATCHES_ASC))]
+    assert order == ["solo.io", "sponsored.biz", "aaa.net", "two.org", "news.example"]
+
+
+def test_authority_order_puts_unknown_last() -> None:
+    order = [o.domain for o in find_gaps(SITE, RIVALS, GapOptions(sort=SortOrder.AUTHORITY))]
+    assert order == ["sponsored.biz", "news.example", "two.org", "solo.io", "aaa.net"]
+
+
+def test_min_matches_filters() -> None:
+    found = find_gaps(SITE, RIVALS, GapOptions(min_matches=2))
+    assert [o.domain for o in found] == ["news.example", "two.org"]
+
+
+def test_dofollow_only_counts_dofollow_links_and_keeps_my_nofollow_linkers_out() -> None:
+    found = table(find_gaps(SITE, RIVALS, GapOptions(dofollow_only=True)))
+    assert found == [
+        ("news.example", 3, (3, 1, 2), 71),
+        ("two.org", 2, (0, 1, 1), 40),
+        ("solo.io", 1, (9, 0, 0), 20),
+        ("aaa.net", 1, (0, 0, 1), None),
+    ]
+    # nofollowme.net links to mysite.com with a nofollow link only: still not a gap.
+    assert "nofollowme.net" not in {row[0] for row in found}
+
+
+def test_analysed_sites_and_my_linkers_are_never_opportunities() -> None:
+    domains = {o.domain for o in find_gaps(SITE, RIVALS)}
+    assert not domains & {"mysite.com", "rival-a.com", "rival-b.com", "rival-c.com", "mine.org"}
+
+
+def test_blocklist_hides_platform_domains() -> None:
+    found = find_gaps(SITE, RIVALS, GapOptions(blocklist=frozenset({"news.example"})))
+    assert "news.example" not in {o.domain for o in found}
+
+
+@pytest.mark.parametrize(
+    ("competitors", "message"),
+    [
+        ([], "at least one competitor"),
+        ([f"r{i}.com" for i in range(11)], "at most 10 competitors"),
+        (["mysite.com"], "both the site and a competitor"),
+        (["a.com", "a.com"], "listed twice"),
+    ],
+)
+def test_refuses_bad_competitor_lists(competitors: list[str], message: str) -> None:
+    profiles = [SiteProfile.of(name, []) for name in competitors]
+    with pytest.raises(GapInputError, match=message):
+        find_gaps(SITE, profiles)
+
+
+# -- invariants ------------------------------------------------------------------------------
+
+refdomain_names = st.sampled_from([f"d{i}.com" for i in range(12)] + ["mysite.com", "c0.com"])
+entries = st.builds(
+    lambda name, links, nofollow: RefDomainLinks(name, links, max(0, links - nofollow)),
+    refdomain_names,
+    st.integers(1, 5),
+    st.integers(0, 5),
+)
+profiles_of = st.lists(entries, max_size=10)
+
+
+@st.composite
+def analyses(draw: st.DrawFn) -> tuple[SiteProfile, list[SiteProfile], GapOptions]:
+    count = draw(st.integers(1, 4))
+    site = SiteProfile.of("mysite.com", draw(profiles_of))
+    competitors = [SiteProfile.of(f"c{i}.com", draw(profiles_of)) for i in range(count)]
+    options = GapOptions(
+        min_matches=draw(st.integers(1, count)),
+        dofollow_only=draw(st.booleans()),
+        sort=draw(st.sampled_from(list(SortOrder))),
+    )
+    return site, competitors, options
+
+
+@given(analyses())
+def test_engine_invariants(case: tuple[SiteProfile, list[SiteProfile], GapOptions]) -> None:
+    site, competitors, options = case
+    found = find_gaps(site, competitors, options)
+    names = [c.site for c in competitors]
+    assert len({o.domain for o in found}) == len(found)
+    for opportunity in found:
+        assert opportunity.domain not in site.refdomains
+        assert opportunity.domain not in {site.site, *names}
+        assert options.min_matches <= opportunity.matches <= len(names)
+        assert opportunity.matches == sum(1 for n in names if opportunity.links[n] > 0)
+        for name in names:
+            entry = next(
+                c.refdomains.get(opportunity.domain) for c in competitors if c.site == name
+            )
+            expected = (
+                0
+                if entry is None
+                else (entry.dofollow_links if options.dofollow_only else entry.links)
+            )
+            assert opportunity.links[name] == expected
+    if options.sort is SortOrder.MATCHES:
+        keys = [(-o.matches, -o.total_links, o.domain) for o in found]
+        assert keys == sorted(keys)
+
+
+@given(analyses())
+def test_every_competitor_linker_not_linking_to_me_is_found_at_min_matches_one(
+    case: tuple[SiteProfile, list[SiteProfile], GapOptions],
+) -> None:
+    site, competitors, _ = case
+    found = {o.domain for o in find_gaps(site, competitors)}
+    expected = set().union(*(c.refdomains for c in competitors)) - set(site.refdomains)
+    expected -= {site.site, *(c.site for c in competitors)}
+    assert found == expected

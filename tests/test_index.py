@@ -1,0 +1,229 @@
+"""bot/links/index.py and imports.py: importing exports into DuckDB and querying profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from export_files import SCENARIO, export_copy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.analysis import analyse
+from bot.gaps import GapOptions, RefDomainLinks, SiteProfile, find_gaps
+from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
+from bot.links.index import LinkIndex
+from bot.query import make_query
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> LinkIndex:
+    return LinkIndex(tmp_path / "home" / "links.duckdb")
+
+
+def load_scenario(index: LinkIndex, folder: Path) -> None:
+    for name, site, utf16 in SCENARIO:
+        index.import_file(export_copy(name, folder, utf16=utf16), site=site)
+
+
+def test_ahrefs_backlinks_report(index: LinkIndex, tmp_path: Path) -> None:
+    path = export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True)
+    report = index.import_file(path)
+    assert report.format.name == "ahrefs-backlinks"
+    assert (report.rows_read, report.rows_imported) == (9, 7)
+    assert report.skipped == {"lost link": 1, "link from a site to itself": 1}
+    assert report.sites == {"rival-a.com": 7}
+
+
+def test_semrush_report_counts_other_targets(index: LinkIndex, tmp_path: Path) -> None:
+    report = index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    assert report.format.name == "semrush-backlinks"
+    assert report.skipped == {"lost link": 1}
+    assert report.sites == {"rival-b.com": 5, "unrelated.com": 1}
+
+
+def test_site_skips_rows_for_other_targets(index: LinkIndex, tmp_path: Path) -> None:
+    path = export_copy("semrush-rival-b-backlinks.csv", tmp_path)
+    report = index.import_file(path, site="rival-b.com")
+    assert report.skipped == {"lost link": 1, "target is another site": 1}
+    assert report.rows_imported == 5
+
+
+def test_refdomains_export_needs_site(index: LinkIndex, tmp_path: Path) -> None:
+    path = export_copy("ahrefs-rival-c-refdomains.tsv", tmp_path, utf16=True)
+    with pytest.raises(SiteRequiredError, match="--site"):
+        index.import_file(path)
+    report = index.import_file(path, site="rival-c.com")
+    assert report.format.name == "ahrefs-refdomains"
+    assert (report.rows_imported, report.skipped) == (4, {"lost link": 1})
+
+
+def test_gsc_top_linking_sites_reads_quoted_thousands(index: LinkIndex, tmp_path: Path) -> None:
+    path = export_copy("gsc-mysite-top-linking-sites.csv", tmp_path)
+    index.import_file(path, site="mysite.com")
+    profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).site
+    assert profile.refdomains["mine.org"].links == 1204
+    assert profile.refdomains["nofollowme.net"].links == 1
+
+
+def test_duplicates_count_once_and_reimport_replaces(index: LinkIndex, tmp_path: Path) -> None:
+    path = export_copy("gsc-mysite-latest-links.csv", tmp_path)
+    index.import_file(path, site="mysite.com")
+    again = index.import_file(path, site="mysite.com")
+    assert again.replaced == 3
+    profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).site
+    assert profile.refdomains["friend.example"].links == 1
+    assert index.summary() == [("mysite.com", 2, 3)]
+
+
+def test_same_content_under_another_name_replaces(index: LinkIndex, tmp_path: Path) -> None:
+    first = export_copy("generic-links.csv", tmp_path)
+    index.import_file(first)
+    second = tmp_path / "renamed.csv"
+    second.write_bytes(first.read_bytes())
+    assert index.import_file(second).replaced == 3
+    assert sum(row[2] for row in index.summary()) == 3
+
+
+def test_linking_urls_lists_exact_links(index: LinkIndex, tmp_path: Path) -> None:
+    load_scenario(index, tmp_path)
+    pages = index.linking_urls("news.example", ["rival-a.com", "rival-b.com", "rival-c.com"], 1)
+    assert pages["rival-a.com"].total == 2
+    assert [url.source_url for url in pages["rival-a.com"].urls] == ["https://news.example/gear"]
+    assert pages["rival-b.com"].urls[0].anchor == "Rival B"
+    assert pages["rival-c.com"].total == 0  # the refdomains export has no page URLs
+
+
+def test_lakeblogger_anchor_keeps_quotes_and_markup(index: LinkIndex, tmp_path: Path) -> None:
+    load_scenario(index, tmp_path)
+    pages = index.linking_urls("lakeblogger.blogspot.com", ["rival-a.com"], 5)
+    link = pages["rival-a.com"].urls[0]
+    assert (link.anchor, link.nofollow) == ('a <b>great</b> trip, with "quotes"', True)
+
+
+def snapshot(index: LinkIndex) -> list[tuple[str, int, int]]:
+    return index.summary()
+
+
+BROKEN = {
+    "truncated.csv": b'source_url,target_url\nhttps://a.example/x,"https://rival-a.com/',
+    "ragged.csv": b"source_url,target_url\nhttps://a.example/x\n",
+    "junk.bin": bytes(range(256)) * 4,
+    "empty.csv": b"",
+    "latin1.csv": "source_url,target_url\nhttps://caf\u00e9.example/x,https://rival-a.com/\n".encode(
+        "latin-1"
+    ),
+    "late-latin1.csv": (
+        "source_url,target_url\n"
+        + "https://a.example/x,https://rival-a.com/\n" * 3000
+        + "https://caf\u00e9.example/x,https://rival-a.com/\n"
+    ).encode("latin-1"),
+    "header-only-junk.csv": b"name,email\nbob,bob@example.com\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("truncated.csv", ExportError, "not a readable generic CSV"),
+        ("ragged.csv", ExportError, "not a readable generic CSV"),
+        ("junk.bin", ExportError, "binary or UTF-16 without a byte-order mark"),
+        ("empty.csv", ExportError, "is empty"),
+        ("latin1.csv", ExportError, "not UTF-8 or UTF-16 text"),
+        ("late-latin1.csv", ExportError, "not a readable generic CSV"),
+        ("header-only-junk.csv", UnknownFormatError, "unrecognised export"),
+    ],
+)
+def test_broken_files_fail_and_leave_the_index_as_it_was(
+    index: LinkIndex, tmp_path: Path, name: str, error: type[Exception], message: str
+) -> None:
+    load_scenario(index, tmp_path)
+    before = snapshot(index)
+    path = tmp_path / name
+    path.write_bytes(BROKEN[name])
+    with pytest.raises(error, match=message):
+        index.import_file(path)
+    assert snapshot(index) == before
+
+
+def test_failed_reimport_keeps_the_earlier_rows(index: LinkIndex, tmp_path: Path) -> None:
+    path = export_copy("generic-links.csv", tmp_path)
+    index.import_file(path)
+    before = snapshot(index)
+    path.write_text(path.read_text() + '"https://x.example/\n')
+    with pytest.raises(ExportError):
+        index.import_file(path)
+    assert snapshot(index) == before
+
+
+def test_unknown_format_name(index: LinkIndex, tmp_path: Path) -> None:
+    with pytest.raises(UnknownFormatError, match="unknown format 'moz'"):
+        index.import_file(export_copy("generic-links.csv", tmp_path), format_name="moz")
+
+
+def test_missing_sites_are_reported(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    data = index.fetch("mysite.com", ["rival-a.com", "nobody.com"], dofollow_only=False)
+    assert set(data.failures) == {"mysite.com", "nobody.com"}
+
+
+# -- the index agrees with the pure engine ----------------------------------------------------
+
+link_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["d1.com", "www.d2.org", "d3.co.uk", "blog.d4.blogspot.com", "mysite.com"]),
+        st.integers(0, 3),
+        st.sampled_from(["mysite.com", "c1.com", "c2.com", "c3.com"]),
+        st.booleans(),
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=link_rows, dofollow_only=st.booleans())
+def test_index_and_engine_agree(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, int, str, bool]],
+    dofollow_only: bool,
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    lines = ["source_url,target_url,nofollow"]
+    lines += [f"https://{s}/p{n},https://{t}/,{str(nf).lower()}" for s, n, t, nf in rows]
+    (folder / "links.csv").write_text("\n".join(lines) + "\n")
+    index = LinkIndex(folder / "links.duckdb")
+    index.import_file(folder / "links.csv")
+    query = make_query(["mysite.com", "c1.com", "c2.com", "c3.com"], dofollow_only=dofollow_only)
+    from_index = analyse(query, index).opportunities
+    expected = find_gaps(*_profiles_by_hand(rows), GapOptions(dofollow_only=dofollow_only))
+    assert [(o.domain, dict(o.links)) for o in from_index] == [
+        (o.domain, dict(o.links)) for o in expected
+    ]
+
+
+def _profiles_by_hand(
+    rows: list[tuple[str, int, str, bool]],
+) -> tuple[SiteProfile, list[SiteProfile]]:
+    fold = {
+        "d1.com": "d1.com",
+        "www.d2.org": "d2.org",
+        "d3.co.uk": "d3.co.uk",
+        "blog.d4.blogspot.com": "d4.blogspot.com",
+        "mysite.com": "mysite.com",
+    }
+    links: dict[tuple[str, str], dict[str, bool]] = {}
+    for source, number, target, nofollow in rows:
+        if fold[source] == target:
+            continue
+        pages = links.setdefault((target, fold[source]), {})
+        url = f"{source}/p{number}"
+        pages[url] = pages.get(url, False) or not nofollow
+    profiles: dict[str, list[RefDomainLinks]] = {
+        s: [] for s in ("mysite.com", "c1.com", "c2.com", "c3.com")
+    }
+    for (target, domain), pages in links.items():
+        profiles[target].append(RefDomainLinks(domain, len(pages), sum(pages.values())))
+    site = SiteProfile.of("mysite.com", profiles["mysite.com"])
+    return site, [SiteProfile.of(name, profiles[name]) for name in ("c1.com", "c2.com", "c3.com")]
