@@ -1,0 +1,87 @@
+"""The outreach pipeline (SPEC 7): its statuses and which moves between them are allowed."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+MAX_FOLLOW_UPS = 2
+
+
+class Status(StrEnum):
+    NEW = "new"
+    TARGETED = "targeted"
+    DRAFTED = "drafted"
+    CONTACTED = "contacted"
+    FOLLOWED_UP = "followed_up"
+    REPLIED = "replied"
+    WON = "won"
+    LOST = "lost"
+    NO_RESPONSE = "no_response"
+    IGNORED = "ignored"
+
+    @property
+    def label(self) -> str:
+        """The status as a person reads it: "followed up", "no response"."""
+        return self.value.replace("_", " ")
+
+
+# Before contact a domain can be targeted, drafted, ignored or undone freely. Once an email
+# is out, only outcomes follow. Every outcome can be reopened as targeted (a new contact,
+# a new angle, a link that was removed); a late reply still counts after no_response.
+MOVES: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.TARGETED, Status.DRAFTED, Status.CONTACTED, Status.IGNORED}),
+    Status.TARGETED: frozenset({Status.NEW, Status.DRAFTED, Status.CONTACTED, Status.IGNORED}),
+    Status.DRAFTED: frozenset({Status.DRAFTED, Status.TARGETED, Status.CONTACTED, Status.IGNORED}),
+    Status.CONTACTED: frozenset(
+        {Status.FOLLOWED_UP, Status.REPLIED, Status.WON, Status.LOST, Status.NO_RESPONSE}
+    ),
+    Status.FOLLOWED_UP: frozenset(
+        {Status.FOLLOWED_UP, Status.REPLIED, Status.WON, Status.LOST, Status.NO_RESPONSE}
+    ),
+    Status.REPLIED: frozenset({Status.WON, Status.LOST}),
+    Status.WON: frozenset({Status.TARGETED}),
+    Status.LOST: frozenset({Status.TARGETED}),
+    Status.NO_RESPONSE: frozenset({Status.REPLIED, Status.WON, Status.TARGETED}),
+    Status.IGNORED: frozenset({Status.NEW, Status.TARGETED}),
+}
+
+
+class PipelineError(ValueError):
+    """A move the pipeline does not allow; the message is one sentence for the user."""
+
+
+def parse_status(value: str) -> Status:
+    """A status from its stored or typed name; PipelineError if there is no such status."""
+    try:
+        return Status(value)
+    except ValueError:
+        known = ", ".join(status.value for status in Status)
+        raise PipelineError(f"{value!r} is not a pipeline status (known: {known}).") from None
+
+
+def allowed_moves(current: Status | str) -> list[Status]:
+    """The statuses `current` may move to, in pipeline order (for buttons and menus)."""
+    targets = MOVES[parse_status(current)]
+    return [status for status in Status if status in targets]
+
+
+def check_move(current: Status | str, new: Status | str, follow_ups_sent: int = 0) -> None:
+    """Raise PipelineError unless moving from `current` to `new` is allowed.
+
+    `follow_ups_sent` counts follow-ups already sent: a third one is refused.
+    """
+    before, after = parse_status(current), parse_status(new)
+    if after not in MOVES[before]:
+        options = _or_list([status.label for status in allowed_moves(before)])
+        raise PipelineError(
+            f"A domain that is {before.label} can't become {after.label}; it can become {options}."
+        )
+    if after is Status.FOLLOWED_UP and follow_ups_sent >= MAX_FOLLOW_UPS:
+        raise PipelineError(
+            f"It has already had {follow_ups_sent} follow-ups, the limit; "
+            "mark it no response instead."
+        )
+
+
+def _or_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
