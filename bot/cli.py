@@ -20,7 +20,7 @@ from bot.domains import DomainError, fold_domain
 from bot.links.base import LinkSourceError
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
 from bot.links.index import ImportReport, LinkIndex
-from bot.links.sources import open_source
+from bot.links.sources import estimate_cost, open_source
 from bot.query import QueryError, make_query
 from bot.render import TABLE_DEFAULT_LIMIT, as_csv, as_json, as_table
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
@@ -35,6 +35,8 @@ app = typer.Typer(
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
+# Provider spend from the terminal counts against this workspace's daily budget.
+CLI_TEAM = "cli"
 USAGE_ERRORS = (QueryError, UnknownFormatError, SiteRequiredError, DomainError)
 FAILURES = (ExportError, LinkSourceError, ConfigError, OSError)
 
@@ -147,8 +149,12 @@ def gaps_command(
     ] = None,
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     source: Annotated[
-        str | None, typer.Option(help="Link data source (default GAPBOT_LINK_SOURCE).")
+        str | None,
+        typer.Option(help="Link data source: local, dataforseo, ahrefs, semrush, moz."),
     ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Live providers: fetch again, ignoring the cache.")
+    ] = False,
 ) -> None:
     """List the referring domains that link to competitors but not to SITE."""
     with _errors_as_exit():
@@ -163,9 +169,16 @@ def gaps_command(
             sort=sort,
             limit=limit,
             source=source,
+            refresh=refresh,
         )
         settings = load_settings()
-        report = analyse(query, open_source(query.source, settings), settings.blocked_domains)
+        estimate = estimate_cost(
+            query.source, settings, query.site, query.competitors, refresh=refresh
+        )
+        if estimate:
+            err.print(f"cost estimate: {estimate}", highlight=False)
+        source_used = open_source(query.source, settings, refresh=refresh, team_id=CLI_TEAM)
+        report = analyse(query, source_used, settings.blocked_domains)
         _print_report(report, chosen)
 
 

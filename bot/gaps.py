@@ -60,13 +60,13 @@ class Opportunity:
     authority: int | None = None
     sample_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    @property
-    def matches(self) -> int:
-        return sum(1 for count in self.links.values() if count > 0)
+    matches: int = field(init=False)
+    total_links: int = field(init=False)
 
-    @property
-    def total_links(self) -> int:
-        return sum(self.links.values())
+    def __post_init__(self) -> None:
+        # Computed once: rankings read them for every comparison.
+        object.__setattr__(self, "matches", sum(1 for n in self.links.values() if n > 0))
+        object.__setattr__(self, "total_links", sum(self.links.values()))
 
 
 class GapInputError(ValueError):
@@ -91,37 +91,44 @@ def find_gaps(
     site: SiteProfile, competitors: Sequence[SiteProfile], options: GapOptions = GapOptions()
 ) -> list[Opportunity]:
     """Every opportunity for `site` against `competitors`, filtered and in the chosen order."""
-    check_sites(site.site, [profile.site for profile in competitors])
-    excluded = set(site.refdomains) | {site.site} | {c.site for c in competitors}
-    excluded |= options.blocklist
-    candidates: set[str] = set()
+    names = [profile.site for profile in competitors]
+    check_sites(site.site, names)
+    excluded = set(site.refdomains) | {site.site, *names} | options.blocklist
+    found: dict[str, _Tally] = {}
     for profile in competitors:
-        candidates.update(profile.refdomains)
-    opportunities = []
-    for domain in candidates - excluded:
-        opportunity = _opportunity(domain, competitors, options.dofollow_only)
-        if opportunity.matches >= max(options.min_matches, 1):
-            opportunities.append(opportunity)
+        for domain, entry in profile.refdomains.items():
+            count = entry.dofollow_links if options.dofollow_only else entry.links
+            if count > 0 and domain not in excluded:
+                found.setdefault(domain, _Tally()).add(profile.site, count, entry)
+    wanted = max(options.min_matches, 1)
+    opportunities = [
+        tally.opportunity(domain, names)
+        for domain, tally in found.items()
+        if len(tally.links) >= wanted
+    ]
     return rank(opportunities, options.sort)
 
 
-def _opportunity(
-    domain: str, competitors: Sequence[SiteProfile], dofollow_only: bool
-) -> Opportunity:
-    links: dict[str, int] = {}
-    samples: dict[str, tuple[str, ...]] = {}
-    authorities: list[int] = []
-    for profile in competitors:
-        entry = profile.refdomains.get(domain)
-        count = 0
-        if entry is not None:
-            count = entry.dofollow_links if dofollow_only else entry.links
-            if entry.authority is not None:
-                authorities.append(entry.authority)
-            if count and entry.sample_urls:
-                samples[profile.site] = entry.sample_urls
-        links[profile.site] = count
-    return Opportunity(domain, links, max(authorities, default=None), samples)
+@dataclass
+class _Tally:
+    """One referring domain's links to the competitors, gathered profile by profile."""
+
+    links: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    authority: int | None = None
+
+    def add(self, competitor: str, count: int, entry: RefDomainLinks) -> None:
+        self.links[competitor] = count
+        if entry.sample_urls:
+            self.samples[competitor] = entry.sample_urls
+        if entry.authority is not None and (
+            self.authority is None or entry.authority > self.authority
+        ):
+            self.authority = entry.authority
+
+    def opportunity(self, domain: str, competitors: Sequence[str]) -> Opportunity:
+        links = {name: self.links.get(name, 0) for name in competitors}
+        return Opportunity(domain, links, self.authority, self.samples)
 
 
 def rank(opportunities: Iterable[Opportunity], order: SortOrder) -> list[Opportunity]:

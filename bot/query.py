@@ -22,6 +22,7 @@ class GapQuery:
     options: GapOptions = field(default_factory=GapOptions)
     limit: int | None = None
     source: str | None = None
+    refresh: bool = False  # live providers: fetch again instead of using the cache
 
 
 def parse_sites(words: Sequence[str]) -> tuple[str, tuple[str, ...]]:
@@ -55,6 +56,7 @@ def make_query(
     sort: str = "matches",
     limit: int | None = None,
     source: str | None = None,
+    refresh: bool = False,
 ) -> GapQuery:
     site, competitors = parse_sites(words)
     try:
@@ -67,7 +69,7 @@ def make_query(
     if limit is not None and limit < 0:
         raise QueryError("--limit must be 0 (all) or more")
     options = GapOptions(min_matches=min_matches, dofollow_only=dofollow_only, sort=order)
-    return GapQuery(site, competitors, options, limit, source)
+    return GapQuery(site, competitors, options, limit, source, refresh)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +85,7 @@ def _text_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sort", default="matches")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--source", default=None)
+    parser.add_argument("--refresh", action="store_true")
     return parser
 
 
@@ -100,4 +103,5 @@ def parse_gap_text(text: str) -> GapQuery:
         sort=args.sort,
         limit=args.limit,
         source=args.source,
+        refresh=args.refresh,
     )

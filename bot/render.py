@@ -66,6 +66,8 @@ def as_table(report: GapReport, opportunities: list[Opportunity], title: str = "
     caption = f"{len(opportunities)} of {report.total} gaps shown · source: {report.source}"
     if report.data_date:
         caption += f" · data from {report.data_date.isoformat()}"
+    if report.cost:
+        caption += f" · cost: {report.cost}"
     table = Table(title=title or _title(report), caption=caption, title_justify="left")
     table.add_column("#", justify="right", style="dim")
     table.add_column("Referring domain", overflow="fold")

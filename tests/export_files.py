@@ -29,9 +29,11 @@ def export_copy(name: str, folder: Path, *, utf16: bool = False) -> Path:
     return path
 
 
-def run_gapbot(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The real `gapbot` entry point, with GAPBOT_HOME set to `home`."""
-    env = {**os.environ, "GAPBOT_HOME": str(home), "GAPBOT_LINK_SOURCE": "local"}
+def run_gapbot(
+    home: Path, *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real `gapbot` entry point, with GAPBOT_HOME set to `home` (and `env` added)."""
+    env = {**os.environ, "GAPBOT_HOME": str(home), "GAPBOT_LINK_SOURCE": "local", **(env or {})}
     env.pop("GAPBOT_DATABASE_URL", None)
     return subprocess.run(
         [str(GAPBOT), *map(str, args)],

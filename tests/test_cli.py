@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from export_files import SCENARIO, export_copy, run_gapbot
+from fake_providers import FakeProviders, provider_environment, running
 
 COMPETITORS = ["rival-a.com", "rival-b.com", "rival-c.com"]
 
@@ -204,3 +205,19 @@ def test_demo_prints_a_labelled_sample_table(tmp_path: Path) -> None:
     assert "3 of 3" in result.stdout
     assert (tmp_path / "demo" / "links.duckdb").exists()
     assert not (tmp_path / "links.duckdb").exists()  # the user's own index is untouched
+
+
+def test_gaps_from_a_live_provider_shows_the_cost_and_caches(tmp_path: Path) -> None:
+    with running(FakeProviders()) as fake:
+        env = {**provider_environment(fake.url), "GAPBOT_CACHE_TTL_DAYS": "7"}
+        args = ["gaps", "me.com", "vs", "a.com", "b.com", "--source", "ahrefs", "--format", "json"]
+        first = run_gapbot(tmp_path, *args, env=env)
+        assert first.returncode == 0, first.stderr
+        assert "cost estimate: " in first.stderr
+        payload = json.loads(first.stdout)
+        assert payload["source"] == "ahrefs"
+        assert [o["domain"] for o in payload["opportunities"]][:2] == ["news.example", "forum.org"]
+        paid = fake.paid_calls()
+        again = run_gapbot(tmp_path, *args, env=env)
+        assert json.loads(again.stdout)["opportunities"] == payload["opportunities"]
+        assert fake.paid_calls() == paid  # served from the cache

@@ -61,7 +61,7 @@ def test_refdomains_export_needs_site(index: LinkIndex, tmp_path: Path) -> None:
 def test_gsc_top_linking_sites_reads_quoted_thousands(index: LinkIndex, tmp_path: Path) -> None:
     path = export_copy("gsc-mysite-top-linking-sites.csv", tmp_path)
     index.import_file(path, site="mysite.com")
-    profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).site
+    profile = index.fetch("other.com", ["mysite.com"], dofollow_only=False).competitors[0]
     assert profile.refdomains["mine.org"].links == 1204
     assert profile.refdomains["nofollowme.net"].links == 1
 
@@ -71,9 +71,9 @@ def test_duplicates_count_once_and_reimport_replaces(index: LinkIndex, tmp_path:
     index.import_file(path, site="mysite.com")
     again = index.import_file(path, site="mysite.com")
     assert again.replaced == 3
-    profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).site
+    profile = index.fetch("other.com", ["mysite.com"], dofollow_only=False).competitors[0]
     assert profile.refdomains["friend.example"].links == 1
-    assert index.summary() == [("mysite.com", 2, 3)]
+    assert index.summary() == [("mysite.com", 2, 2)]  # (site, referring domains, links)
 
 
 def test_same_content_under_another_name_replaces(index: LinkIndex, tmp_path: Path) -> None:

@@ -30,14 +30,15 @@ from bot.links.imports import (
 )
 
 SAMPLE_URLS = 3
+_FINGERPRINT_BYTES = 1 << 20
 ProgressCallback = Callable[[float], None]
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS import_ids;
 CREATE TABLE IF NOT EXISTS imports (
-    id BIGINT PRIMARY KEY DEFAULT nextval('import_ids'),
+    id BIGINT PRIMARY KEY,
     path VARCHAR NOT NULL,
-    sha256 VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
     format VARCHAR NOT NULL,
     site VARCHAR,
     authority_source VARCHAR,
@@ -45,18 +46,36 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_read BIGINT NOT NULL,
     rows_imported BIGINT NOT NULL
 );
+-- Which sites each import holds links to, and how many.
+CREATE TABLE IF NOT EXISTS import_sites (
+    import_id BIGINT NOT NULL,
+    site VARCHAR NOT NULL,
+    links BIGINT NOT NULL
+);
+-- Every imported live link (or, for aggregated exports, per-domain total).
 CREATE TABLE IF NOT EXISTS links (
     import_id BIGINT NOT NULL,
     source_domain VARCHAR NOT NULL,
     target_domain VARCHAR NOT NULL,
     source_url VARCHAR,
     target_url VARCHAR,
+    link_hash UBIGINT,
     link_count BIGINT NOT NULL,
     dofollow_count BIGINT NOT NULL,
     authority SMALLINT,
     anchor VARCHAR,
     nofollow BOOLEAN,
     aggregated BOOLEAN NOT NULL
+);
+-- One row per (site, referring domain): rebuilt for the sites an import touches, so a
+-- gap query reads a few rows per domain instead of every link.
+CREATE TABLE IF NOT EXISTS profiles (
+    site VARCHAR NOT NULL,
+    refdomain VARCHAR NOT NULL,
+    links BIGINT NOT NULL,
+    dofollow_links BIGINT NOT NULL,
+    authority SMALLINT,
+    samples VARCHAR[] NOT NULL
 );
 """
 
@@ -73,12 +92,13 @@ CASE
 END
 """
 
-# One row per (site, referring domain) with live links. Exact duplicate links (same
-# source and target URL, from any import) count once; where a domain appears both
-# link by link and as an aggregated total, the larger count is taken, never the sum.
-_PROFILES = """
-WITH link_rows AS (
-    SELECT target_domain, source_domain, source_url, target_url,
+# Rebuild the profiles of $sites from their links. Exact duplicate links (same source
+# and target URL, from any import) count once; where a domain appears both link by link
+# and as an aggregated total, the larger count is taken, never the sum.
+_REBUILD_PROFILES = """
+INSERT INTO profiles
+WITH unique_links AS (
+    SELECT target_domain, source_domain, link_hash, min(source_url) AS source_url,
            bool_or(NOT coalesce(nofollow, false)) AS dofollow, max(authority) AS authority
     FROM links
     WHERE target_domain IN (SELECT unnest($sites)) AND NOT aggregated
@@ -87,8 +107,8 @@ WITH link_rows AS (
 per_link AS (
     SELECT target_domain, source_domain, count(*) AS links,
            count(*) FILTER (WHERE dofollow) AS dofollow_links, max(authority) AS authority,
-           list(source_url ORDER BY source_url)[1:$samples] AS samples
-    FROM link_rows GROUP BY ALL
+           min(source_url, $samples) AS samples
+    FROM unique_links GROUP BY ALL
 ),
 per_total AS (
     SELECT target_domain, source_domain, max(link_count) AS links,
@@ -97,18 +117,20 @@ per_total AS (
     FROM links
     WHERE target_domain IN (SELECT unnest($sites)) AND aggregated
     GROUP BY ALL
-),
-merged AS (
-    SELECT target_domain AS site, source_domain AS refdomain, max(links) AS links,
-           max(dofollow_links) AS dofollow_links, max(authority) AS authority,
-           flatten(list(samples)) AS samples
-    FROM (SELECT * FROM per_link UNION ALL SELECT * FROM per_total)
-    GROUP BY ALL
 )
-SELECT site, refdomain, links, dofollow_links, authority, samples
-FROM merged
-WHERE site = $site
-   OR refdomain NOT IN (SELECT refdomain FROM merged WHERE site = $site)
+SELECT target_domain, source_domain, max(links), max(dofollow_links), max(authority),
+       list_sort(list_distinct(flatten(list(samples))))[1:$samples]
+FROM (SELECT * FROM per_link UNION ALL SELECT * FROM per_total)
+GROUP BY ALL;
+"""
+
+# The competitors' profiles less every referring domain that links to the site: the
+# engine needs nothing else, so the site's own rows never leave DuckDB.
+_GAP_PROFILES = """
+SELECT site, refdomain, links, dofollow_links, authority, array_to_string(samples, chr(10))
+FROM profiles
+WHERE site IN (SELECT unnest($competitors))
+  AND refdomain NOT IN (SELECT refdomain FROM profiles WHERE site = $site)
 """
 
 
@@ -181,7 +203,7 @@ class LinkIndex:
                 "say whose links these are with --site DOMAIN"
             )
         report = ImportReport(path=path, format=export, site=site)
-        digest = _sha256(path)
+        digest = _fingerprint(path)
         with self._connect() as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
@@ -247,42 +269,34 @@ class LinkIndex:
         self, connection: duckdb.DuckDBPyConnection, report: ImportReport, digest: str
     ) -> None:
         resolved = str(report.path.resolve())
-        previous = connection.execute(
-            "SELECT id FROM imports WHERE path = ? OR sha256 = ?", [resolved, digest]
-        ).fetchall()
-        previous_ids = [row[0] for row in previous]
-        if previous_ids:
-            report.replaced = connection.execute(
-                "SELECT count(*) FROM links WHERE import_id IN (SELECT unnest(?::BIGINT[]))",
-                [previous_ids],
-            ).fetchone()[0]  # type: ignore[index]
-            for table, column in (("links", "import_id"), ("imports", "id")):
-                connection.execute(
-                    f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?::BIGINT[]))",
-                    [previous_ids],
-                )
-        import_id = connection.execute("SELECT nextval('import_ids')").fetchone()[0]  # type: ignore[index]
-        classified = f"""
-            CREATE OR REPLACE TEMP TABLE classified AS
-            SELECT s.*, src.domain AS source_domain, coalesce(tgt.domain, $site) AS target_domain,
-                   {_SKIP_REASON} AS skip
+        touched = self._forget(connection, report, resolved, digest)
+        import_id = _scalar(connection, "SELECT nextval('import_ids')")
+        joined = """
             FROM staged s
             LEFT JOIN host_map src ON src.authority = s.source_authority
             LEFT JOIN host_map tgt ON tgt.authority = s.target_authority
         """
-        connection.execute(classified, {"site": report.site})
         connection.execute(
-            """
+            f"""
             INSERT INTO links
-            SELECT $id, source_domain, target_domain, CASE WHEN aggregated THEN NULL
-                   ELSE source_url END, target_url, link_count, dofollow_count,
-                   CASE WHEN authority IS NOT NULL THEN least(greatest(authority, 0), 100) END,
-                   anchor, nofollow, aggregated
-            FROM classified WHERE skip IS NULL
+            SELECT $id, src.domain, coalesce(tgt.domain, $site),
+                   CASE WHEN NOT s.aggregated THEN s.source_url END, s.target_url,
+                   CASE WHEN NOT s.aggregated THEN hash(s.source_url, s.target_url) END,
+                   s.link_count, s.dofollow_count,
+                   CASE WHEN s.authority IS NOT NULL
+                        THEN least(greatest(s.authority, 0), 100) END,
+                   s.anchor, s.nofollow, s.aggregated
+            {joined}
+            WHERE ({_SKIP_REASON}) IS NULL
             """,
-            {"id": import_id},
+            {"id": import_id, "site": report.site},
         )
-        self._count(connection, report)
+        counts = connection.execute(
+            f"SELECT {_SKIP_REASON} AS skip, coalesce(tgt.domain, $site) AS target, count(*)"
+            f" {joined} GROUP BY ALL ORDER BY 3 DESC, 2",
+            {"site": report.site},
+        ).fetchall()
+        _tally(report, counts)
         connection.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -297,22 +311,41 @@ class LinkIndex:
                 report.rows_imported,
             ],
         )
-
-    def _count(self, connection: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
-        for reason, count in connection.execute(
-            "SELECT skip, count(*) FROM classified GROUP BY skip"
-        ).fetchall():
-            report.rows_read += count
-            if reason is None:
-                report.rows_imported = count
-            else:
-                report.skipped[reason] = count
-        report.sites = dict(
-            connection.execute(
-                "SELECT target_domain, count(*) FROM classified WHERE skip IS NULL "
-                "GROUP BY 1 ORDER BY 2 DESC, 1"
-            ).fetchall()
+        connection.execute(
+            "INSERT INTO import_sites SELECT ?, unnest(?::VARCHAR[]), unnest(?::BIGINT[])",
+            [import_id, list(report.sites), list(report.sites.values())],
         )
+        sites = sorted(touched | set(report.sites))
+        connection.execute("DELETE FROM profiles WHERE site IN (SELECT unnest(?))", [sites])
+        connection.execute(_REBUILD_PROFILES, {"sites": sites, "samples": SAMPLE_URLS})
+
+    def _forget(
+        self, connection: duckdb.DuckDBPyConnection, report: ImportReport, path: str, digest: str
+    ) -> set[str]:
+        """Delete earlier imports of this file (same path or content); return their sites."""
+        previous = [
+            row[0]
+            for row in connection.execute(
+                "SELECT id FROM imports WHERE path = ? OR fingerprint = ?", [path, digest]
+            ).fetchall()
+        ]
+        if not previous:
+            return set()
+        sites = connection.execute(
+            "SELECT site, sum(links) FROM import_sites "
+            "WHERE import_id IN (SELECT unnest(?::BIGINT[])) GROUP BY site",
+            [previous],
+        ).fetchall()
+        report.replaced = sum(int(count) for _, count in sites)
+        for table, column in (
+            ("links", "import_id"),
+            ("import_sites", "import_id"),
+            ("imports", "id"),
+        ):
+            connection.execute(
+                f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?::BIGINT[]))", [previous]
+            )
+        return {site for site, _ in sites}
 
     # -- the LinkSource interface -------------------------------------------------------------
 
@@ -320,21 +353,13 @@ class LinkIndex:
         sites = [site, *competitors]
         with self._connect(read_only=True) as connection:
             rows = connection.execute(
-                _PROFILES, {"sites": sites, "site": site, "samples": SAMPLE_URLS}
+                _GAP_PROFILES, {"competitors": list(competitors), "site": site}
             ).fetchall()
-            authority_sources, newest = self._provenance(connection, sites)
-            present = {
-                row[0]
-                for row in connection.execute(
-                    "SELECT DISTINCT target_domain FROM links "
-                    "WHERE target_domain IN (SELECT unnest(?::VARCHAR[]))",
-                    [sites],
-                ).fetchall()
-            }
+            authority_sources, newest, present = self._provenance(connection, sites)
         by_site: dict[str, list[RefDomainLinks]] = {name: [] for name in sites}
         for target, refdomain, links, dofollow, authority, samples in rows:
             by_site[target].append(
-                RefDomainLinks(refdomain, links, dofollow, authority, tuple(samples))
+                RefDomainLinks(refdomain, links, dofollow, authority, _split(samples))
             )
         return LinkData(
             site=SiteProfile.of(site, by_site[site]),
@@ -351,20 +376,23 @@ class LinkIndex:
 
     def _provenance(
         self, connection: duckdb.DuckDBPyConnection, sites: list[str]
-    ) -> tuple[str | None, date | None]:
-        row = connection.execute(
+    ) -> tuple[str | None, date | None, set[str]]:
+        """Authority sources and newest import date of the sites' data; sites with data."""
+        rows = connection.execute(
             """
-            SELECT string_agg(DISTINCT authority_source, ', ' ORDER BY authority_source),
-                   max(imported_at)
-            FROM imports
-            WHERE id IN (SELECT DISTINCT import_id FROM links
-                         WHERE target_domain IN (SELECT unnest(?::VARCHAR[])))
+            SELECT s.site, i.authority_source, i.imported_at
+            FROM import_sites s JOIN imports i ON i.id = s.import_id
+            WHERE s.site IN (SELECT unnest(?::VARCHAR[])) AND s.links > 0
             """,
             [sites],
-        ).fetchone()
-        if row is None:
-            return None, None
-        return row[0], row[1].date() if row[1] else None
+        ).fetchall()
+        sources = sorted({row[1] for row in rows if row[1]})
+        newest = max((row[2] for row in rows), default=None)
+        return (
+            ", ".join(sources) or None,
+            newest.date() if newest else None,
+            {row[0] for row in rows},
+        )
 
     def linking_urls(
         self, refdomain: str, competitors: Sequence[str], limit: int
@@ -394,12 +422,31 @@ class LinkIndex:
     # -- maintenance --------------------------------------------------------------------------
 
     def summary(self) -> list[tuple[str, int, int]]:
-        """Per site: referring domains and live link rows in the index."""
+        """Per site: referring domains and live links in the index."""
         with self._connect(read_only=True) as connection:
             return connection.execute(
-                "SELECT target_domain, count(DISTINCT source_domain), count(*) FROM links "
-                "GROUP BY 1 ORDER BY 1"
+                "SELECT site, count(*), sum(links) FROM profiles GROUP BY 1 ORDER BY 1"
             ).fetchall()
+
+
+def _tally(report: ImportReport, counts: list[tuple[str | None, str | None, int]]) -> None:
+    for reason, target, count in counts:
+        report.rows_read += count
+        if reason is None and target is not None:
+            report.rows_imported += count
+            report.sites[target] = report.sites.get(target, 0) + count
+        elif reason is not None:
+            report.skipped[reason] = report.skipped.get(reason, 0) + count
+
+
+def _split(samples: str | None) -> tuple[str, ...]:
+    return tuple(samples.split("\n")) if samples else ()
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = connection.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _fold_or_none(authority: str | None) -> str | None:
@@ -411,11 +458,20 @@ def _fold_or_none(authority: str | None) -> str | None:
         return None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def _fingerprint(path: Path) -> str:
+    """Identifies a file's content cheaply: its size and its first and last megabyte.
+
+    Two different exports with the same size and the same first and last megabyte are
+    treated as one file re-imported, so the newer replaces the older: what a user
+    re-exporting the same report expects.
+    """
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+        digest.update(handle.read(_FINGERPRINT_BYTES))
+        if size > 2 * _FINGERPRINT_BYTES:
+            handle.seek(-_FINGERPRINT_BYTES, 2)
+            digest.update(handle.read(_FINGERPRINT_BYTES))
     return digest.hexdigest()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 # Every module that defines tables; imported before the schema is created.
-TABLE_MODULES = ("bot.store.cache", "bot.store.analyses", "bot.store.pipeline")
+TABLE_MODULES = ("bot.store.cache",)
 
 
 def make_engine(url: str) -> Engine:

@@ -1,0 +1,131 @@
+"""Ahrefs API v3 Site Explorer: `refdomains` for profiles, `all-backlinks` for linking pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from bot.config import ConfigError, Settings
+from bot.gaps import RefDomainLinks
+from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
+from bot.links.http import ProviderClient, RetryPolicy
+from bot.links.providers import (
+    Fetched,
+    ProfileRequest,
+    Spend,
+    pages_needed,
+    profile_of,
+    scale_authority,
+)
+
+REFDOMAINS_PATH = "/v3/site-explorer/refdomains"
+BACKLINKS_PATH = "/v3/site-explorer/all-backlinks"
+REFDOMAIN_FIELDS = ("domain", "domain_rating", "links_to_target", "dofollow_links")
+BACKLINK_FIELDS = ("url_from", "url_to", "anchor", "is_dofollow")
+PAGE_SIZE = 1000
+# Ahrefs bills max(50, fields x rows) units per request (1 unit per plain field).
+MIN_UNITS = 50
+# Ahrefs sells units only inside its plans; this approximation is used for the budget only.
+USD_PER_UNIT = 0.0001
+CREDENTIALS = "AHREFS_API_KEY"
+
+
+class Ahrefs:
+    name = "ahrefs"
+    label = "Ahrefs"
+    authority_source = "Ahrefs DR"
+    unit_name: str | None = "Ahrefs units"
+    excludes_site = False
+
+    def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
+        if settings.ahrefs_api_key is None:
+            raise ConfigError(f"set {CREDENTIALS} to use --source ahrefs")
+        self.headers = {"Authorization": f"Bearer {settings.ahrefs_api_key.get_secret_value()}"}
+        self.base_url = settings.ahrefs_api_url
+        self.page_size = page_size
+
+    def open_client(self, policy: RetryPolicy) -> ProviderClient:
+        return ProviderClient(
+            self.label, self.base_url, credentials=CREDENTIALS, policy=policy, headers=self.headers
+        )
+
+    def most_spend(self, max_rows: int) -> Spend:
+        pages = pages_needed(max_rows, self.page_size)
+        units = max(MIN_UNITS * pages, len(REFDOMAIN_FIELDS) * max_rows)
+        return Spend(requests=pages, units=units, usd=units * USD_PER_UNIT)
+
+    def fetch_profile(
+        self, http: ProviderClient, request: ProfileRequest, max_rows: int
+    ) -> Fetched:
+        """Every live referring domain of the site, highest DR first, up to `max_rows`."""
+        rows: list[dict[str, Any]] = []
+        spend = Spend()
+        while len(rows) < max_rows:
+            limit = min(self.page_size, max_rows - len(rows))
+            params = {
+                "target": request.site,
+                "mode": "subdomains",
+                "history": "live",
+                "select": ",".join(REFDOMAIN_FIELDS),
+                "order_by": "domain_rating:desc",
+                "limit": limit,
+                "offset": len(rows),
+            }
+            response = http.request("GET", REFDOMAINS_PATH, params=params, check=_check)
+            page = response.json().get("refdomains") or []
+            rows += page
+            spend += _spend(response, len(page), len(REFDOMAIN_FIELDS))
+            if len(page) < limit:
+                break
+        return Fetched(profile_of(request.site, map(_refdomain, rows)), spend)
+
+    def linking_pages(
+        self, http: ProviderClient, refdomain: str, competitor: str, limit: int
+    ) -> tuple[LinkingPages, Spend]:
+        params = {
+            "target": competitor,
+            "mode": "subdomains",
+            "history": "live",
+            "select": ",".join(BACKLINK_FIELDS),
+            "where": json.dumps({"field": "root_name_source", "is": ["eq", refdomain]}),
+            "limit": limit,
+        }
+        response = http.request("GET", BACKLINKS_PATH, params=params, check=_check)
+        rows = response.json().get("backlinks") or []
+        urls = [
+            LinkingUrl(
+                row["url_from"],
+                row.get("url_to"),
+                row.get("anchor"),
+                not row.get("is_dofollow", True),
+            )
+            for row in rows
+        ]
+        return LinkingPages(urls, len(urls)), _spend(response, len(rows), len(BACKLINK_FIELDS) + 1)
+
+
+def _check(response: httpx.Response) -> None:
+    if response.is_error:
+        try:
+            detail = str(response.json().get("error") or "")
+        except ValueError:
+            detail = ""
+        raise LinkSourceError(f"Ahrefs answered HTTP {response.status_code}: {detail}".rstrip(": "))
+
+
+def _spend(response: httpx.Response, rows: int, fields: int) -> Spend:
+    """Units as Ahrefs reports them in its headers, else as its pricing rule computes them."""
+    reported = response.headers.get("x-api-units-cost-total-actual")
+    units = float(reported) if reported else max(MIN_UNITS, fields * rows)
+    return Spend(requests=1, units=units, usd=units * USD_PER_UNIT)
+
+
+def _refdomain(row: dict[str, Any]) -> RefDomainLinks:
+    return RefDomainLinks(
+        domain=row["domain"],
+        links=int(row.get("links_to_target") or 0),
+        dofollow_links=int(row.get("dofollow_links") or 0),
+        authority=scale_authority(row.get("domain_rating"), 100),
+    )

@@ -1,0 +1,151 @@
+"""Never paying twice: the profile cache and its TTL, the daily budget, cost before fetching."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fake_providers import FakeProviders, Fault, running
+
+from bot.links.base import LinkSourceError
+from bot.links.http import RetryPolicy
+from bot.links.providers import BudgetExceeded
+from bot.links.sources import estimate_cost, open_provider
+
+NO_WAIT = RetryPolicy(attempts=2, sleep=lambda _: None, timeout=5)
+SITES = ("me.com", ["a.com", "b.com", "c.com"])
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProviders]:
+    with running(FakeProviders()) as server:
+        yield server
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def run(fake: FakeProviders, tmp_path: Path, name: str = "dataforseo", **options: object):  # type: ignore[no-untyped-def]
+    source = open_provider(name, fake.settings(tmp_path), policy=NO_WAIT, **options)  # type: ignore[arg-type]
+    return source.fetch(*SITES, dofollow_only=False)
+
+
+def test_a_repeated_analysis_never_calls_the_provider(fake: FakeProviders, tmp_path: Path) -> None:
+    first = run(fake, tmp_path, "ahrefs")
+    calls = fake.paid_calls()
+    second = run(fake, tmp_path, "ahrefs")
+    assert calls == 4
+    assert fake.paid_calls() == calls
+    assert second.competitors == first.competitors
+    assert second.site == first.site
+    assert second.cost == "no paid requests; 4 profiles from cache"
+
+
+def test_dofollow_only_reuses_the_same_cached_profiles(fake: FakeProviders, tmp_path: Path) -> None:
+    run(fake, tmp_path)
+    source = open_provider("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
+    source.fetch(*SITES, dofollow_only=True)
+    assert fake.paid_calls() == 3
+
+
+def test_refresh_pays_again(fake: FakeProviders, tmp_path: Path) -> None:
+    run(fake, tmp_path)
+    run(fake, tmp_path, refresh=True)
+    assert fake.paid_calls() == 6
+
+
+def test_cached_profiles_expire_after_the_ttl(fake: FakeProviders, tmp_path: Path) -> None:
+    clock = Clock()
+    run(fake, tmp_path, clock=clock)
+    clock.now += timedelta(days=6, hours=23)
+    data = run(fake, tmp_path, clock=clock)
+    assert fake.paid_calls() == 3
+    assert data.data_date == datetime(2026, 3, 2).date()
+    clock.now += timedelta(hours=1)
+    run(fake, tmp_path, clock=clock)
+    assert fake.paid_calls() == 6
+
+
+def test_only_missing_profiles_are_fetched(fake: FakeProviders, tmp_path: Path) -> None:
+    source = open_provider("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
+    source.fetch("me.com", ["a.com", "b.com"], dofollow_only=False)
+    data = run(fake, tmp_path)
+    assert [call.target for call in fake.calls[2:]] == ["c.com"]
+    assert data.cost == "1 request, about $0.02; 2 profiles from cache"
+
+
+def test_one_failing_competitor_leaves_the_rest(fake: FakeProviders, tmp_path: Path) -> None:
+    fake.fail("ahrefs", "b.com", Fault(400, body='{"error": "invalid target"}'))
+    data = run(fake, tmp_path, "ahrefs")
+    assert data.failures == {"b.com": "Ahrefs answered HTTP 400: invalid target"}
+    assert data.competitors[1].refdomains == {}
+    assert "forum.org" in data.competitors[2].refdomains
+    # The failure is not cached: the next run asks for b.com only.
+    run(fake, tmp_path, "ahrefs")
+    assert [call.target for call in fake.calls[3:]] == ["b.com"]
+
+
+def test_the_site_itself_failing_fails_the_analysis(fake: FakeProviders, tmp_path: Path) -> None:
+    fake.fail("ahrefs", "me.com", Fault(400, body='{"error": "invalid target"}'))
+    with pytest.raises(LinkSourceError, match=r"could not fetch me\.com: Ahrefs answered HTTP 400"):
+        run(fake, tmp_path, "ahrefs")
+
+
+def test_cost_is_estimated_before_paying(fake: FakeProviders, tmp_path: Path) -> None:
+    settings = fake.settings(tmp_path)
+    assert estimate_cost("dataforseo", settings, *SITES) == "at most 3 requests, about $0.15"
+    assert (
+        estimate_cost("ahrefs", settings, *SITES)
+        == "at most 4 requests, about 16,000 Ahrefs units (~$1.60)"
+    )
+    assert estimate_cost("local", settings, *SITES) is None
+    assert fake.paid_calls() == 0
+    open_provider("dataforseo", settings, policy=NO_WAIT).fetch(
+        "me.com", ["a.com", "b.com"], dofollow_only=False
+    )
+    assert (
+        estimate_cost("dataforseo", settings, *SITES)
+        == "at most 1 request, about $0.05 (2 of 3 profiles cached, free)"
+    )
+    assert estimate_cost("dataforseo", settings, "me.com", ["a.com"]) == (
+        "no paid requests: every profile is cached"
+    )
+
+
+def test_the_daily_budget_refuses_an_analysis_over_it(fake: FakeProviders, tmp_path: Path) -> None:
+    settings = fake.settings(tmp_path, GAPBOT_DAILY_BUDGET_USD=0.12)
+    clock = Clock()
+    source = open_provider("dataforseo", settings, policy=NO_WAIT, clock=clock, team_id="T1")
+    source.fetch("me.com", ["a.com", "b.com"], dofollow_only=False)  # at most $0.10, paid $0.04
+    with pytest.raises(BudgetExceeded, match=r"up to \$0\.10 but only \$0\.08 of today's \$0\.12"):
+        source.fetch("you.com", ["a.com", "b.com"], dofollow_only=False)
+    assert fake.paid_calls() == 2
+    # Another workspace has its own budget, and a new day starts afresh.
+    other = open_provider("dataforseo", settings, policy=NO_WAIT, clock=clock, team_id="T2")
+    other.fetch("you.com", ["a.com", "b.com"], dofollow_only=False)
+    clock.now += timedelta(days=1)
+    source.fetch("them.com", ["a.com", "b.com"], dofollow_only=False)
+    assert fake.paid_calls() == 6
+
+
+def test_cached_analyses_fit_any_budget(fake: FakeProviders, tmp_path: Path) -> None:
+    run(fake, tmp_path)
+    settings = fake.settings(tmp_path, GAPBOT_DAILY_BUDGET_USD=0)
+    data = open_provider("dataforseo", settings, policy=NO_WAIT).fetch(*SITES, dofollow_only=False)
+    assert len(data.competitors) == 3
+
+
+def test_linking_urls_are_cached_too(fake: FakeProviders, tmp_path: Path) -> None:
+    source = open_provider("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
+    first = source.linking_urls("forum.org", ["a.com", "c.com"], limit=5)
+    again = source.linking_urls("forum.org", ["a.com", "c.com"], limit=5)
+    assert first == again
+    assert first["c.com"].total == 2
+    assert fake.paid_calls() == 2
