@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlmodel import Session
 
 from bot.analysis import GapReport, analyse
 from bot.config import ConfigError, load_settings
@@ -22,8 +23,18 @@ from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
 from bot.links.index import ImportReport, LinkIndex
 from bot.links.sources import estimate_cost, open_source
 from bot.query import QueryError, make_query
-from bot.render import TABLE_DEFAULT_LIMIT, as_csv, as_json, as_table
+from bot.render import (
+    TABLE_DEFAULT_LIMIT,
+    as_csv,
+    as_json,
+    as_table,
+    pipeline_csv,
+    pipeline_json,
+    pipeline_table,
+)
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
+from bot.store.db import create_schema, make_engine
+from bot.store.outreach import pipeline_rows
 
 app = typer.Typer(
     help="Backlink gap analysis: who links to your competitors but not to you.",
@@ -158,10 +169,7 @@ def gaps_command(
 ) -> None:
     """List the referring domains that link to competitors but not to SITE."""
     with _errors_as_exit():
-        try:
-            chosen = OutputFormat(output)
-        except ValueError:
-            raise QueryError(f"unknown format {output!r}: use table, json or csv") from None
+        chosen = _output_format(output)
         query = make_query(
             sites,
             min_matches=min_matches,
@@ -182,6 +190,13 @@ def gaps_command(
         _print_report(report, chosen)
 
 
+def _output_format(name: str) -> OutputFormat:
+    try:
+        return OutputFormat(name)
+    except ValueError:
+        raise QueryError(f"unknown format {name!r}: use table, json or csv") from None
+
+
 def _print_report(report: GapReport, chosen: OutputFormat, title: str = "") -> None:
     for site, problem in report.failures.items():
         err.print(f"warning: {site}: {problem}", highlight=False)
@@ -191,6 +206,27 @@ def _print_report(report: GapReport, chosen: OutputFormat, title: str = "") -> N
         sys.stdout.write(as_csv(report, report.shown()))
     else:
         out.print(as_table(report, report.shown(TABLE_DEFAULT_LIMIT), title))
+
+
+@app.command("pipeline")
+def pipeline_command(
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    team: Annotated[str | None, typer.Option(help="Only this Slack workspace (team id).")] = None,
+) -> None:
+    """Export the outreach pipeline: every targeted domain, its status and next reminder."""
+    with _errors_as_exit():
+        chosen = _output_format(output)
+        settings = load_settings()
+        engine = make_engine(settings.app_database_url)
+        create_schema(engine)
+        with Session(engine) as session:
+            rows = pipeline_rows(session, team)
+        if chosen is OutputFormat.JSON:
+            sys.stdout.write(pipeline_json(rows) + "\n")
+        elif chosen is OutputFormat.CSV:
+            sys.stdout.write(pipeline_csv(rows))
+        else:
+            out.print(pipeline_table(rows))
 
 
 @app.command("serve")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
 
 from bot.analysis import GapReport
 from bot.gaps import Opportunity
+from bot.store.outreach import PipelineRow
 
 TABLE_DEFAULT_LIMIT = 50
 
@@ -90,3 +92,52 @@ def _title(report: GapReport) -> str:
 
 def _count(value: int) -> str:
     return f"{value:,}" if value else "·"
+
+
+PIPELINE_COLUMNS = (
+    "team",
+    "site",
+    "domain",
+    "status",
+    "owner",
+    "updated_at",
+    "next_due",
+    "next_action",
+)
+
+
+def pipeline_records(rows: Sequence[PipelineRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "team": row.team_id,
+            "site": row.site,
+            "domain": row.refdomain,
+            "status": row.status.value,
+            "owner": row.owner_id,
+            "updated_at": row.updated_at.isoformat(timespec="seconds"),
+            "next_due": row.next_due.isoformat(timespec="seconds") if row.next_due else None,
+            "next_action": row.next_action,
+        }
+        for row in rows
+    ]
+
+
+def pipeline_json(rows: Sequence[PipelineRow]) -> str:
+    return json.dumps(pipeline_records(rows), indent=2)
+
+
+def pipeline_csv(rows: Sequence[PipelineRow]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, PIPELINE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(pipeline_records(rows))
+    return out.getvalue()
+
+
+def pipeline_table(rows: Sequence[PipelineRow]) -> Table:
+    table = Table(title="Outreach pipeline (due follow-ups first)", title_justify="left")
+    for column in PIPELINE_COLUMNS:
+        table.add_column(column.replace("_", " "))
+    for record in pipeline_records(rows):
+        table.add_row(*("" if record[c] is None else str(record[c]) for c in PIPELINE_COLUMNS))
+    return table

@@ -5,11 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from export_files import SCENARIO, export_copy, run_gapbot
 from fake_providers import FakeProviders, provider_environment, running
+from sqlmodel import Session
+
+from bot.outreach.drafts import TemplateKind
+from bot.outreach.pipeline import Status
+from bot.store.db import create_schema, make_engine
+from bot.store.outreach import NewDraft, mark_sent, save_draft
+from bot.store.pipeline import Move, move
 
 COMPETITORS = ["rival-a.com", "rival-b.com", "rival-c.com"]
 
@@ -221,3 +229,45 @@ def test_gaps_from_a_live_provider_shows_the_cost_and_caches(tmp_path: Path) -> 
         again = run_gapbot(tmp_path, *args, env=env)
         assert json.loads(again.stdout)["opportunities"] == payload["opportunities"]
         assert fake.paid_calls() == paid  # served from the cache
+
+
+def test_pipeline_export_lists_due_follow_ups_first(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'gapbot.db'}")
+    create_schema(engine)
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        for domain in ("later.example", "soon.example", "idle.example"):
+            move(session, Move("T1", "mysite.com", domain, Status.TARGETED, "U1"))
+        session.commit()
+        for domain, day in (("later.example", 24), ("soon.example", 23)):
+            draft = save_draft(session, outreach_draft("T1", domain), monday.replace(day=day))
+            session.commit()
+            assert draft.id is not None
+            mark_sent(session, "T1", draft.id, "U1", monday.replace(day=day))
+            session.commit()
+    engine.dispose()
+    result = run_gapbot(tmp_path, "pipeline", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["domain"] for row in table] == ["soon.example", "later.example", "idle.example"]
+    assert [row["status"] for row in table] == ["contacted", "contacted", "targeted"]
+    assert table[0]["next_due"] == "2026-11-27T09:00:00+00:00"
+    assert table[0]["next_action"] == "follow_up"
+    as_json = json.loads(
+        run_gapbot(tmp_path, "pipeline", "--format", "json", "--team", "T2").stdout
+    )
+    assert as_json == []
+
+
+def outreach_draft(team: str, domain: str) -> NewDraft:
+    return NewDraft(
+        team,
+        "mysite.com",
+        domain,
+        "resource_page",
+        TemplateKind.FIRST,
+        "Hi",
+        "Hello there.",
+        f"editor@{domain}",
+        "U1",
+    )

@@ -66,7 +66,8 @@ hosts = st.builds(
 
 @given(hosts)
 def test_folding_is_idempotent(host: str) -> None:
-    folded = fold_domain(host)
+    folded = try_fold_domain(host)
+    assume(folded is not None)  # e.g. `x0.com` is itself a (private) public suffix
     assert fold_domain(folded) == folded
 
 
@@ -90,6 +91,7 @@ def test_every_url_form_folds_like_the_host(
     trailing_dot: bool,
     www: bool,
 ) -> None:
+    assume(try_fold_domain(host) is not None)
     name = (
         ("www." if www else "") + (host.upper() if upper else host) + ("." if trailing_dot else "")
     )

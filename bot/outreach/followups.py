@@ -46,15 +46,20 @@ def add_business_days(start: datetime, days: int = FOLLOW_UP_AFTER_DAYS) -> date
     return result
 
 
-def next_step(status: Status | str, follow_ups_sent: int, last_sent_at: datetime) -> NextStep:
+def next_step(
+    status: Status | str,
+    follow_ups_sent: int,
+    last_sent_at: datetime,
+    days: int = FOLLOW_UP_AFTER_DAYS,
+) -> NextStep:
     """What happens after the last email (first or follow-up) sent at `last_sent_at`.
 
-    Up to MAX_FOLLOW_UPS follow-ups are reminded, FOLLOW_UP_AFTER_DAYS apart; the same wait
-    after the last one ends the outreach as no_response.
+    Up to MAX_FOLLOW_UPS follow-ups are reminded, `days` business days apart (a workspace
+    setting); the same wait after the last one ends the outreach as no_response.
     """
     if parse_status(status) not in _AWAITING_REPLY:
         return NextStep(NextAction.NONE)
-    due_at = add_business_days(last_sent_at)
+    due_at = add_business_days(last_sent_at, days)
     if follow_ups_sent < MAX_FOLLOW_UPS:
         return NextStep(NextAction.FOLLOW_UP, due_at)
     return NextStep(NextAction.CLOSE, due_at)

@@ -8,12 +8,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, create_engine
 
+MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that defines tables; imported before the schema is created.
-TABLE_MODULES = ("bot.store.cache",)
+TABLE_MODULES = (
+    "bot.store.cache",
+    "bot.store.analyses",
+    "bot.store.pipeline",
+    "bot.store.outreach",
+)
 
 
 def make_engine(url: str) -> Engine:
@@ -40,10 +48,28 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_schema(engine: Engine) -> None:
+def import_table_modules() -> None:
     for module in TABLE_MODULES:
         importlib.import_module(module)
-    SQLModel.metadata.create_all(engine)
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the newest schema with the Alembic migrations."""
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def new_migration(engine: Engine, message: str) -> None:
+    """Write a migration for the table changes not yet migrated (a developer's tool)."""
+    with engine.begin() as connection:
+        command.revision(_alembic_config(connection), message=message, autogenerate=True)
 
 
 @contextmanager

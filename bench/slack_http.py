@@ -1,0 +1,184 @@
+"""Benchmark: the Slack app over HTTP on loopback, against a fake Slack Web API.
+
+The app runs in its own process, exactly as `gapbot serve --http` runs it; this
+process plays Slack (signed requests out, Web API calls in, timed on the same
+monotonic clock). 50 concurrent `/gaps` commands: time to the ack, time from the
+ack to the posted result (on a local index of 1M links; `--smoke`: 20k), then
+page changes. Targets: ack p99 < 300 ms, result < 2 s after the ack, page change
+p95 < 300 ms.
+
+    .venv/bin/python bench/slack_http.py [--smoke] [--links N] [--concurrency N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import httpx
+from fake_slack import FakeSlack, SlackDriver
+
+from bot.links.index import LinkIndex
+from bot.slack.ids import Action
+
+SECRET = "bench-signing-secret"
+SITE, COMPETITORS = "mysite.com", ("rival-a.com", "rival-b.com", "rival-c.com")
+TARGETS = {"ack p99": 0.300, "result after ack max": 2.0, "page change p95": 0.300}
+
+
+def write_links(path: Path, count: int, seed: int = 7) -> None:
+    """A generic CSV export: `count` links from count/6 referring domains to the four sites."""
+    rng = random.Random(seed)
+    refdomains = max(count // 6, 10)
+    sites = (SITE, *COMPETITORS)
+    with path.open("w") as out:
+        out.write("source_url,target_url,nofollow\n")
+        for number in range(count):
+            domain = f"ref{rng.randrange(refdomains)}.example"
+            target = sites[rng.choices(range(4), weights=(1, 3, 3, 3))[0]]
+            nofollow = "true" if rng.random() < 0.2 else "false"
+            out.write(f"https://{domain}/p{number},https://{target}/page{number % 50},{nofollow}\n")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def describe(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<22} n={len(values):<4} p50={statistics.median(values) * 1000:7.1f} ms  "
+        f"p95={percentile(values, 0.95) * 1000:7.1f} ms  p99={percentile(values, 0.99) * 1000:7.1f}"
+        f" ms  max={max(values) * 1000:7.1f} ms"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a small index, for CI")
+    parser.add_argument("--links", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    links = args.links or (20_000 if args.smoke else 1_000_000)
+
+    with tempfile.TemporaryDirectory(prefix="gapbot-bench-") as folder:
+        home = Path(folder)
+        export = home / "links.csv"
+        started = time.monotonic()
+        write_links(export, links)
+        LinkIndex(home / "links.duckdb").import_file(export)
+        print(f"index: {links:,} links imported in {time.monotonic() - started:.1f} s")
+
+        fake = FakeSlack().start()
+        port = free_port()
+        server = start_app(home, fake, port)
+        driver = SlackDriver(f"http://127.0.0.1:{port}", fake, SECRET)
+        try:
+            figures = run(driver, fake, args.concurrency)
+        finally:
+            driver.stop()
+            server.terminate()
+            server.wait(timeout=10)
+            fake.stop()
+    failed = [name for name, limit in TARGETS.items() if figures[name] > limit]
+    print("targets met" if not failed else f"targets missed: {', '.join(failed)}")
+    return 0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_app(home: Path, fake: FakeSlack, port: int) -> subprocess.Popen[bytes]:
+    """`serve()` in a process of its own, configured through the environment as in production."""
+    env = {
+        **os.environ,
+        "GAPBOT_HOME": str(home),
+        "GAPBOT_DATABASE_URL": f"sqlite:///{home / 'app.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_APP_TOKEN": "",
+    }
+    code = (
+        "import logging; logging.basicConfig(level=logging.WARNING)\n"
+        "from bot.config import load_settings\n"
+        "from bot.slack.server import serve\n"
+        f"serve(load_settings(), socket=False, port={port})\n"
+    )
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("the app did not start")
+
+
+def run(driver: SlackDriver, fake: FakeSlack, concurrency: int) -> dict[str, float]:
+    text = f"{SITE} vs {' '.join(COMPETITORS)}"
+    acked_at: dict[str, float] = {}
+    ack_times: list[float] = []
+    lock = threading.Lock()
+    gate = threading.Barrier(concurrency)
+
+    def command(number: int) -> None:
+        channel = f"C{number:03d}"
+        gate.wait()
+        sent = time.monotonic()
+        response = driver.command(text, channel=channel, user=f"U{number}")
+        done = time.monotonic()
+        assert response.status_code == 200, response.text
+        with lock:
+            ack_times.append(done - sent)
+            acked_at[channel] = done
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(command, range(concurrency)))
+    posts = fake.wait_for("chat.postMessage", count=concurrency, timeout=1800)
+    result_times = [post.at - acked_at[post.args["channel"]] for post in posts]
+    print(describe("ack", ack_times))
+    print(describe("ack -> posted result", result_times))
+
+    page_times: list[float] = []
+    for number, post in enumerate(posts):
+        sent = time.monotonic()
+        driver.press(
+            post.args["blocks"],
+            Action.PAGE_NEXT,
+            message_ts=post.response["ts"],
+            channel=post.args["channel"],
+        )
+        update = fake.wait_for("chat.update", count=number + 1)[-1]
+        page_times.append(update.at - sent)
+    print(describe("page change", page_times))
+    return {
+        "ack p99": percentile(ack_times, 0.99),
+        "result after ack max": max(result_times),
+        "page change p95": percentile(page_times, 0.95),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

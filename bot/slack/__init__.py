@@ -1,0 +1,1 @@
+"""The Slack app: Bolt listeners (thin), Block Kit builders (pure), and serving."""

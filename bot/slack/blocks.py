@@ -1,0 +1,431 @@
+"""Block Kit builders: plain data in, slack_sdk models out. Pure.
+
+Slack's limits are kept here: 50 blocks a message, 3000 characters a section,
+150 characters a header, 75 an option label. Every piece of text that comes from
+data or from a user goes through `mrkdwn.escape` (or `mrkdwn.link`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.gaps import Opportunity, SortOrder
+from bot.links.base import LinkingPages, LinkingUrl
+from bot.outreach.pipeline import Status
+from bot.query import GapQuery
+from bot.slack.ids import GAPS_COMMAND, Action, Callback
+from bot.slack.mrkdwn import escape, link
+from bot.slack.results import ResultPage, ResultView
+from bot.store.analyses import AnalysisRecord, AnalysisStatus
+from bot.store.pipeline import PipelineMark
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_OPTION_TEXT = 75
+MAX_URL_LABEL = 120
+
+_SORT_LABELS = {
+    SortOrder.MATCHES: "Most competitors first",
+    SortOrder.MATCHES_ASC: "Fewest competitors first",
+    SortOrder.AUTHORITY: "Highest authority first",
+}
+_STATUS_VERBS = {
+    Status.TARGETED: "Targeted",
+    Status.IGNORED: "Ignored",
+}
+
+USAGE = (
+    f"*{GAPS_COMMAND} SITE vs COMPETITOR... [options]* finds the referring domains that "
+    "link to your competitors but not to you.\n"
+    f"• `{GAPS_COMMAND} mysite.com vs rival-a.com rival-b.com` (1 to 10 competitors, "
+    "spaces or commas; `vs` is optional)\n"
+    "• `--min-matches N` only domains linking to at least N competitors\n"
+    "• `--dofollow-only` count dofollow links only\n"
+    "• `--sort matches|matches-asc|authority`\n"
+    "• `--source local|dataforseo|ahrefs|...` where the link data comes from\n"
+    "Then triage the list with *Target*, *Ignore* and *Links*, page through it, "
+    "and export it as CSV."
+)
+
+
+# -- short replies ---------------------------------------------------------------------------
+
+
+def working_text(query: GapQuery) -> str:
+    competitors = ", ".join(escape(site) for site in query.competitors)
+    return (
+        f":hourglass_flowing_sand: Working on it: backlink gaps for *{escape(query.site)}* "
+        f"vs {competitors}. The result will be posted in this channel."
+    )
+
+
+def query_error_text(error: object) -> str:
+    return f":warning: {escape(error)}\nType `{GAPS_COMMAND} help` for usage."
+
+
+def failure_text(site: str, error: object) -> str:
+    return (
+        f":x: The gap analysis for *{escape(site)}* failed: {escape(error)}\n"
+        f"Nothing was posted. Run `{GAPS_COMMAND}` again once that is fixed."
+    )
+
+
+def invite_text(channel_id: str) -> str:
+    return (
+        f"I could not post in <#{escape(channel_id)}>, so the result was sent with the "
+        "command's reply instead. To let me post (and update the list in place), "
+        "invite me with `/invite @Gapbot`."
+    )
+
+
+def owned_text(mark: PipelineMark) -> str:
+    return (
+        f"*{escape(mark.refdomain)}* is already {escape(mark.status.value)} by "
+        f"<@{escape(mark.owner_id or '')}> for {escape(mark.site)}: ask them before "
+        "taking it over."
+    )
+
+
+def refused_text(domain: str, reason: str | None) -> str:
+    return f"*{escape(domain)}* cannot be moved: {escape(reason or 'not allowed')}."
+
+
+def gone_text() -> str:
+    return "That analysis is not available here any more. Run `/gaps` again."
+
+
+# -- the result message ------------------------------------------------------------------------
+
+
+def result_message(page: ResultPage) -> list[Block]:
+    """The whole message for one page: header, rows with triage buttons, controls."""
+    blocks: list[Block] = [*_header(page.analysis), _summary(page), DividerBlock()]
+    if not page.rows:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_empty_text(page))))
+    for number, item in enumerate(page.rows, start=page.first_rank):
+        blocks.extend(_row(page, number, item))
+    blocks.append(DividerBlock())
+    blocks.append(_controls(page))
+    blocks.append(
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"page {page.view.page + 1} of {page.page_count}")]
+        )
+    )
+    assert len(blocks) <= MAX_MESSAGE_BLOCKS
+    return blocks
+
+
+def result_fallback(analysis: AnalysisRecord) -> str:
+    """The notification text of a result message."""
+    return f"{analysis.total} backlink gaps for {escape(analysis.site)}"
+
+
+def _header(analysis: AnalysisRecord) -> list[Block]:
+    title = f"Backlink gaps: {analysis.site}"
+    competitors = ", ".join(f"*{escape(site)}*" for site in analysis.competitors)
+    facts = [f"*{analysis.total}* gaps for *{escape(analysis.site)}* vs {competitors}"]
+    details = [f"source: {escape(analysis.source or analysis.source_name or 'local')}"]
+    if analysis.data_date:
+        details.append(f"data as of {analysis.data_date.isoformat()}")
+    if analysis.authority_source:
+        details.append(f"authority: {escape(analysis.authority_source)}")
+    if analysis.cost:
+        details.append(f"cost: {escape(analysis.cost)}")
+    text = "\n".join([*facts, " · ".join(details)])
+    if analysis.warning:
+        text += f"\n:warning: {escape(analysis.warning)}"
+    return [
+        HeaderBlock(text=PlainTextObject(text=_cut(title, MAX_HEADER_TEXT), emoji=False)),
+        SectionBlock(text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT))),
+    ]
+
+
+def _summary(page: ResultPage) -> ContextBlock:
+    view = page.view
+    first = page.first_rank if page.rows else 0
+    last = page.first_rank + len(page.rows) - 1 if page.rows else 0
+    parts = [
+        f"showing {first}-{last} of {page.matching}",
+        _SORT_LABELS[view.sort].lower(),
+    ]
+    if view.min_matches > 1:
+        parts.append(f"at least {view.min_matches} competitors")
+    if view.dofollow_only:
+        parts.append("dofollow links only")
+    if page.ignored:
+        parts.append(f"{page.ignored} ignored {'shown' if view.show_ignored else 'hidden'}")
+    return ContextBlock(elements=[MarkdownTextObject(text=" · ".join(parts))])
+
+
+def _empty_text(page: ResultPage) -> str:
+    if page.analysis.total == 0:
+        return "No gaps: every domain linking to these competitors links to you too."
+    return "No opportunities pass these filters. Lower the minimum matches or show ignored."
+
+
+def _row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
+    competitors = page.analysis.competitors
+    counts = " · ".join(f"{escape(site)} {item.links.get(site, 0)}" for site in competitors)
+    authority = "authority n/a" if item.authority is None else f"authority {item.authority}"
+    if item.authority is not None and page.analysis.authority_source:
+        authority += f" ({escape(page.analysis.authority_source)})"
+    lines = [
+        f"*{number}. {escape(item.domain)}* — {item.matches} of {len(competitors)} "
+        f"competitors · {authority}",
+        counts,
+    ]
+    mark = page.marks.get(item.domain)
+    if mark is not None and mark.status != Status.NEW:
+        lines.append(_mark_line(mark))
+    text = _cut("\n".join(lines), MAX_SECTION_TEXT)
+    return [SectionBlock(text=MarkdownTextObject(text=text)), _row_buttons(page, item, mark)]
+
+
+def _mark_line(mark: PipelineMark) -> str:
+    verb = _STATUS_VERBS.get(mark.status, mark.status.label.capitalize())
+    if mark.owner_id:
+        return f":dart: {verb} by <@{escape(mark.owner_id)}>"
+    return f":no_entry_sign: {verb}"
+
+
+def _row_buttons(page: ResultPage, item: Opportunity, mark: PipelineMark | None) -> ActionsBlock:
+    value = page.view.encode(d=item.domain)
+    ignored = mark is not None and mark.status == Status.IGNORED
+    triage = (
+        ButtonElement(text="Restore", action_id=Action.RESTORE, value=value)
+        if ignored
+        else ButtonElement(text="Ignore", action_id=Action.IGNORE, value=value)
+    )
+    return ActionsBlock(
+        elements=[
+            ButtonElement(text="Target", action_id=Action.TARGET, value=value, style="primary"),
+            triage,
+            ButtonElement(text="Links", action_id=Action.LINKS, value=value),
+        ]
+    )
+
+
+def _controls(page: ResultPage) -> ActionsBlock:
+    view = page.view
+    elements: list[ButtonElement | StaticSelectElement] = []
+    if view.page > 0:
+        elements.append(
+            ButtonElement(
+                text="◀ Previous",
+                action_id=Action.PAGE_PREVIOUS,
+                value=view.with_(page=view.page - 1).encode(),
+            )
+        )
+    if view.page + 1 < page.page_count:
+        elements.append(
+            ButtonElement(
+                text="Next ▶",
+                action_id=Action.PAGE_NEXT,
+                value=view.with_(page=view.page + 1).encode(),
+            )
+        )
+    elements.append(_sort_select(view))
+    elements.append(_min_matches_select(view, len(page.analysis.competitors)))
+    elements.append(
+        ButtonElement(
+            text=f"Dofollow only: {'on' if view.dofollow_only else 'off'}",
+            action_id=Action.DOFOLLOW,
+            value=view.with_(dofollow_only=not view.dofollow_only).encode(),
+        )
+    )
+    if page.ignored or view.show_ignored:
+        label = (
+            f"Hide ignored ({page.ignored})"
+            if view.show_ignored
+            else (f"Show ignored ({page.ignored})")
+        )
+        elements.append(
+            ButtonElement(
+                text=label,
+                action_id=Action.SHOW_IGNORED,
+                value=view.with_(show_ignored=not view.show_ignored).encode(),
+            )
+        )
+    elements.append(
+        ButtonElement(text="Export CSV", action_id=Action.EXPORT_CSV, value=view.encode())
+    )
+    return ActionsBlock(elements=elements)
+
+
+def _sort_select(view: ResultView) -> StaticSelectElement:
+    options = [
+        Option(text=_cut(label, MAX_OPTION_TEXT), value=view.with_(sort=order).encode())
+        for order, label in _SORT_LABELS.items()
+    ]
+    chosen = options[list(_SORT_LABELS).index(view.sort)]
+    return StaticSelectElement(
+        action_id=Action.SORT, placeholder="Sort", options=options, initial_option=chosen
+    )
+
+
+def _min_matches_select(view: ResultView, competitors: int) -> StaticSelectElement:
+    options = [
+        Option(
+            text=f"Linking to ≥ {count} of {competitors}",
+            value=view.with_(min_matches=count).encode(),
+        )
+        for count in range(1, competitors + 1)
+    ]
+    chosen = options[min(max(view.min_matches, 1), competitors) - 1]
+    return StaticSelectElement(
+        action_id=Action.MIN_MATCHES,
+        placeholder="Minimum matches",
+        options=options,
+        initial_option=chosen,
+    )
+
+
+# -- the links modal ---------------------------------------------------------------------------
+
+
+def links_loading_modal(domain: str) -> View:
+    return _links_view(
+        [SectionBlock(text=MarkdownTextObject(text=f"Looking up the pages of *{escape(domain)}*…"))]
+    )
+
+
+def links_modal(domain: str, pages: Mapping[str, LinkingPages]) -> View:
+    """The exact linking URLs from `domain` to each competitor (first few, then "+N more")."""
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"Pages on *{escape(domain)}* that link to:"))
+    ]
+    for competitor, found in pages.items():
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=_pages_text(competitor, found))))
+    return _links_view(blocks)
+
+
+def links_error_modal(domain: str, error: object) -> View:
+    text = f":x: Could not look up the pages of *{escape(domain)}*: {escape(error)}"
+    return _links_view([SectionBlock(text=MarkdownTextObject(text=text))])
+
+
+def _links_view(blocks: Sequence[Block]) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.LINKS,
+        title=PlainTextObject(text="Linking pages"),
+        close=PlainTextObject(text="Close"),
+        blocks=list(blocks),
+    )
+
+
+def _pages_text(competitor: str, found: LinkingPages) -> str:
+    head = f"*{escape(competitor)}* — {found.total} link{'s' if found.total != 1 else ''}"
+    if not found.urls:
+        return f"{head}\nno exact pages known"
+    lines = [head]
+    shown = 0
+    for url in found.urls:
+        line = _url_line(url)
+        if sum(len(item) + 1 for item in lines) + len(line) > MAX_SECTION_TEXT - 40:
+            break
+        lines.append(line)
+        shown += 1
+    if found.total > shown:
+        lines.append(f"+{found.total - shown} more")
+    return "\n".join(lines)
+
+
+def _url_line(url: LinkingUrl) -> str:
+    parts = [f"• {link(url.source_url, _cut(url.source_url, MAX_URL_LABEL))}"]
+    if url.anchor:
+        parts.append(f"“{escape(_cut(url.anchor, MAX_URL_LABEL))}”")
+    if url.nofollow:
+        parts.append("nofollow")
+    return " · ".join(parts)
+
+
+# -- App Home ----------------------------------------------------------------------------------
+
+
+def home_view(
+    recent: Sequence[AnalysisRecord],
+    counts: Mapping[Status, int],
+    mine: Sequence[PipelineMark],
+) -> View:
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
+    if not recent:
+        blocks.append(_context("None yet."))
+    for analysis in recent:
+        blocks.append(_recent_row(analysis))
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_counts_text(counts))))
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=_mine_text(mine))))
+    return View(type="home", blocks=blocks)
+
+
+USAGE_HINT = f"(`{GAPS_COMMAND} mysite.com vs rival.com` in any channel)"
+
+
+def _recent_row(analysis: AnalysisRecord) -> SectionBlock:
+    competitors = ", ".join(escape(site) for site in analysis.competitors)
+    state = {
+        AnalysisStatus.DONE: f"{analysis.total} gaps",
+        AnalysisStatus.RUNNING: "running",
+        AnalysisStatus.FAILED: "failed",
+    }[analysis.status]
+    text = (
+        f"*{escape(analysis.site)}* vs {competitors}\n{state} · "
+        f"{analysis.created_at:%Y-%m-%d %H:%M} UTC · <#{escape(analysis.channel_id)}>"
+    )
+    accessory = None
+    if analysis.status is AnalysisStatus.DONE:
+        accessory = ButtonElement(
+            text="Post again", action_id=Action.REPOST, value=str(analysis.id)
+        )
+    return SectionBlock(
+        text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT)), accessory=accessory
+    )
+
+
+def _counts_text(counts: Mapping[Status, int]) -> str:
+    lines = ["*Pipeline*"]
+    for status in Status:
+        if counts.get(status):
+            lines.append(f"{status.label}: *{counts[status]}*")
+    if len(lines) == 1:
+        lines.append("Nothing targeted yet.")
+    return "\n".join(lines)
+
+
+def _mine_text(mine: Sequence[PipelineMark]) -> str:
+    lines = ["*My targets*"]
+    for mark in mine:
+        line = f"• *{escape(mark.refdomain)}* for {escape(mark.site)} — {escape(mark.status.label)}"
+        if sum(len(item) + 1 for item in lines) + len(line) > MAX_SECTION_TEXT - 20:
+            break
+        lines.append(line)
+    if len(lines) == 1:
+        lines.append("None yet: press *Target* on a gap to own it.")
+    return "\n".join(lines)
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

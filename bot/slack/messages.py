@@ -1,0 +1,63 @@
+"""Sending a result message: post it (with the fallbacks Slack makes necessary) or update it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.blocks import invite_text, result_fallback, result_message
+from bot.slack.results import ResultPage
+
+# The bot is not a member (private channel, DM) or may not see the channel.
+_CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+_CANNOT_UPDATE = _CANNOT_POST | {"message_not_found", "cant_update_message"}
+
+
+def team_of(context: BoltContext) -> str:
+    """The workspace a request comes from (the enterprise for an org-wide install)."""
+    team = context.team_id or context.enterprise_id
+    if not team:
+        raise ValueError("the request names no team")
+    return team
+
+
+def post_result(client: WebClient, respond: Respond | None, channel: str, page: ResultPage) -> None:
+    """Post the result in `channel`; if the bot may not, reply through the command instead."""
+    blocks, text = result_message(page), result_fallback(page.analysis)
+    try:
+        client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+    except SlackApiError as error:
+        if _error_code(error) not in _CANNOT_POST or respond is None:
+            raise
+        respond(response_type="in_channel", blocks=blocks, text=text, replace_original=False)
+        respond(response_type="ephemeral", text=invite_text(channel), replace_original=False)
+
+
+def update_result(
+    client: WebClient, respond: Respond, body: dict[str, Any], page: ResultPage
+) -> None:
+    """Replace the message a button was pressed in with `page`."""
+    blocks, text = result_message(page), result_fallback(page.analysis)
+    channel = (body.get("channel") or {}).get("id")
+    ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+    if channel and ts:
+        try:
+            client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+            return
+        except SlackApiError as error:
+            if _error_code(error) not in _CANNOT_UPDATE:
+                raise
+    # A message posted through a response URL can only be replaced through one.
+    respond(blocks=blocks, text=text, replace_original=True)
+
+
+def tell(respond: Respond, text: str) -> None:
+    """An ephemeral note to the person who clicked, leaving the message as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _error_code(error: SlackApiError) -> str:
+    return str(error.response.get("error", ""))

@@ -1,0 +1,179 @@
+"""What a result message shows: its view state (kept in button values) and the page it selects.
+
+Pure: stored opportunities and pipeline marks in, one page out. The view state
+travels in the message's own buttons, so paging works after a restart and no
+process has to remember anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from math import ceil
+from typing import Any
+
+from bot.gaps import Opportunity, SortOrder, rank
+from bot.outreach.pipeline import Status
+from bot.store.analyses import AnalysisRecord
+from bot.store.pipeline import PipelineMark
+
+PAGE_SIZE = 10
+
+
+class ViewError(ValueError):
+    """A button value that is not a view this app wrote."""
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """How one result message is paged, ordered and filtered."""
+
+    analysis_id: int
+    page: int = 0
+    sort: SortOrder = SortOrder.MATCHES
+    min_matches: int = 1
+    dofollow_only: bool = False
+    show_ignored: bool = False
+
+    def with_(self, **changes: Any) -> ResultView:
+        """This view changed; any change but paging starts again from the first page."""
+        if "page" not in changes:
+            changes["page"] = 0
+        return replace(self, **changes)
+
+    def encode(self, **extra: str) -> str:
+        fields = asdict(self)
+        short = {_SHORT[name]: value for name, value in fields.items()}
+        short["s"] = self.sort.value
+        short.update(extra)
+        return json.dumps(short, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, value: str) -> ResultView:
+        return decode_value(value)[0]
+
+    @classmethod
+    def of(cls, analysis: AnalysisRecord) -> ResultView:
+        """The view an analysis was asked for (`/gaps ... --sort --min-matches --dofollow-only`)."""
+        return cls(
+            analysis_id=analysis.id,
+            sort=SortOrder(analysis.sort),
+            min_matches=analysis.min_matches,
+            dofollow_only=analysis.dofollow_only,
+        )
+
+
+_SHORT = {
+    "analysis_id": "a",
+    "page": "p",
+    "sort": "s",
+    "min_matches": "m",
+    "dofollow_only": "f",
+    "show_ignored": "i",
+}
+
+
+def decode_value(value: str) -> tuple[ResultView, dict[str, str]]:
+    """A button value back into its view and its extra fields (e.g. the row's domain)."""
+    try:
+        data = json.loads(value)
+        view = ResultView(
+            analysis_id=int(data.pop("a")),
+            page=int(data.pop("p")),
+            sort=SortOrder(data.pop("s")),
+            min_matches=int(data.pop("m")),
+            dofollow_only=bool(data.pop("f")),
+            show_ignored=bool(data.pop("i")),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ViewError(f"not a result view: {value[:80]!r}") from error
+    return view, {str(key): str(item) for key, item in data.items()}
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a result message, ready for the block builder."""
+
+    analysis: AnalysisRecord
+    view: ResultView  # with the page clamped to the pages that exist
+    rows: Sequence[Opportunity]
+    marks: Mapping[str, PipelineMark]
+    matching: int  # opportunities that pass the filters (ignored ones included if shown)
+    ignored: int  # ignored opportunities that pass the other filters
+    page_count: int
+
+    @property
+    def first_rank(self) -> int:
+        return self.view.page * PAGE_SIZE + 1
+
+
+def select_page(
+    analysis: AnalysisRecord,
+    opportunities: Sequence[Opportunity],
+    marks: Mapping[str, PipelineMark],
+    view: ResultView,
+) -> ResultPage:
+    """Filter, rank and cut out the page `view` asks for."""
+    ordered = listed(opportunities, marks, view)
+    ignored = sum(
+        1
+        for item in opportunities
+        if item.matches >= view.min_matches and _is_ignored(marks, item.domain)
+    )
+    page_count = max(1, ceil(len(ordered) / PAGE_SIZE))
+    page = min(max(view.page, 0), page_count - 1)
+    start = page * PAGE_SIZE
+    return ResultPage(
+        analysis=analysis,
+        view=replace(view, page=page),
+        rows=ordered[start : start + PAGE_SIZE],
+        marks={item.domain: marks[item.domain] for item in ordered if item.domain in marks},
+        matching=len(ordered),
+        ignored=ignored,
+        page_count=page_count,
+    )
+
+
+def listed(
+    opportunities: Sequence[Opportunity], marks: Mapping[str, PipelineMark], view: ResultView
+) -> list[Opportunity]:
+    """Every opportunity the view lists, in its order (all pages)."""
+    kept = [
+        item
+        for item in opportunities
+        if item.matches >= view.min_matches
+        and (view.show_ignored or not _is_ignored(marks, item.domain))
+    ]
+    return rank(kept, view.sort)
+
+
+def _is_ignored(marks: Mapping[str, PipelineMark], domain: str) -> bool:
+    mark = marks.get(domain)
+    return mark is not None and mark.status == Status.IGNORED
+
+
+def opportunities_csv(
+    competitors: Sequence[str],
+    opportunities: Sequence[Opportunity],
+    marks: Mapping[str, PipelineMark],
+) -> str:
+    """The whole list as CSV: one row per referring domain, a column per competitor."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["domain", "matches", *competitors, "total_links", "authority", "status"])
+    for item in opportunities:
+        mark = marks.get(item.domain)
+        writer.writerow(
+            [
+                item.domain,
+                item.matches,
+                *(item.links.get(site, 0) for site in competitors),
+                item.total_links,
+                "" if item.authority is None else item.authority,
+                mark.status.value if mark else "",
+            ]
+        )
+    return out.getvalue()

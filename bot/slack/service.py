@@ -1,0 +1,216 @@
+"""What the Slack listeners ask of the rest of Gapbot: one function per request, team-scoped.
+
+Each function opens one database session, calls the engine or the store, and
+returns plain data for a block builder. Listeners never touch SQL or the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from slack_bolt import BoltContext
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.gaps import GapOptions, find_gaps
+from bot.links.base import LinkData, LinkingPages, LinkSource
+from bot.links.sources import open_source
+from bot.outreach.pipeline import Status
+from bot.query import GapQuery
+from bot.slack.results import ResultPage, ResultView, listed, opportunities_csv, select_page
+from bot.store import analyses, pipeline
+from bot.store.analyses import AnalysisRecord, GapCounts, NewAnalysis, Provenance
+from bot.store.db import session_scope
+from bot.store.pipeline import Move, MoveResult, PipelineMark
+
+LINKING_URLS_LIMIT = 20
+
+SourceOpener = Callable[[str | None], LinkSource]
+SERVICES_KEY = "gapbot_services"
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a listener needs, built once per app."""
+
+    settings: Settings
+    engine: Engine
+    open_source: SourceOpener
+
+    @classmethod
+    def of(cls, settings: Settings, engine: Engine) -> Services:
+        return cls(settings, engine, lambda name: open_source(name, settings))
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Services:
+        # Bolt deep-copies the request context for lazy listeners; the services are shared.
+        return self
+
+
+def services_of(context: BoltContext) -> Services:
+    """The services the app put in every request's context."""
+    services: Services = context[SERVICES_KEY]
+    return services
+
+
+# -- running an analysis -----------------------------------------------------------------------
+
+
+def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> AnalysisRecord:
+    """Record, run and store one analysis; on any failure it is stored as failed and re-raised."""
+    with session_scope(services.engine) as session:
+        analysis_id = analyses.start_analysis(session, new)
+    try:
+        source = services.open_source(query.source)
+        data = source.fetch(query.site, query.competitors, dofollow_only=False)
+        gaps = gap_counts(data, services.settings.blocked_domains)
+    except Exception as error:
+        with session_scope(services.engine) as session:
+            analyses.fail_analysis(session, new.team_id, analysis_id, str(error))
+        raise
+    with session_scope(services.engine) as session:
+        analyses.finish_analysis(session, new.team_id, analysis_id, _provenance(data), gaps)
+        record = analyses.get_analysis(session, new.team_id, analysis_id)
+    assert record is not None
+    return record
+
+
+def gap_counts(data: LinkData, blocklist: frozenset[str]) -> list[GapCounts]:
+    """Every opportunity with both its link counts and its dofollow link counts.
+
+    Stored once, so that the minimum-matches and dofollow-only controls work on the
+    stored rows without asking the source again.
+    """
+    options = GapOptions(blocklist=blocklist)
+    every = find_gaps(data.site, data.competitors, options)
+    dofollow = {
+        item.domain: item.links
+        for item in find_gaps(data.site, data.competitors, replace(options, dofollow_only=True))
+    }
+    return [
+        GapCounts(
+            domain=item.domain,
+            links=dict(item.links),
+            dofollow_links=dict(dofollow.get(item.domain, dict.fromkeys(item.links, 0))),
+            authority=item.authority,
+            sample_urls=dict(item.sample_urls),
+        )
+        for item in every
+    ]
+
+
+def _provenance(data: LinkData) -> Provenance:
+    warning = "; ".join(f"{site}: {problem}" for site, problem in data.failures.items())
+    return Provenance(
+        source=data.source,
+        authority_source=data.authority_source,
+        data_date=data.data_date,
+        cost=data.cost,
+        warning=warning or None,
+    )
+
+
+# -- showing, triaging and exporting stored results ---------------------------------------------
+
+
+def first_page(services: Services, team_id: str, analysis_id: int) -> ResultPage | None:
+    """Page one of a stored analysis, in the view it was asked for."""
+    with session_scope(services.engine) as session:
+        analysis = analyses.get_analysis(session, team_id, analysis_id)
+    if analysis is None or analysis.status is not analyses.AnalysisStatus.DONE:
+        return None
+    return result_page(services, team_id, ResultView.of(analysis))
+
+
+def result_page(services: Services, team_id: str, view: ResultView) -> ResultPage | None:
+    """The page `view` asks for, from stored rows only; None if the team has no such analysis."""
+    with session_scope(services.engine) as session:
+        analysis = analyses.get_analysis(session, team_id, view.analysis_id)
+        if analysis is None:
+            return None
+        opportunities = analyses.load_opportunities(
+            session, team_id, analysis.id, dofollow_only=view.dofollow_only
+        )
+        marks = pipeline.marks_for(session, team_id, analysis.site)
+    return select_page(analysis, opportunities, marks, view)
+
+
+@dataclass(frozen=True)
+class Triage:
+    result: MoveResult
+    page: ResultPage
+
+
+def triage(
+    services: Services,
+    team_id: str,
+    user_id: str,
+    view: ResultView,
+    domain: str,
+    status: Status,
+) -> Triage | None:
+    """Move one opportunity of the team's analysis in the pipeline; None if there is no such."""
+    with session_scope(services.engine) as session:
+        analysis = analyses.get_analysis(session, team_id, view.analysis_id)
+    if analysis is None:
+        return None
+    with session_scope(services.engine) as session:
+        result = pipeline.move(session, Move(team_id, analysis.site, domain, status, user_id))
+    page = result_page(services, team_id, view)
+    assert page is not None
+    return Triage(result, page)
+
+
+@dataclass(frozen=True)
+class Export:
+    analysis: AnalysisRecord
+    csv: str
+
+    @property
+    def filename(self) -> str:
+        return f"gaps-{self.analysis.site}-{self.analysis.id}.csv"
+
+
+def export(services: Services, team_id: str, view: ResultView) -> Export | None:
+    """The whole list as the view orders and filters it, as CSV."""
+    with session_scope(services.engine) as session:
+        analysis = analyses.get_analysis(session, team_id, view.analysis_id)
+        if analysis is None:
+            return None
+        opportunities = analyses.load_opportunities(
+            session, team_id, analysis.id, dofollow_only=view.dofollow_only
+        )
+        marks = pipeline.marks_for(session, team_id, analysis.site)
+    rows = listed(opportunities, marks, view)
+    return Export(analysis, opportunities_csv(analysis.competitors, rows, marks))
+
+
+def linking_pages(
+    services: Services, team_id: str, analysis_id: int, domain: str
+) -> dict[str, LinkingPages] | None:
+    """The exact pages of `domain` that link to each competitor of the team's analysis."""
+    with session_scope(services.engine) as session:
+        analysis = analyses.get_analysis(session, team_id, analysis_id)
+    if analysis is None:
+        return None
+    source = services.open_source(analysis.source_name)
+    return source.linking_urls(domain, analysis.competitors, LINKING_URLS_LIMIT)
+
+
+# -- App Home ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Home:
+    recent: Sequence[AnalysisRecord]
+    counts: dict[Status, int]
+    mine: Sequence[PipelineMark]
+
+
+def home(services: Services, team_id: str, user_id: str) -> Home:
+    with session_scope(services.engine) as session:
+        return Home(
+            recent=analyses.recent_analyses(session, team_id),
+            counts=pipeline.counts_by_status(session, team_id),
+            mine=pipeline.owned_by(session, team_id, user_id),
+        )

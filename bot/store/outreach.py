@@ -1,0 +1,463 @@
+"""Outreach records: versioned drafts, follow-up reminders, sender and workspace settings.
+
+Reminders are rows. A scheduler claims due rows with a guarded UPDATE (and
+`FOR UPDATE SKIP LOCKED` on PostgreSQL), so each reminder is delivered by exactly
+one process, however many run and however often they restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, Session, SQLModel, col, select, update
+
+from bot.outreach.drafts import TemplateKind
+from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
+from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
+from bot.store.pipeline import (
+    Move,
+    MoveOutcome,
+    MoveResult,
+    PipelineEntry,
+    PipelineEvent,
+    marks_for,
+    move,
+)
+
+# A claimed reminder whose process died before delivering it is claimed again after this.
+STALE_CLAIM = timedelta(minutes=15)
+RECENT_CONTACT = timedelta(days=90)
+
+
+def utc(moment: datetime) -> datetime:
+    """Every stored time is UTC; some databases hand back naive values."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _utc_column(*, nullable: bool) -> Any:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class DraftRecord(SQLModel, table=True):
+    __tablename__ = "outreach_draft"
+    __table_args__ = (UniqueConstraint("team_id", "site", "refdomain", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    site: str = Field(max_length=255)
+    refdomain: str = Field(max_length=255)
+    version: int
+    template: str = Field(max_length=120)
+    kind: str = Field(max_length=16)
+    subject: str
+    body: str
+    recipient_email: str = Field(max_length=320)
+    author_id: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class ReminderState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Reminder(SQLModel, table=True):
+    __tablename__ = "outreach_reminder"
+    __table_args__ = (Index("ix_reminder_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    site: str = Field(max_length=255)
+    refdomain: str = Field(max_length=255)
+    owner_id: str = Field(max_length=32)
+    action: str = Field(max_length=16)  # NextAction: follow_up or close
+    follow_ups_sent: int = 0
+    due_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    state: str = Field(default=ReminderState.PENDING, max_length=16)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class SenderProfile(SQLModel, table=True):
+    """Per user: how their emails are signed."""
+
+    __tablename__ = "sender_profile"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    sender_name: str = ""
+    signature: str = ""
+
+
+class WorkspaceSettings(SQLModel, table=True):
+    __tablename__ = "workspace_settings"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    follow_up_days: int = FOLLOW_UP_AFTER_DAYS
+
+
+@dataclass(frozen=True)
+class NewDraft:
+    team_id: str
+    site: str
+    refdomain: str
+    template: str
+    kind: TemplateKind
+    subject: str
+    body: str
+    recipient_email: str
+    author_id: str
+
+
+# -- drafts ----------------------------------------------------------------------------------
+
+
+def save_draft(session: Session, draft: NewDraft, now: datetime) -> DraftRecord:
+    """Store a new version of the draft for this domain; the first one moves it to drafted."""
+    latest = latest_draft(session, draft.team_id, draft.site, draft.refdomain)
+    record = DraftRecord(
+        team_id=draft.team_id,
+        site=draft.site,
+        refdomain=draft.refdomain,
+        version=(latest.version + 1) if latest else 1,
+        template=draft.template,
+        kind=draft.kind.value,
+        subject=draft.subject,
+        body=draft.body,
+        recipient_email=draft.recipient_email,
+        author_id=draft.author_id,
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def latest_draft(session: Session, team_id: str, site: str, refdomain: str) -> DraftRecord | None:
+    return session.exec(
+        select(DraftRecord)
+        .where(
+            DraftRecord.team_id == team_id,
+            DraftRecord.site == site,
+            DraftRecord.refdomain == refdomain,
+        )
+        .order_by(col(DraftRecord.version).desc())
+    ).first()
+
+
+def draft_by_id(session: Session, team_id: str, draft_id: int) -> DraftRecord | None:
+    """A draft of this workspace only: an id from another workspace finds nothing."""
+    return session.exec(
+        select(DraftRecord).where(DraftRecord.id == draft_id, DraftRecord.team_id == team_id)
+    ).first()
+
+
+def sent_first_emails(session: Session, team_id: str, other_than: str) -> list[str]:
+    """Bodies of first emails the workspace sent to other domains (the copy-paste guard)."""
+    return list(
+        session.exec(
+            select(DraftRecord.body).where(
+                DraftRecord.team_id == team_id,
+                DraftRecord.refdomain != other_than,
+                DraftRecord.kind == TemplateKind.FIRST.value,
+                col(DraftRecord.sent_at).is_not(None),
+            )
+        ).all()
+    )
+
+
+def follow_ups_sent(session: Session, team_id: str, site: str, refdomain: str) -> int:
+    count = session.exec(
+        select(func.count()).where(
+            DraftRecord.team_id == team_id,
+            DraftRecord.site == site,
+            DraftRecord.refdomain == refdomain,
+            DraftRecord.kind == TemplateKind.FOLLOW_UP.value,
+            col(DraftRecord.sent_at).is_not(None),
+        )
+    ).one()
+    return int(count)
+
+
+def mark_sent(
+    session: Session, team_id: str, draft_id: int, user_id: str, now: datetime
+) -> MoveResult:
+    """The owner sent this draft: move the pipeline on and schedule the next reminder.
+
+    Marking a draft that is already sent changes nothing (a double click).
+    """
+    draft = draft_by_id(session, team_id, draft_id)
+    if draft is None:
+        return MoveResult(MoveOutcome.REFUSED, None, "that draft does not exist")
+    if draft.sent_at is not None:
+        marks = marks_for(session, team_id, draft.site, [draft.refdomain])
+        return MoveResult(MoveOutcome.UNCHANGED, marks.get(draft.refdomain))
+    follow_up = draft.kind == TemplateKind.FOLLOW_UP.value
+    sent_before = follow_ups_sent(session, team_id, draft.site, draft.refdomain)
+    if follow_up and sent_before >= MAX_FOLLOW_UPS:
+        reason = f"{MAX_FOLLOW_UPS} follow-ups were already sent to {draft.refdomain}"
+        return MoveResult(MoveOutcome.REFUSED, None, reason)
+    status = Status.FOLLOWED_UP if follow_up else Status.CONTACTED
+    site, refdomain = draft.site, draft.refdomain
+    result = move(session, Move(team_id, site, refdomain, status, user_id))
+    if result.outcome in (MoveOutcome.REFUSED, MoveOutcome.OWNED):
+        return result
+    if result.outcome is MoveOutcome.UNCHANGED:
+        # A second follow-up keeps the status; the log still records it.
+        session.add(
+            PipelineEvent(
+                team_id=team_id,
+                site=site,
+                refdomain=refdomain,
+                from_status=status,
+                to_status=status,
+                user_id=user_id,
+                at=now,
+            )
+        )
+        result = MoveResult(MoveOutcome.CHANGED, result.mark)
+    draft = draft_by_id(session, team_id, draft_id)
+    assert draft is not None
+    draft.sent_at = now
+    session.add(draft)
+    schedule_next(session, draft, user_id, status, sent_before + follow_up, now)
+    return result
+
+
+# -- reminders -------------------------------------------------------------------------------
+
+
+def schedule_next(
+    session: Session,
+    draft: DraftRecord,
+    owner_id: str,
+    status: Status,
+    follow_ups: int,
+    sent_at: datetime,
+) -> Reminder | None:
+    """Replace the domain's pending reminder with the next one the follow-up rules ask for."""
+    cancel_reminders(session, draft.team_id, draft.site, draft.refdomain)
+    days = follow_up_days(session, draft.team_id)
+    step = next_step(status, follow_ups, sent_at, days=days)
+    if step.action is NextAction.NONE or step.due_at is None:
+        return None
+    reminder = Reminder(
+        team_id=draft.team_id,
+        site=draft.site,
+        refdomain=draft.refdomain,
+        owner_id=owner_id,
+        action=step.action.value,
+        follow_ups_sent=follow_ups,
+        due_at=step.due_at,
+    )
+    session.add(reminder)
+    session.flush()
+    return reminder
+
+
+def cancel_reminders(session: Session, team_id: str, site: str, refdomain: str) -> int:
+    result = session.execute(
+        update(Reminder)
+        .where(
+            col(Reminder.team_id) == team_id,
+            col(Reminder.site) == site,
+            col(Reminder.refdomain) == refdomain,
+            col(Reminder.state) == ReminderState.PENDING,
+        )
+        .values(state=ReminderState.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def snooze(session: Session, team_id: str, reminder_id: int, until: datetime) -> Reminder | None:
+    """Bring a delivered reminder back at `until` (once: a second click finds it pending)."""
+    reminder = reminder_by_id(session, team_id, reminder_id)
+    if reminder is None or reminder.state not in (ReminderState.DONE, ReminderState.PENDING):
+        return None
+    cancel_reminders(session, team_id, reminder.site, reminder.refdomain)
+    again = Reminder(
+        team_id=team_id,
+        site=reminder.site,
+        refdomain=reminder.refdomain,
+        owner_id=reminder.owner_id,
+        action=reminder.action,
+        follow_ups_sent=reminder.follow_ups_sent,
+        due_at=until,
+    )
+    session.add(again)
+    session.flush()
+    return again
+
+
+def reminder_by_id(session: Session, team_id: str, reminder_id: int) -> Reminder | None:
+    return session.exec(
+        select(Reminder).where(Reminder.id == reminder_id, Reminder.team_id == team_id)
+    ).first()
+
+
+def claim_due(session: Session, worker: str, now: datetime, limit: int = 50) -> list[Reminder]:
+    """Claim up to `limit` due reminders for `worker`; each row is claimed by one worker only."""
+    stale = now - STALE_CLAIM
+    query = (
+        select(Reminder)
+        .where(
+            or_(
+                (col(Reminder.state) == ReminderState.PENDING) & (col(Reminder.due_at) <= now),
+                (col(Reminder.state) == ReminderState.CLAIMED) & (col(Reminder.claimed_at) < stale),
+            )
+        )
+        .order_by(col(Reminder.due_at), col(Reminder.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for candidate in session.exec(query).all():
+        if _claim(session, candidate, worker, now):
+            claimed.append(candidate.id)
+    session.commit()
+    return [row for row in (session.get(Reminder, rid) for rid in claimed) if row is not None]
+
+
+def _claim(session: Session, candidate: Reminder, worker: str, now: datetime) -> bool:
+    """The guarded UPDATE: it only succeeds if nobody claimed the row since we read it."""
+    guard = col(Reminder.state) == candidate.state
+    if candidate.claimed_at is not None:
+        guard = guard & (col(Reminder.claimed_at) == candidate.claimed_at)
+    result = session.execute(
+        update(Reminder)
+        .where(col(Reminder.id) == candidate.id, guard)
+        .values(state=ReminderState.CLAIMED, claimed_by=worker, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(candidate)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def finish(session: Session, reminder_id: int, worker: str, now: datetime) -> bool:
+    """Mark a claimed reminder delivered; False if another worker has taken it over."""
+    result = session.execute(
+        update(Reminder)
+        .where(
+            col(Reminder.id) == reminder_id,
+            col(Reminder.state) == ReminderState.CLAIMED,
+            col(Reminder.claimed_by) == worker,
+        )
+        .values(state=ReminderState.DONE, done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(session: Session, reminder_id: int, worker: str) -> None:
+    """Give a claimed reminder back (delivery failed), to be tried at the next tick."""
+    session.execute(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder_id, col(Reminder.claimed_by) == worker)
+        .values(state=ReminderState.PENDING, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+# -- settings and history ----------------------------------------------------------------------
+
+
+def follow_up_days(session: Session, team_id: str) -> int:
+    settings = session.get(WorkspaceSettings, team_id)
+    return settings.follow_up_days if settings else FOLLOW_UP_AFTER_DAYS
+
+
+def set_follow_up_days(session: Session, team_id: str, days: int) -> None:
+    if not 1 <= days <= 30:
+        raise ValueError("follow-up days must be between 1 and 30")
+    settings = session.get(WorkspaceSettings, team_id) or WorkspaceSettings(team_id=team_id)
+    settings.follow_up_days = days
+    session.add(settings)
+
+
+def sender_profile(session: Session, team_id: str, user_id: str) -> SenderProfile:
+    found = session.exec(
+        select(SenderProfile).where(
+            SenderProfile.team_id == team_id, SenderProfile.user_id == user_id
+        )
+    ).first()
+    return found or SenderProfile(team_id=team_id, user_id=user_id)
+
+
+def save_sender_profile(
+    session: Session, team_id: str, user_id: str, sender_name: str, signature: str
+) -> None:
+    profile = sender_profile(session, team_id, user_id)
+    profile.sender_name, profile.signature = sender_name.strip(), signature.strip()
+    session.add(profile)
+
+
+# -- overview ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    """One domain in the outreach pipeline, with its next reminder if any."""
+
+    team_id: str
+    site: str
+    refdomain: str
+    status: Status
+    owner_id: str | None
+    updated_at: datetime
+    next_due: datetime | None
+    next_action: str | None
+
+
+def pipeline_rows(session: Session, team_id: str | None = None) -> list[PipelineRow]:
+    """Every pipeline entry (of one workspace, or all); due follow-ups first."""
+    pending = (
+        sa_select(
+            col(Reminder.team_id),
+            col(Reminder.site),
+            col(Reminder.refdomain),
+            func.min(Reminder.due_at).label("due"),
+            func.min(Reminder.action).label("action"),
+        )
+        .where(col(Reminder.state) == ReminderState.PENDING)
+        .group_by(col(Reminder.team_id), col(Reminder.site), col(Reminder.refdomain))
+        .subquery()
+    )
+    query = select(PipelineEntry, pending.c.due, pending.c.action).join(
+        pending,
+        (pending.c.team_id == PipelineEntry.team_id)
+        & (pending.c.site == PipelineEntry.site)
+        & (pending.c.refdomain == PipelineEntry.refdomain),
+        isouter=True,
+    )
+    if team_id is not None:
+        query = query.where(PipelineEntry.team_id == team_id)
+    rows = [
+        PipelineRow(
+            entry.team_id,
+            entry.site,
+            entry.refdomain,
+            Status(entry.status),
+            entry.owner_id,
+            utc(entry.updated_at),
+            utc(due) if due else None,
+            action,
+        )
+        for entry, due, action in session.exec(query).all()
+    ]
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda row: (row.next_due or far, row.status, row.site, row.refdomain))

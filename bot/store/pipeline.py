@@ -1,0 +1,236 @@
+"""The outreach pipeline: one status per (team, site, referring domain), and its event log.
+
+Writes are idempotent: asking for the status a domain already has (a double
+click, a retried request) changes nothing and logs nothing. Concurrent writers
+are serialised by the unique key and a compare-and-set update, so two clicks
+racing each other produce one change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint, func
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Field, Session, SQLModel, col, select, update
+
+from bot.outreach.pipeline import PipelineError, Status, check_move
+
+# Statuses in which a domain belongs to the person who moved it there.
+_UNOWNED = frozenset({Status.NEW, Status.IGNORED})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PipelineEntry(SQLModel, table=True):
+    __tablename__ = "pipeline_entry"
+    __table_args__ = (UniqueConstraint("team_id", "site", "refdomain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    site: str = Field(max_length=255)
+    refdomain: str = Field(max_length=255)
+    status: str = Field(max_length=32)
+    owner_id: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class PipelineEvent(SQLModel, table=True):
+    __tablename__ = "pipeline_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    site: str = Field(max_length=255)
+    refdomain: str = Field(max_length=255)
+    from_status: str | None = Field(default=None, max_length=32)
+    to_status: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    at: datetime = Field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class PipelineMark:
+    """Where one referring domain stands for one site, and whose it is."""
+
+    site: str
+    refdomain: str
+    status: Status
+    owner_id: str | None
+    updated_at: datetime
+
+
+class MoveOutcome(StrEnum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"  # it already had that status (double click, retry)
+    OWNED = "owned"  # someone else owns the domain; `mark.owner_id` says who
+    REFUSED = "refused"  # the pipeline does not allow that move
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    outcome: MoveOutcome
+    mark: PipelineMark | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    team_id: str
+    site: str
+    refdomain: str
+    status: Status
+    user_id: str
+
+
+def move(session: Session, request: Move, *, attempts: int = 5) -> MoveResult:
+    """Move a domain to `request.status` for `request.user_id`, at most once.
+
+    The caller's session must not hold other pending work: a lost race rolls it back
+    and tries again from the new state.
+    """
+    for _ in range(attempts):
+        current = _entry(session, request)
+        result = _decide(current, request)
+        if result is not None:
+            return result
+        if _write(session, current, request):
+            mark = _entry(session, request)
+            assert mark is not None
+            return MoveResult(MoveOutcome.CHANGED, _mark(mark))
+        session.rollback()
+    raise RuntimeError(f"could not update the pipeline for {request.refdomain}: too busy")
+
+
+def _decide(current: PipelineEntry | None, request: Move) -> MoveResult | None:
+    """The answer when nothing should be written; None when the move goes ahead."""
+    status = Status(current.status) if current else Status.NEW
+    mark = _mark(current) if current else None
+    if current and status not in _UNOWNED and current.owner_id not in (None, request.user_id):
+        return MoveResult(MoveOutcome.OWNED, mark)
+    if current and status == request.status:
+        return MoveResult(MoveOutcome.UNCHANGED, mark)
+    try:
+        check_move(status, request.status)
+    except PipelineError as error:
+        return MoveResult(MoveOutcome.REFUSED, mark, str(error))
+    return None
+
+
+def _write(session: Session, current: PipelineEntry | None, request: Move) -> bool:
+    """Insert or compare-and-set the entry and log the event; False if another writer won."""
+    owner = None if request.status in _UNOWNED else request.user_id
+    now = _now()
+    try:
+        if current is None:
+            session.add(
+                PipelineEntry(
+                    team_id=request.team_id,
+                    site=request.site,
+                    refdomain=request.refdomain,
+                    status=request.status,
+                    owner_id=owner,
+                    updated_at=now,
+                )
+            )
+            session.flush()
+        else:
+            changed = session.execute(
+                update(PipelineEntry)
+                .where(
+                    col(PipelineEntry.id) == current.id,
+                    col(PipelineEntry.status) == current.status,
+                )
+                .values(status=request.status, owner_id=owner, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            session.expire(current)
+    except (IntegrityError, OperationalError):
+        # A unique-key clash, or SQLite refusing to upgrade a stale read to a write:
+        # either way another writer got there first.
+        return False
+    session.add(
+        PipelineEvent(
+            team_id=request.team_id,
+            site=request.site,
+            refdomain=request.refdomain,
+            from_status=current.status if current else None,
+            to_status=request.status,
+            user_id=request.user_id,
+            at=now,
+        )
+    )
+    session.flush()
+    return True
+
+
+def _entry(session: Session, request: Move) -> PipelineEntry | None:
+    return session.exec(
+        select(PipelineEntry).where(
+            PipelineEntry.team_id == request.team_id,
+            PipelineEntry.site == request.site,
+            PipelineEntry.refdomain == request.refdomain,
+        )
+    ).first()
+
+
+def marks_for(
+    session: Session, team_id: str, site: str, refdomains: Iterable[str] | None = None
+) -> dict[str, PipelineMark]:
+    """The pipeline marks of a site's referring domains (all of them, or those named)."""
+    query = select(PipelineEntry).where(
+        PipelineEntry.team_id == team_id, PipelineEntry.site == site
+    )
+    if refdomains is not None:
+        query = query.where(col(PipelineEntry.refdomain).in_(list(refdomains)))
+    return {row.refdomain: _mark(row) for row in session.exec(query).all()}
+
+
+def counts_by_status(session: Session, team_id: str) -> dict[Status, int]:
+    rows = session.exec(
+        select(PipelineEntry.status, func.count())
+        .where(PipelineEntry.team_id == team_id)
+        .group_by(col(PipelineEntry.status))
+    ).all()
+    return {Status(status): count for status, count in rows}
+
+
+def owned_by(session: Session, team_id: str, user_id: str, limit: int = 20) -> list[PipelineMark]:
+    """The domains a user owns (targeted and beyond), most recently changed first."""
+    rows = session.exec(
+        select(PipelineEntry)
+        .where(PipelineEntry.team_id == team_id, PipelineEntry.owner_id == user_id)
+        .order_by(col(PipelineEntry.updated_at).desc(), col(PipelineEntry.id).desc())
+        .limit(limit)
+    ).all()
+    return [_mark(row) for row in rows]
+
+
+def events_for(session: Session, team_id: str, site: str, refdomain: str) -> list[PipelineEvent]:
+    return list(
+        session.exec(
+            select(PipelineEvent)
+            .where(
+                PipelineEvent.team_id == team_id,
+                PipelineEvent.site == site,
+                PipelineEvent.refdomain == refdomain,
+            )
+            .order_by(col(PipelineEvent.id))
+        ).all()
+    )
+
+
+def _mark(row: PipelineEntry) -> PipelineMark:
+    return PipelineMark(
+        site=row.site,
+        refdomain=row.refdomain,
+        status=Status(row.status),
+        owner_id=row.owner_id,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,405 @@
+"""A fake Slack Web API on 127.0.0.1, over real HTTP, that records every call.
+
+It answers the methods Gapbot uses the way Slack documents them, serves response
+URLs and file upload URLs, and can be told to fail a method (`not_in_channel`) or
+to rate-limit it (429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+# Form arguments the SDK sends as JSON strings; decoded for the tests' convenience.
+_JSON_ARGS = ("blocks", "view", "files", "attachments")
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # bursts of concurrent calls, as Slack would take them
+    daemon_threads = True
+
+
+@dataclass
+class Call:
+    """One request the fake received: an API method, a response URL, or a file upload."""
+
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+    response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.socket_url = "ws://127.0.0.1:1/"
+        self._lock = threading.Condition()
+        self._failures: dict[str, list[tuple[str, str | int]]] = {}
+        self._ts = itertools.count(1)
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base}/respond/{name}"
+
+    # -- scripting failures -----------------------------------------------------------------
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
+        self._failures.setdefault(method, []).extend([("error", error)] * times)
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 and Retry-After."""
+        self._failures.setdefault(method, []).extend([("ratelimit", retry_after)] * times)
+
+    # -- inspecting -------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def responses(self) -> list[Call]:
+        """Messages sent to response URLs."""
+        with self._lock:
+            return [call for call in self.calls if call.method.startswith("respond/")]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `method` has been called `count` times; the calls."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [call for call in self.calls if _matches(call.method, method)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [call.method for call in self.calls]
+                    raise AssertionError(f"{method} called {len(found)}/{count} times; saw {seen}")
+                self._lock.wait(left)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # -- answering --------------------------------------------------------------------------
+
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        queued = self._failures.get(method)
+        if queued:
+            kind, detail = queued.pop(0)
+            if kind == "ratelimit":
+                return 429, {"Retry-After": str(detail)}, {"ok": False, "error": "ratelimited"}
+            return 200, {}, {"ok": False, "error": detail}
+        return 200, {}, self._success(method, args)
+
+    def _success(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake",
+                "user": "gapbot",
+                "team_id": "T1",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method in ("views.open", "views.update", "views.publish"):
+            return {"ok": True, "view": {"id": "V1", "hash": f"h{next(self._ts)}"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": item["id"]} for item in args.get("files", [])]}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
+        return {"ok": True}
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self.calls.append(call)
+            self._lock.notify_all()
+
+
+def _matches(method: str, wanted: str) -> bool:
+    return method == wanted or (wanted.endswith("*") and method.startswith(wanted[:-1]))
+
+
+def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            path = self.path.split("?", 1)[0].lstrip("/")
+            if path.startswith("api/"):
+                method = path.removeprefix("api/")
+                args = _parse(raw, headers.get("content-type", ""))
+                status, extra, body = fake._answer(method, args)
+                fake._record(Call(method, args, headers, body))
+                self._send(status, extra, json.dumps(body).encode())
+            elif path.startswith("upload/"):
+                fake._record(Call(path, {"body": raw}, headers))
+                self._send(200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode())
+            else:
+                fake._record(Call(path, _parse(raw, headers.get("content-type", "")), headers))
+                self._send(200, {"Content-Type": "text/plain"}, b"ok")
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+    text = raw.decode("utf-8", "replace")
+    if "json" in content_type:
+        data = json.loads(text or "{}")
+        return data if isinstance(data, dict) else {"body": data}
+    args: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
+    for key in _JSON_ARGS:
+        if isinstance(args.get(key), str):
+            with contextlib.suppress(ValueError):
+                args[key] = json.loads(args[key])
+    return args
+
+
+# -- Slack's side of the app: signed requests to the running app ------------------------------
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 request signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return "v0=" + digest.hexdigest()
+
+
+@dataclass
+class SlackDriver:
+    """Runs the real app over HTTP and sends it what Slack would, signed."""
+
+    url: str
+    fake: FakeSlack
+    secret: str
+    server: Any = None
+    thread: threading.Thread | None = None
+    app: Any = None
+    settings: Any = None
+    team: str = "T1"
+    channel: str = "C1"
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+
+    @classmethod
+    def serve(cls, settings: Any, fake: FakeSlack, secret: str) -> SlackDriver:
+        import uvicorn
+
+        from bot.slack.app import build_app
+        from bot.slack.server import http_app
+
+        app = build_app(settings)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(http_app(app), log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the app did not start")
+            time.sleep(0.01)
+        port = listener.getsockname()[1]
+        return cls(f"http://127.0.0.1:{port}", fake, secret, server, thread, app, settings)
+
+    def stop(self) -> None:
+        self.http.close()
+        if self.server is not None:
+            self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+    # -- raw requests ---------------------------------------------------------------------------
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        signed = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(secret or self.secret, stamp, body),
+            **(headers or {}),
+        }
+        return self.http.post(f"{self.url}/slack/events", content=body, headers=signed)
+
+    def form(self, fields: dict[str, str], **options: Any) -> httpx.Response:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded", **options)
+
+    # -- what Slack sends -------------------------------------------------------------------
+
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = "U1",
+        team: str | None = None,
+        channel: str | None = None,
+        **options: Any,
+    ) -> httpx.Response:
+        """A `/gaps` slash command, as Slack posts it."""
+        team = team or self.team
+        return self.form(
+            {
+                "token": "legacy-verification-token",
+                "team_id": team,
+                "team_domain": f"team-{team.lower()}",
+                "channel_id": channel or self.channel,
+                "channel_name": "link-building",
+                "user_id": user,
+                "user_name": f"user-{user.lower()}",
+                "command": "/gaps",
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": self.fake.response_url(f"command-{uuid.uuid4().hex[:8]}"),
+                "trigger_id": "1337.42.abcd",
+            },
+            **options,
+        )
+
+    def block_action(
+        self,
+        action: dict[str, Any],
+        *,
+        message_ts: str = "1700000000.000001",
+        user: str = "U1",
+        team: str | None = None,
+        channel: str | None = None,
+        **options: Any,
+    ) -> httpx.Response:
+        """A `block_actions` payload for one button or menu in a message."""
+        team = team or self.team
+        channel = channel or self.channel
+        payload = {
+            "type": "block_actions",
+            "team": {"id": team, "domain": f"team-{team.lower()}"},
+            "user": {"id": user, "username": f"user-{user.lower()}", "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": "1337.42.efgh",
+            "channel": {"id": channel, "name": "link-building"},
+            "message": {"type": "message", "ts": message_ts, "text": "", "blocks": []},
+            "response_url": self.fake.response_url(f"action-{uuid.uuid4().hex[:8]}"),
+            "actions": [{**action, "block_id": "b1", "action_ts": str(time.time())}],
+        }
+        return self.form({"payload": json.dumps(payload)}, **options)
+
+    def press(
+        self,
+        blocks: list[dict[str, Any]],
+        action_id: str,
+        *,
+        domain: str | None = None,
+        option: int | None = None,
+        **options: Any,
+    ) -> httpx.Response:
+        """Press the button (or choose option number `option` of the menu) `action_id`."""
+        element = find_element(blocks, action_id, domain)
+        if option is not None:
+            chosen = element["options"][option]
+            action = {"action_id": action_id, "type": "static_select", "selected_option": chosen}
+        else:
+            action = {"action_id": action_id, "type": "button", "value": element["value"]}
+        return self.block_action(action, **options)
+
+    def event(
+        self, event: dict[str, Any], *, team: str | None = None, **options: Any
+    ) -> httpx.Response:
+        """An Events API `event_callback`, as Slack posts it."""
+        team = team or self.team
+        body = {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": {**event, "event_ts": str(time.time())},
+            "type": "event_callback",
+            "event_id": f"Ev{uuid.uuid4().hex[:10]}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": team, "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}
+            ],
+        }
+        return self.post(json.dumps(body), "application/json", **options)
+
+
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str, domain: str | None = None
+) -> dict[str, Any]:
+    """The first interactive element with `action_id` (in the row of `domain`, if given)."""
+    for block in blocks:
+        elements = block.get("elements", [])
+        if block.get("accessory"):
+            elements = [block["accessory"]]
+        for element in elements:
+            if element.get("action_id") != action_id:
+                continue
+            if domain is None or f'"d":"{domain}"' in element.get("value", ""):
+                return dict(element)
+    raise AssertionError(f"no {action_id} element" + (f" for {domain}" if domain else ""))

@@ -1,0 +1,134 @@
+"""`/gaps` end to end: signed slash commands to the running app, results in the fake Slack."""
+
+from __future__ import annotations
+
+import time
+
+from fake_slack import SlackDriver
+from sqlmodel import Session, select
+
+from bot.store.analyses import Analysis, AnalysisOpportunity, AnalysisStatus
+from bot.store.db import make_engine
+
+
+def stored(slack: SlackDriver) -> tuple[list[Analysis], list[AnalysisOpportunity]]:
+    with Session(make_engine(slack.settings.app_database_url)) as session:
+        return (
+            list(session.exec(select(Analysis)).all()),
+            list(session.exec(select(AnalysisOpportunity)).all()),
+        )
+
+
+def test_gaps_acks_at_once_then_posts_the_result_in_the_channel(slack: SlackDriver) -> None:
+    started = time.monotonic()
+    response = slack.command("mysite.com vs a.com b.com c.com")
+    acked = time.monotonic() - started
+
+    assert response.status_code == 200 and acked < 3
+    ack = response.json()
+    assert ack["response_type"] == "ephemeral"
+    assert "Working on it" in ack["text"] and "*mysite.com*" in ack["text"]
+    posted = slack.fake.wait_for("chat.postMessage")[0]
+    assert posted.args["channel"] == "C1"
+    assert posted.headers["authorization"] == "Bearer xoxb-test-token"
+    header = posted.args["blocks"][1]["text"]["text"]
+    assert "*26* gaps for *mysite.com* vs *a.com*, *b.com*, *c.com*" in header
+    assert "source: local" in header
+    rows = [block for block in posted.args["blocks"] if block["type"] == "section"][1:]
+    assert len(rows) == 10
+    assert rows[0]["text"]["text"].startswith("*1. gap00.example* — 3 of 3 competitors")
+    assert "a.com 1 · b.com 1 · c.com 2" in rows[0]["text"]["text"]
+
+
+def test_the_analysis_and_both_link_counts_are_stored(slack: SlackDriver) -> None:
+    slack.command("mysite.com vs a.com b.com c.com")
+    slack.fake.wait_for("chat.postMessage")
+
+    analyses, opportunities = stored(slack)
+    assert [(item.team_id, item.status, item.total) for item in analyses] == [
+        ("T1", AnalysisStatus.DONE, 26)
+    ]
+    by_domain = {item.domain: item for item in opportunities}
+    assert "shared.example" not in by_domain
+    assert by_domain["nofollow.example"].links == {"a.com": 1, "b.com": 1, "c.com": 0}
+    assert by_domain["nofollow.example"].dofollow_links == {"a.com": 0, "b.com": 0, "c.com": 0}
+    assert by_domain["gap00.example"].dofollow_links == {"a.com": 1, "b.com": 1, "c.com": 2}
+
+
+def test_options_use_the_cli_parser(slack: SlackDriver) -> None:
+    slack.command(
+        "https://www.MySite.com/blog vs a.com,b.com c.com --min-matches 2 --dofollow-only"
+    )
+
+    blocks = slack.fake.wait_for("chat.postMessage")[0].args["blocks"]
+    summary = blocks[2]["elements"][0]["text"]
+    assert "at least 2 competitors" in summary and "dofollow links only" in summary
+    assert "showing 1-10 of 15" in summary
+
+
+def test_help_explains_usage_and_runs_nothing(slack: SlackDriver) -> None:
+    for text in ("help", ""):
+        answer = slack.command(text).json()
+        assert answer["response_type"] == "ephemeral"
+        assert "/gaps SITE vs COMPETITOR" in answer["text"] and "--min-matches" in answer["text"]
+    time.sleep(0.2)
+    assert slack.fake.calls_to("chat.postMessage") == []
+    assert stored(slack)[0] == []
+
+
+def test_bad_input_gets_an_ephemeral_error_naming_the_bad_part(slack: SlackDriver) -> None:
+    answer = slack.command("mysite.com vs localhost").json()
+    assert answer["response_type"] == "ephemeral"
+    assert "localhost" in answer["text"]
+
+    answer = slack.command("mysite.com vs a.com --sort sideways").json()
+    assert "sideways" in answer["text"]
+    time.sleep(0.2)
+    assert slack.fake.calls_to("chat.postMessage") == []
+
+
+def test_not_in_channel_falls_back_to_the_response_url_with_an_invite_hint(
+    slack: SlackDriver,
+) -> None:
+    slack.fake.fail("chat.postMessage", "not_in_channel")
+    slack.command("mysite.com vs a.com b.com c.com")
+
+    replies = slack.fake.wait_for("respond/*", count=2)
+    public, hint = replies[0].args, replies[1].args
+    assert public["response_type"] == "in_channel"
+    assert "Backlink gaps: mysite.com" in str(public["blocks"])
+    assert hint["response_type"] == "ephemeral"
+    assert "/invite @Gapbot" in hint["text"]
+
+
+def test_a_rate_limited_post_is_retried_after_retry_after(slack: SlackDriver) -> None:
+    slack.fake.rate_limit("chat.postMessage", retry_after=1)
+    slack.command("mysite.com vs a.com b.com c.com")
+
+    first, second = slack.fake.wait_for("chat.postMessage", count=2)
+    assert second.at - first.at >= 0.9
+    assert second.response["ok"] is True
+
+
+def test_an_unknown_source_ends_in_an_ephemeral_failure_and_a_failed_analysis(
+    slack: SlackDriver,
+) -> None:
+    slack.command("mysite.com vs a.com --source carrier-pigeon")
+
+    reply = slack.fake.wait_for("respond/*")[0].args
+    assert reply["response_type"] == "ephemeral"
+    assert "failed" in reply["text"] and "carrier-pigeon" in reply["text"]
+    assert slack.fake.calls_to("chat.postMessage") == []
+    [analysis], opportunities = stored(slack)
+    assert analysis.status == AnalysisStatus.FAILED and "carrier-pigeon" in (analysis.error or "")
+    assert opportunities == []
+
+
+def test_a_broken_index_is_reported_and_nothing_is_posted(slack: SlackDriver) -> None:
+    slack.settings.index_path.write_bytes(b"this is not a duckdb file" * 100)
+    slack.command("mysite.com vs a.com")
+
+    reply = slack.fake.wait_for("respond/*")[0].args
+    assert "link index" in reply["text"]
+    assert slack.fake.calls_to("chat.postMessage") == []
+    assert stored(slack)[0][0].status == AnalysisStatus.FAILED
