@@ -227,3 +227,30 @@ def _profiles_by_hand(
         profiles[target].append(RefDomainLinks(domain, len(pages), sum(pages.values())))
     site = SiteProfile.of("mysite.com", profiles["mysite.com"])
     return site, [SiteProfile.of(name, profiles[name]) for name in ("c1.com", "c2.com", "c3.com")]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "newline", "delimiter"),
+    [
+        ("utf-8", b"", "\n", ","),
+        ("utf-8", b"\xef\xbb\xbf", "\r\n", ","),
+        ("utf-16-le", b"\xff\xfe", "\r\n", "\t"),
+        ("utf-16-be", b"\xfe\xff", "\n", "\t"),
+        ("utf-8", b"", "\n", ";"),
+    ],
+)
+def test_encodings_line_endings_and_delimiters(
+    index: LinkIndex, tmp_path: Path, encoding: str, bom: bytes, newline: str, delimiter: str
+) -> None:
+    rows = [
+        ["source_url", "target_url"],
+        ["https://café.example/x", "https://rival-a.com/"],
+        ["https://b.example/y", "https://rival-a.com/"],
+    ]
+    text = newline.join(delimiter.join(row) for row in rows) + newline
+    path = tmp_path / "links.csv"
+    path.write_bytes(bom + text.encode(encoding))
+    report = index.import_file(path)
+    assert (report.rows_read, report.rows_imported) == (2, 2)
+    profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).competitors[0]
+    assert set(profile.refdomains) == {"xn--caf-dma.example", "b.example"}

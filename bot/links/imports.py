@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +34,7 @@ class SiteRequiredError(ExportError):
 class Layout:
     """How a file is laid out on disk, as sniffed from its first bytes."""
 
-    encoding: str  # DuckDB's name: "utf-8" or "utf-16"
+    encoding: str  # "utf-8", "utf-16" (little-endian, which DuckDB reads) or "utf-16-be"
     delimiter: str
     columns: tuple[str, ...]
 
@@ -210,8 +213,10 @@ def _read_head(path: Path) -> bytes:
 
 
 def _decode_head(path: Path, head: bytes) -> tuple[str, str]:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith(codecs.BOM_UTF16_LE):
         return "utf-16", head.decode("utf-16", errors="ignore")
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", head[2:].decode("utf-16-be", errors="ignore")
     if b"\x00" in head:
         raise ExportError(
             f"{path.name} is binary or UTF-16 without a byte-order mark: save it as UTF-8 CSV"
@@ -249,3 +254,23 @@ def quoted_columns(layout: Layout) -> dict[str, str]:
     for index, column in enumerate(layout.columns):
         quoted.setdefault(normalise_header(column), f'"c{index}"')
     return quoted
+
+
+@contextmanager
+def duckdb_readable(path: Path, layout: Layout) -> Iterator[tuple[Path, str]]:
+    """The file and encoding for DuckDB's CSV reader, which reads UTF-16 little-endian only.
+
+    A big-endian file (rare: some Mac tools) is re-encoded to a temporary UTF-8 copy,
+    streamed in blocks so memory stays flat.
+    """
+    if layout.encoding != "utf-16-be":
+        yield path, layout.encoding
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / path.name
+        with (
+            path.open("r", encoding="utf-16", newline="") as source,
+            copy.open("w", encoding="utf-8", newline="") as target,
+        ):
+            shutil.copyfileobj(source, target, 1 << 20)
+        yield copy, "utf-8"

@@ -24,6 +24,7 @@ from bot.links.imports import (
     Layout,
     SiteRequiredError,
     detect_format,
+    duckdb_readable,
     format_named,
     quoted_columns,
     sniff_layout,
@@ -207,7 +208,8 @@ class LinkIndex:
         with self._connect() as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
-                self._stage(connection, path, layout, export, on_progress)
+                with duckdb_readable(path, layout) as (readable, encoding):
+                    self._stage(connection, readable, encoding, layout, export, on_progress)
                 self._fold_hosts(connection)
                 self._load(connection, report, digest)
                 connection.execute("COMMIT")
@@ -220,6 +222,7 @@ class LinkIndex:
         self,
         connection: duckdb.DuckDBPyConnection,
         path: Path,
+        encoding: str,
         layout: Layout,
         export: ExportFormat,
         on_progress: ProgressCallback | None,
@@ -227,7 +230,7 @@ class LinkIndex:
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.columns)))
         reader = (
             f"read_csv(?, header = true, auto_detect = false, columns = {{{columns}}},"
-            f" delim = ?, quote = '\"', escape = '\"', encoding = '{layout.encoding}',"
+            f" delim = ?, quote = '\"', escape = '\"', encoding = '{encoding}',"
             " strict_mode = true, null_padding = false)"
         )
         select = export.select(quoted_columns(layout))
