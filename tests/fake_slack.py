@@ -148,9 +148,28 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": item["id"]} for item in args.get("files", [])]}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
+        if method == "oauth.v2.access":
+            return self.oauth_access(args)
         return {"ok": True}
+
+    def oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """An install into workspace T2, shaped as Slack's oauth.v2.access documents it."""
+        return {
+            "ok": True,
+            "access_token": f"xoxb-installed-{args.get('code', 'none')}",
+            "token_type": "bot",
+            "scope": "commands,chat:write,files:write,im:write",
+            "bot_user_id": "UBOT2",
+            "app_id": "A1",
+            "team": {"name": "Second", "id": "T2"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U9"},
+        }
 
     def _record(self, call: Call) -> None:
         with self._lock:
@@ -368,6 +387,59 @@ class SlackDriver:
         else:
             action = {"action_id": action_id, "type": "button", "value": element["value"]}
         return self.block_action(action, **options)
+
+    def view_submission(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        *,
+        user: str = "U1",
+        team: str | None = None,
+    ) -> httpx.Response:
+        """A `view_submission` of a modal the app opened, with the inputs' state `values`."""
+        return self.form(
+            {"payload": json.dumps(self._view_payload("view_submission", view, values, user, team))}
+        )
+
+    def view_action(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        action: dict[str, Any],
+        *,
+        user: str = "U1",
+        team: str | None = None,
+    ) -> httpx.Response:
+        """A `block_actions` payload from an input of an open modal (`dispatch_action`)."""
+        payload = self._view_payload("block_actions", view, values, user, team)
+        payload["container"] = {"type": "view", "view_id": "V1"}
+        payload["trigger_id"] = "1337.42.ijkl"
+        payload["actions"] = [{**action, "action_ts": str(time.time())}]
+        return self.form({"payload": json.dumps(payload)})
+
+    def _view_payload(
+        self,
+        kind: str,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        user: str,
+        team: str | None,
+    ) -> dict[str, Any]:
+        team = team or self.team
+        return {
+            "type": kind,
+            "team": {"id": team, "domain": f"team-{team.lower()}"},
+            "user": {"id": user, "username": f"user-{user.lower()}", "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+            "view": {
+                **view,
+                "id": "V1",
+                "hash": "h1",
+                "team_id": team,
+                "state": {"values": values},
+            },
+        }
 
     def event(
         self, event: dict[str, Any], *, team: str | None = None, **options: Any

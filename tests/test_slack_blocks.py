@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from result_pages import select_page
+
 from bot.gaps import Opportunity, SortOrder
 from bot.links.base import LinkingPages, LinkingUrl
 from bot.outreach.pipeline import Status
 from bot.slack.blocks import MAX_MESSAGE_BLOCKS, links_modal, result_message
 from bot.slack.mrkdwn import escape, link
-from bot.slack.results import PAGE_SIZE, ResultView, select_page
+from bot.slack.results import PAGE_SIZE, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
 from bot.store.pipeline import PipelineMark
 

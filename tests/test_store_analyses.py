@@ -6,8 +6,9 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
+from bot.gaps import Opportunity
 from bot.store import analyses
-from bot.store.analyses import AnalysisStatus, GapCounts, NewAnalysis, Provenance
+from bot.store.analyses import AnalysisStatus, GapCounts, Listing, NewAnalysis, Provenance
 from bot.store.db import session_scope
 
 COMPETITORS = ("a.com", "b.com")
@@ -30,13 +31,12 @@ def new(team: str = "T1") -> NewAnalysis:
 
 GAPS = [
     GapCounts(
-        "news.example",
-        {"a.com": 3, "b.com": 1},
+        Opportunity(
+            "news.example", {"a.com": 3, "b.com": 1}, 71, {"a.com": ("https://news.example/p",)}
+        ),
         {"a.com": 2, "b.com": 0},
-        71,
-        {"a.com": ("https://news.example/p",)},
     ),
-    GapCounts("forum.example", {"a.com": 2, "b.com": 0}, {"a.com": 0, "b.com": 0}, None, {}),
+    GapCounts(Opportunity("forum.example", {"a.com": 2, "b.com": 0}), {"a.com": 0, "b.com": 0}),
 ]
 
 
@@ -54,9 +54,9 @@ def test_a_finished_analysis_reads_back_with_both_counts(db: Engine) -> None:
 
     with session_scope(db) as session:
         record = analyses.get_analysis(session, "T1", analysis_id)
-        every = analyses.load_opportunities(session, "T1", analysis_id, dofollow_only=False)
-        dofollow = analyses.load_opportunities(session, "T1", analysis_id, dofollow_only=True)
-    assert record is not None
+        assert record is not None
+        every = analyses.listed_opportunities(session, record, Listing())
+        dofollow = analyses.listed_opportunities(session, record, Listing(dofollow_only=True))
     assert (record.status, record.total, record.competitors) == (
         AnalysisStatus.DONE,
         2,
@@ -75,7 +75,6 @@ def test_another_team_sees_nothing(db: Engine) -> None:
 
     with session_scope(db) as session:
         assert analyses.get_analysis(session, "T2", analysis_id) is None
-        assert analyses.load_opportunities(session, "T2", analysis_id, dofollow_only=False) == []
         assert analyses.recent_analyses(session, "T2") == []
         analyses.fail_analysis(session, "T2", analysis_id, "not yours")
     with session_scope(db) as session:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.outreach.pipeline import Status
 from bot.slack import service
 from bot.slack.blocks import gone_text, owned_text, refused_text
+from bot.slack.draft_blocks import owned_message
 from bot.slack.ids import Action
 from bot.slack.messages import team_of, tell, update_result
 from bot.slack.results import ResultView, ViewError, decode_value
@@ -84,7 +85,12 @@ def triage(
         return
     result = done.result
     if result.outcome is MoveOutcome.OWNED and result.mark is not None:
-        tell(respond, owned_text(result.mark))
+        respond(
+            text=owned_text(result.mark),
+            blocks=owned_message(result.mark),
+            response_type="ephemeral",
+            replace_original=False,
+        )
     elif result.outcome is MoveOutcome.REFUSED:
         tell(respond, refused_text(domain, result.reason))
     elif result.outcome is MoveOutcome.CHANGED:

@@ -7,7 +7,9 @@ data or from a user goes through `mrkdwn.escape` (or `mrkdwn.link`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -32,6 +34,7 @@ from bot.slack.ids import GAPS_COMMAND, Action, Callback
 from bot.slack.mrkdwn import escape, link
 from bot.slack.results import ResultPage, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
+from bot.store.outreach import PipelineRow
 from bot.store.pipeline import PipelineMark
 
 MAX_MESSAGE_BLOCKS = 50
@@ -39,6 +42,7 @@ MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_OPTION_TEXT = 75
 MAX_URL_LABEL = 120
+DUE_TITLE = "Follow-ups due"
 
 _SORT_LABELS = {
     SortOrder.MATCHES: "Most competitors first",
@@ -217,6 +221,7 @@ def _row_buttons(page: ResultPage, item: Opportunity, mark: PipelineMark | None)
             ButtonElement(text="Target", action_id=Action.TARGET, value=value, style="primary"),
             triage,
             ButtonElement(text="Links", action_id=Action.LINKS, value=value),
+            ButtonElement(text="Draft email", action_id=Action.DRAFT_EMAIL, value=value),
         ]
     )
 
@@ -362,7 +367,8 @@ def _url_line(url: LinkingUrl) -> str:
 def home_view(
     recent: Sequence[AnalysisRecord],
     counts: Mapping[Status, int],
-    mine: Sequence[PipelineMark],
+    targets: Sequence[PipelineRow],
+    now: datetime,
 ) -> View:
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
@@ -373,7 +379,7 @@ def home_view(
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_counts_text(counts))))
     blocks.append(DividerBlock())
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_mine_text(mine))))
+    blocks.extend(_targets(targets, now))
     return View(type="home", blocks=blocks)
 
 
@@ -411,16 +417,41 @@ def _counts_text(counts: Mapping[Status, int]) -> str:
     return "\n".join(lines)
 
 
-def _mine_text(mine: Sequence[PipelineMark]) -> str:
-    lines = ["*My targets*"]
-    for mark in mine:
-        line = f"• *{escape(mark.refdomain)}* for {escape(mark.site)} — {escape(mark.status.label)}"
-        if sum(len(item) + 1 for item in lines) + len(line) > MAX_SECTION_TEXT - 20:
-            break
-        lines.append(line)
-    if len(lines) == 1:
-        lines.append("None yet: press *Target* on a gap to own it.")
-    return "\n".join(lines)
+def _targets(targets: Sequence[PipelineRow], now: datetime) -> list[Block]:
+    """My targets: follow-ups due first, then by pipeline status, each with Draft email."""
+    settings = ButtonElement(text="Sender settings", action_id=Action.SENDER_SETTINGS, value="open")
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="*My targets*"), accessory=settings)
+    ]
+    if not targets:
+        blocks.append(_context("None yet: press *Target* on a gap to own it."))
+    due = [row for row in targets if _is_due(row, now)]
+    groups = [(DUE_TITLE, due)] + [
+        (status.label.capitalize(), [row for row in targets if row.status is status])
+        for status in Status
+    ]
+    for title, rows in groups:
+        rows = [row for row in rows if title == DUE_TITLE or row not in due]
+        if not rows:
+            continue
+        blocks.append(_context(f"*{title}*"))
+        blocks.extend(_target_row(row) for row in rows)
+    return blocks
+
+
+def _is_due(row: PipelineRow, now: datetime) -> bool:
+    return row.next_action == "follow_up" and row.next_due is not None and row.next_due <= now
+
+
+def _target_row(row: PipelineRow) -> SectionBlock:
+    text = f"*{escape(row.refdomain)}* for {escape(row.site)} — {escape(row.status.label)}"
+    if row.next_due is not None:
+        text += f" · next reminder {row.next_due:%Y-%m-%d}"
+    value = json.dumps({"s": row.site, "d": row.refdomain}, separators=(",", ":"))
+    return SectionBlock(
+        text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT)),
+        accessory=ButtonElement(text="Draft email", action_id=Action.DRAFT_TARGET, value=value),
+    )
 
 
 def _context(text: str) -> ContextBlock:

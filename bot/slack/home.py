@@ -1,14 +1,15 @@
-"""App Home: recent analyses (to post again), pipeline counts, and my targets."""
+"""App Home: recent analyses (to post again), pipeline counts, my targets to draft for."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import service
+from bot.slack import outreach_service, service
 from bot.slack.blocks import home_view
 from bot.slack.ids import Action
 from bot.slack.messages import post_result, team_of
@@ -24,8 +25,11 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
     if event.get("tab", "home") != "home":
         return
     user = event["user"]
-    found = service.home(services_of(context), team_of(context), user)
-    client.views_publish(user_id=user, view=home_view(found.recent, found.counts, found.mine))
+    services, team = services_of(context), team_of(context)
+    found = service.home(services, team)
+    targets = outreach_service.home_targets(services, team, user)
+    view = home_view(found.recent, found.counts, targets, datetime.now(UTC))
+    client.views_publish(user_id=user, view=view)
 
 
 def repost(

@@ -22,9 +22,46 @@ class Action(StrEnum):
     RESTORE = "gaps_restore"
     LINKS = "gaps_links"
     REPOST = "home_repost"
+    DRAFT_EMAIL = "outreach_draft_email"
+    DRAFT_TARGET = "outreach_draft_target"
+    DRAFT_RERENDER = "outreach_draft_rerender"
+    DRAFT_INPUT = "outreach_draft_input"
+    MARK_SENT = "outreach_mark_sent"
+    EDIT_DRAFT = "outreach_edit_draft"
+    OPEN_MAILTO = "outreach_open_mailto"
+    CONTACT_ANYWAY = "outreach_contact_anyway"
+    SENDER_SETTINGS = "outreach_sender_settings"
+    DRAFT_FOLLOW_UP = "reminder_draft_follow_up"
+    GOT_REPLY = "reminder_got_reply"
+    WON = "reminder_won"
+    SNOOZE = "reminder_snooze"
+    STOP = "reminder_stop"
 
 
 class Callback(StrEnum):
     """Modal `callback_id`s."""
 
     LINKS = "gaps_links_modal"
+    DRAFT = "outreach_draft_modal"
+    SENDER_SETTINGS = "outreach_sender_settings_modal"
+
+
+class Field(StrEnum):
+    """Input `block_id`s of the draft and settings modals; the draft's match DraftContext names.
+
+    Subject and body carry a revision suffix (`body:3`): Slack keeps what the user typed in
+    an input whose block id is unchanged, so a re-rendered email needs fresh ids.
+    """
+
+    TEMPLATE = "template"
+    RECIPIENT_NAME = "recipient_name"
+    RECIPIENT_EMAIL = "recipient_email"
+    COMMON_GROUND = "common_ground"
+    PAGE_NOTE = "page_note"
+    OFFER = "offer"
+    MY_PAGE = "my_page"
+    SUBJECT = "subject"
+    BODY = "body"
+    SENDER_NAME = "sender_name"
+    SIGNATURE = "signature"
+    FOLLOW_UP_DAYS = "follow_up_days"

@@ -1,4 +1,4 @@
-"""Sending a result message: post it (with the fallbacks Slack makes necessary) or update it."""
+"""Sending messages: a result (with the fallbacks Slack makes necessary), a DM, an update."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 
 from bot.slack.blocks import invite_text, result_fallback, result_message
 from bot.slack.results import ResultPage
@@ -52,6 +53,21 @@ def update_result(
                 raise
     # A message posted through a response URL can only be replaced through one.
     respond(blocks=blocks, text=text, replace_original=True)
+
+
+def direct_message(client: WebClient, user_id: str, blocks: list[Block], text: str) -> None:
+    """Post to the user's DM with the app."""
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+
+
+def replace_message(
+    client: WebClient, body: dict[str, Any], blocks: list[Block], text: str
+) -> None:
+    """Replace the (bot's own) message a button was pressed in, e.g. a DM."""
+    channel = str((body.get("channel") or {}).get("id", ""))
+    ts = str((body.get("container") or {}).get("message_ts", ""))
+    client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
 
 
 def tell(respond: Respond, text: str) -> None:

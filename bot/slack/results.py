@@ -1,6 +1,6 @@
 """What a result message shows: its view state (kept in button values) and the page it selects.
 
-Pure: stored opportunities and pipeline marks in, one page out. The view state
+Pure: the store selects a page's rows; this module says which. The view state
 travels in the message's own buttons, so paging works after a restart and no
 process has to remember anything.
 """
@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from math import ceil
 from typing import Any
 
-from bot.gaps import Opportunity, SortOrder, rank
-from bot.outreach.pipeline import Status
-from bot.store.analyses import AnalysisRecord
+from bot.gaps import Opportunity, SortOrder
+from bot.store.analyses import AnalysisRecord, Listing
 from bot.store.pipeline import PipelineMark
 
 PAGE_SIZE = 10
@@ -37,6 +36,16 @@ class ResultView:
     min_matches: int = 1
     dofollow_only: bool = False
     show_ignored: bool = False
+
+    @property
+    def offset(self) -> int:
+        """How many listed opportunities come before this page."""
+        return self.page * PAGE_SIZE
+
+    @property
+    def listing(self) -> Listing:
+        """What the view lists, as the store asks for it."""
+        return Listing(self.sort, self.min_matches, self.dofollow_only, self.show_ignored)
 
     def with_(self, **changes: Any) -> ResultView:
         """This view changed; any change but paging starts again from the first page."""
@@ -107,52 +116,13 @@ class ResultPage:
 
     @property
     def first_rank(self) -> int:
-        return self.view.page * PAGE_SIZE + 1
+        return self.view.offset + 1
 
 
-def select_page(
-    analysis: AnalysisRecord,
-    opportunities: Sequence[Opportunity],
-    marks: Mapping[str, PipelineMark],
-    view: ResultView,
-) -> ResultPage:
-    """Filter, rank and cut out the page `view` asks for."""
-    ordered = listed(opportunities, marks, view)
-    ignored = sum(
-        1
-        for item in opportunities
-        if item.matches >= view.min_matches and _is_ignored(marks, item.domain)
-    )
-    page_count = max(1, ceil(len(ordered) / PAGE_SIZE))
-    page = min(max(view.page, 0), page_count - 1)
-    start = page * PAGE_SIZE
-    return ResultPage(
-        analysis=analysis,
-        view=replace(view, page=page),
-        rows=ordered[start : start + PAGE_SIZE],
-        marks={item.domain: marks[item.domain] for item in ordered if item.domain in marks},
-        matching=len(ordered),
-        ignored=ignored,
-        page_count=page_count,
-    )
-
-
-def listed(
-    opportunities: Sequence[Opportunity], marks: Mapping[str, PipelineMark], view: ResultView
-) -> list[Opportunity]:
-    """Every opportunity the view lists, in its order (all pages)."""
-    kept = [
-        item
-        for item in opportunities
-        if item.matches >= view.min_matches
-        and (view.show_ignored or not _is_ignored(marks, item.domain))
-    ]
-    return rank(kept, view.sort)
-
-
-def _is_ignored(marks: Mapping[str, PipelineMark], domain: str) -> bool:
-    mark = marks.get(domain)
-    return mark is not None and mark.status == Status.IGNORED
+def page_window(view: ResultView, matching: int) -> tuple[ResultView, int]:
+    """`view` with its page clamped to the pages `matching` opportunities fill; the page count."""
+    page_count = max(1, ceil(matching / PAGE_SIZE))
+    return replace(view, page=min(max(view.page, 0), page_count - 1)), page_count
 
 
 def opportunities_csv(

@@ -7,22 +7,30 @@ returns plain data for a block builder. Listeners never touch SQL or the engine.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from functools import partial
 
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.gaps import GapOptions, find_gaps
+from bot.gaps import GapOptions, SiteProfile, find_gaps
 from bot.links.base import LinkData, LinkingPages, LinkSource
 from bot.links.sources import open_source
 from bot.outreach.pipeline import Status
 from bot.query import GapQuery
-from bot.slack.results import ResultPage, ResultView, listed, opportunities_csv, select_page
+from bot.slack.inflight import InFlight
+from bot.slack.results import (
+    PAGE_SIZE,
+    ResultPage,
+    ResultView,
+    opportunities_csv,
+    page_window,
+)
 from bot.store import analyses, pipeline
 from bot.store.analyses import AnalysisRecord, GapCounts, NewAnalysis, Provenance
 from bot.store.db import session_scope
-from bot.store.pipeline import Move, MoveResult, PipelineMark
+from bot.store.pipeline import Move, MoveResult
 
 LINKING_URLS_LIMIT = 20
 
@@ -37,6 +45,7 @@ class Services:
     settings: Settings
     engine: Engine
     open_source: SourceOpener
+    running: InFlight[Stored] = field(default_factory=InFlight)
 
     @classmethod
     def of(cls, settings: Settings, engine: Engine) -> Services:
@@ -57,46 +66,64 @@ def services_of(context: BoltContext) -> Services:
 
 
 def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> AnalysisRecord:
-    """Record, run and store one analysis; on any failure it is stored as failed and re-raised."""
+    """Record, run and store one analysis; on any failure it is stored as failed and re-raised.
+
+    An identical analysis of the same team already running (fifty people typing the
+    same `/gaps`) is waited for, and its stored opportunities are shared.
+    """
     with session_scope(services.engine) as session:
         analysis_id = analyses.start_analysis(session, new)
+    key = (new.team_id, query.source, query.site, query.competitors)
+    work = partial(_analyse, services, new.team_id, analysis_id, query)
     try:
-        source = services.open_source(query.source)
-        data = source.fetch(query.site, query.competitors, dofollow_only=False)
-        gaps = gap_counts(data, services.settings.blocked_domains)
+        stored = services.running.run(key, work)
+        if stored.analysis_id != analysis_id:
+            with session_scope(services.engine) as session:
+                analyses.finish_like(
+                    session, new.team_id, analysis_id, stored.provenance, stored.analysis_id
+                )
     except Exception as error:
         with session_scope(services.engine) as session:
             analyses.fail_analysis(session, new.team_id, analysis_id, str(error))
         raise
     with session_scope(services.engine) as session:
-        analyses.finish_analysis(session, new.team_id, analysis_id, _provenance(data), gaps)
         record = analyses.get_analysis(session, new.team_id, analysis_id)
     assert record is not None
     return record
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A finished analysis whose opportunities are stored."""
+
+    analysis_id: int
+    provenance: Provenance
+
+
+def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
+    source = services.open_source(query.source)
+    data = source.fetch(query.site, query.competitors, dofollow_only=False)
+    gaps = gap_counts(data, services.settings.blocked_domains)
+    provenance = _provenance(data)
+    with session_scope(services.engine) as session:
+        analyses.finish_analysis(session, team_id, analysis_id, provenance, gaps)
+    return Stored(analysis_id, provenance)
+
+
 def gap_counts(data: LinkData, blocklist: frozenset[str]) -> list[GapCounts]:
     """Every opportunity with both its link counts and its dofollow link counts.
 
-    Stored once, so that the minimum-matches and dofollow-only controls work on the
-    stored rows without asking the source again.
+    The engine runs once, over every link: a domain with dofollow links to a
+    competitor has links to it, so the dofollow-only list is a part of this one,
+    and its counts are read from the competitors' profiles.
     """
-    options = GapOptions(blocklist=blocklist)
-    every = find_gaps(data.site, data.competitors, options)
-    dofollow = {
-        item.domain: item.links
-        for item in find_gaps(data.site, data.competitors, replace(options, dofollow_only=True))
-    }
-    return [
-        GapCounts(
-            domain=item.domain,
-            links=dict(item.links),
-            dofollow_links=dict(dofollow.get(item.domain, dict.fromkeys(item.links, 0))),
-            authority=item.authority,
-            sample_urls=dict(item.sample_urls),
-        )
-        for item in every
-    ]
+    found = find_gaps(data.site, data.competitors, GapOptions(blocklist=blocklist))
+    return [GapCounts(item, _dofollow_links(item.domain, data.competitors)) for item in found]
+
+
+def _dofollow_links(domain: str, competitors: Sequence[SiteProfile]) -> dict[str, int]:
+    entries = ((profile.site, profile.refdomains.get(domain)) for profile in competitors)
+    return {site: entry.dofollow_links if entry else 0 for site, entry in entries}
 
 
 def _provenance(data: LinkData) -> Provenance:
@@ -128,11 +155,13 @@ def result_page(services: Services, team_id: str, view: ResultView) -> ResultPag
         analysis = analyses.get_analysis(session, team_id, view.analysis_id)
         if analysis is None:
             return None
-        opportunities = analyses.load_opportunities(
-            session, team_id, analysis.id, dofollow_only=view.dofollow_only
+        matching, ignored = analyses.count_listed(session, analysis, view.listing)
+        view, page_count = page_window(view, matching)
+        rows = analyses.listed_opportunities(
+            session, analysis, view.listing, offset=view.offset, limit=PAGE_SIZE
         )
-        marks = pipeline.marks_for(session, team_id, analysis.site)
-    return select_page(analysis, opportunities, marks, view)
+        marks = pipeline.marks_for(session, team_id, analysis.site, [row.domain for row in rows])
+    return ResultPage(analysis, view, rows, marks, matching, ignored, page_count)
 
 
 @dataclass(frozen=True)
@@ -177,11 +206,8 @@ def export(services: Services, team_id: str, view: ResultView) -> Export | None:
         analysis = analyses.get_analysis(session, team_id, view.analysis_id)
         if analysis is None:
             return None
-        opportunities = analyses.load_opportunities(
-            session, team_id, analysis.id, dofollow_only=view.dofollow_only
-        )
+        rows = analyses.listed_opportunities(session, analysis, view.listing)
         marks = pipeline.marks_for(session, team_id, analysis.site)
-    rows = listed(opportunities, marks, view)
     return Export(analysis, opportunities_csv(analysis.competitors, rows, marks))
 
 
@@ -204,13 +230,11 @@ def linking_pages(
 class Home:
     recent: Sequence[AnalysisRecord]
     counts: dict[Status, int]
-    mine: Sequence[PipelineMark]
 
 
-def home(services: Services, team_id: str, user_id: str) -> Home:
+def home(services: Services, team_id: str) -> Home:
     with session_scope(services.engine) as session:
         return Home(
             recent=analyses.recent_analyses(session, team_id),
             counts=pipeline.counts_by_status(session, team_id),
-            mine=pipeline.owned_by(session, team_id, user_id),
         )

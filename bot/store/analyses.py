@@ -1,21 +1,27 @@
 """Stored gap analyses and their opportunities, scoped by Slack team.
 
 An analysis keeps, per opportunity, both the link counts and the dofollow link
-counts per competitor, so a message can be re-sorted, re-filtered and paged from
-the database without asking the link source again.
+counts per competitor, so a message is re-sorted, re-filtered and paged by SQL
+(one page at a time) without asking the link source again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, insert
+import sqlalchemy as sa
+from sqlalchemy import JSON, Column, String
+from sqlalchemy.orm import Mapped
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
-from bot.gaps import Opportunity
+from bot.gaps import Opportunity, SortOrder
+from bot.outreach.pipeline import Status
+from bot.store.pipeline import PipelineEntry
 
 
 class AnalysisStatus(StrEnum):
@@ -26,6 +32,10 @@ class AnalysisStatus(StrEnum):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+# Domains sort as Python sorts them (by code point) on PostgreSQL too, whatever its locale.
+_BYTE_ORDERED = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 class Analysis(SQLModel, table=True):
@@ -50,19 +60,25 @@ class Analysis(SQLModel, table=True):
     cost: str | None = Field(default=None, max_length=255)
     warning: str | None = None  # e.g. a competitor the source had no data for
     total: int = 0
+    # Set when an identical analysis running at the same time stored the opportunities.
+    rows_of: int | None = Field(default=None, foreign_key="analysis.id")
     created_at: datetime = Field(default_factory=_now, index=True)
 
 
 class AnalysisOpportunity(SQLModel, table=True):
-    __tablename__ = "analysis_opportunity"
-    __table_args__ = (UniqueConstraint("analysis_id", "domain"),)
+    """One opportunity of an analysis, with both counts in columns SQL can filter and order by."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    analysis_id: int = Field(foreign_key="analysis.id", index=True)
-    domain: str = Field(max_length=255)
+    __tablename__ = "analysis_opportunity"
+
+    analysis_id: int = Field(foreign_key="analysis.id", primary_key=True)
+    domain: str = Field(primary_key=True, sa_type=_BYTE_ORDERED)
+    matches: int
+    total_links: int
+    dofollow_matches: int
+    dofollow_total: int
+    authority: int | None = None
     links: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
     dofollow_links: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
-    authority: int | None = None
     sample_urls: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
 
 
@@ -90,17 +106,20 @@ class AnalysisRecord:
     warning: str | None
     total: int
     created_at: datetime
+    rows_of: int | None = None  # see Analysis.rows_of
+
+    @property
+    def rows_id(self) -> int:
+        """The analysis whose stored opportunities this one shows."""
+        return self.rows_of or self.id
 
 
 @dataclass(frozen=True)
 class GapCounts:
-    """One opportunity with both counts per competitor, as the engine found it."""
+    """One opportunity counted over every link, with its dofollow link counts per competitor."""
 
-    domain: str
-    links: dict[str, int]
-    dofollow_links: dict[str, int]
-    authority: int | None = None
-    sample_urls: dict[str, tuple[str, ...]] | None = None
+    opportunity: Opportunity
+    dofollow_links: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -156,20 +175,75 @@ def finish_analysis(
     gaps: Sequence[GapCounts],
 ) -> None:
     """Store the opportunities and mark the analysis done, in one transaction."""
-    # One multi-row insert: an analysis can have a hundred thousand opportunities.
-    rows = [
-        {
-            "analysis_id": analysis_id,
-            "domain": gap.domain,
-            "links": gap.links,
-            "dofollow_links": gap.dofollow_links,
-            "authority": gap.authority,
-            "sample_urls": {site: list(urls) for site, urls in (gap.sample_urls or {}).items()},
-        }
-        for gap in gaps
-    ]
-    if rows:
-        session.execute(insert(AnalysisOpportunity), rows)
+    if gaps:
+        _insert(session, [_row(analysis_id, gap) for gap in gaps])
+    _done(session, team_id, analysis_id, provenance, total=len(gaps))
+
+
+def finish_like(
+    session: Session, team_id: str, analysis_id: int, provenance: Provenance, leader: int
+) -> None:
+    """Mark the analysis done with the stored opportunities of the identical `leader` analysis."""
+    total = session.execute(
+        sa.select(col(Analysis.total)).where(
+            col(Analysis.id) == leader, col(Analysis.team_id) == team_id
+        )
+    ).scalar_one()
+    _done(session, team_id, analysis_id, provenance, total=total, rows_of=leader)
+
+
+_COLUMNS = (
+    "analysis_id",
+    "domain",
+    "matches",
+    "total_links",
+    "dofollow_matches",
+    "dofollow_total",
+    "authority",
+    "links",
+    "dofollow_links",
+    "sample_urls",
+)
+
+
+def _row(analysis_id: int, gap: GapCounts) -> tuple[object, ...]:
+    found, dofollow = gap.opportunity, gap.dofollow_links
+    return (
+        analysis_id,
+        found.domain,
+        found.matches,
+        found.total_links,
+        sum(1 for count in dofollow.values() if count > 0),
+        sum(dofollow.values()),
+        found.authority,
+        json.dumps(found.links),
+        json.dumps(dofollow),
+        json.dumps(found.sample_urls),
+    )
+
+
+def _insert(session: Session, rows: list[tuple[object, ...]]) -> None:
+    """Rows straight to the driver: COPY on PostgreSQL, one executemany on SQLite.
+
+    An analysis can have a hundred thousand opportunities; going through the ORM's
+    per-row parameter processing took seconds.
+    """
+    connection = session.connection()
+    columns = ", ".join(_COLUMNS)
+    table = AnalysisOpportunity.__tablename__
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in _COLUMNS)
+        connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def _done(
+    session: Session, team_id: str, analysis_id: int, provenance: Provenance, **values: object
+) -> None:
     _set(
         session,
         team_id,
@@ -180,7 +254,7 @@ def finish_analysis(
         data_date=provenance.data_date,
         cost=provenance.cost,
         warning=provenance.warning,
-        total=len(gaps),
+        **values,
     )
 
 
@@ -214,27 +288,91 @@ def recent_analyses(session: Session, team_id: str, limit: int = 10) -> list[Ana
     return [_record(row) for row in rows]
 
 
-def load_opportunities(
-    session: Session, team_id: str, analysis_id: int, *, dofollow_only: bool
+@dataclass(frozen=True)
+class Listing:
+    """Which stored opportunities of an analysis a result lists, and in which order."""
+
+    sort: SortOrder = SortOrder.MATCHES
+    min_matches: int = 1
+    dofollow_only: bool = False
+    show_ignored: bool = False
+
+
+def count_listed(session: Session, analysis: AnalysisRecord, listing: Listing) -> tuple[int, int]:
+    """How many opportunities `listing` lists, and how many ignored ones pass its other filters."""
+    passing = (
+        sa.select(sa.func.count())
+        .select_from(AnalysisOpportunity)
+        .where(*_passing(analysis, listing))
+    )
+    counted = sa.select(
+        passing.scalar_subquery(), passing.where(_ignored(analysis)).scalar_subquery()
+    )
+    total, ignored = session.execute(counted).one()
+    return (total if listing.show_ignored else total - ignored), ignored
+
+
+def listed_opportunities(
+    session: Session,
+    analysis: AnalysisRecord,
+    listing: Listing,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[Opportunity]:
-    """The stored opportunities of the team's analysis, counted as asked, unordered.
+    """The opportunities `listing` lists, counted and ordered as it asks (a slice of them).
 
     With `dofollow_only`, a domain whose links to the competitors are all nofollow
-    has no matches left and is dropped, as the engine would have done. Sample URLs
-    are not loaded: nothing that pages through a result shows them.
+    has no matches left and is not listed, as the engine would have dropped it.
     """
-    counts = AnalysisOpportunity.dofollow_links if dofollow_only else AnalysisOpportunity.links
-    rows = session.execute(
-        select(AnalysisOpportunity.domain, counts, AnalysisOpportunity.authority)
-        .join(Analysis, col(Analysis.id) == col(AnalysisOpportunity.analysis_id))
-        .where(Analysis.id == analysis_id, Analysis.team_id == team_id)
-    ).all()
-    opportunities = []
-    for domain, links, authority in rows:
-        opportunity = Opportunity(domain, links, authority)
-        if opportunity.matches:
-            opportunities.append(opportunity)
-    return opportunities
+    table = AnalysisOpportunity
+    links = col(table.dofollow_links if listing.dofollow_only else table.links)
+    query = sa.select(col(table.domain), links, col(table.authority)).where(
+        *_passing(analysis, listing)
+    )
+    if not listing.show_ignored:
+        query = query.where(~_ignored(analysis))
+    query = query.order_by(*_order(listing)).offset(offset).limit(limit)
+    rows = session.execute(query).all()
+    return [Opportunity(domain, counts, authority) for domain, counts, authority in rows]
+
+
+def _passing(analysis: AnalysisRecord, listing: Listing) -> list[sa.ColumnElement[bool]]:
+    matches = _counts(listing)[0]
+    return [
+        col(AnalysisOpportunity.analysis_id) == analysis.rows_id,
+        matches >= max(listing.min_matches, 1),
+    ]
+
+
+def _counts(listing: Listing) -> tuple[Mapped[int], Mapped[int]]:
+    """The matches and total links columns the listing counts with."""
+    table = AnalysisOpportunity
+    if listing.dofollow_only:
+        return col(table.dofollow_matches), col(table.dofollow_total)
+    return col(table.matches), col(table.total_links)
+
+
+def _order(listing: Listing) -> list[sa.UnaryExpression[Any]]:
+    """SPEC 5.6 in SQL, exactly as `bot.gaps.rank` orders."""
+    matches, total = _counts(listing)
+    domain = col(AnalysisOpportunity.domain).asc()
+    if listing.sort is SortOrder.MATCHES_ASC:
+        return [matches.asc(), total.desc(), domain]
+    default: list[sa.UnaryExpression[Any]] = [matches.desc(), total.desc(), domain]
+    if listing.sort is SortOrder.AUTHORITY:
+        return [col(AnalysisOpportunity.authority).desc().nulls_last(), *default]
+    return default
+
+
+def _ignored(analysis: AnalysisRecord) -> sa.Exists:
+    """The opportunity's domain is ignored for the analysis' site by its team."""
+    return sa.exists().where(
+        col(PipelineEntry.team_id) == analysis.team_id,
+        col(PipelineEntry.site) == analysis.site,
+        col(PipelineEntry.refdomain) == col(AnalysisOpportunity.domain),
+        col(PipelineEntry.status) == Status.IGNORED,
+    )
 
 
 def _record(row: Analysis) -> AnalysisRecord:
@@ -260,4 +398,5 @@ def _record(row: Analysis) -> AnalysisRecord:
         warning=row.warning,
         total=row.total,
         created_at=row.created_at,
+        rows_of=row.rows_of,
     )

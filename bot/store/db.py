@@ -21,6 +21,7 @@ TABLE_MODULES = (
     "bot.store.analyses",
     "bot.store.pipeline",
     "bot.store.outreach",
+    "bot.store.installations",
 )
 
 

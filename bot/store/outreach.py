@@ -19,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
 from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
+from bot.store.analyses import Analysis, AnalysisOpportunity
 from bot.store.pipeline import (
     Move,
     MoveOutcome,
@@ -59,6 +60,12 @@ class DraftRecord(SQLModel, table=True):
     recipient_email: str = Field(max_length=320)
     author_id: str = Field(max_length=32)
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # What the author wrote for this recipient, so that Edit re-opens the whole form.
+    recipient_name: str = Field(default="", max_length=255)
+    common_ground: str = ""
+    page_note: str = ""
+    offer: str = ""
+    my_page: str = ""
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
@@ -118,6 +125,11 @@ class NewDraft:
     body: str
     recipient_email: str
     author_id: str
+    recipient_name: str = ""
+    common_ground: str = ""
+    page_note: str = ""
+    offer: str = ""
+    my_page: str = ""
 
 
 # -- drafts ----------------------------------------------------------------------------------
@@ -138,6 +150,11 @@ def save_draft(session: Session, draft: NewDraft, now: datetime) -> DraftRecord:
         recipient_email=draft.recipient_email,
         author_id=draft.author_id,
         created_at=now,
+        recipient_name=draft.recipient_name,
+        common_ground=draft.common_ground,
+        page_note=draft.page_note,
+        offer=draft.offer,
+        my_page=draft.my_page,
     )
     session.add(record)
     session.flush()
@@ -175,6 +192,47 @@ def sent_first_emails(session: Session, team_id: str, other_than: str) -> list[s
             )
         ).all()
     )
+
+
+def first_subject(session: Session, team_id: str, site: str, refdomain: str) -> str:
+    """The subject of the latest first email sent to this domain ("" if none was sent)."""
+    subject = session.exec(
+        select(DraftRecord.subject)
+        .where(
+            DraftRecord.team_id == team_id,
+            DraftRecord.site == site,
+            DraftRecord.refdomain == refdomain,
+            DraftRecord.kind == TemplateKind.FIRST.value,
+            col(DraftRecord.sent_at).is_not(None),
+        )
+        .order_by(col(DraftRecord.version).desc())
+    ).first()
+    return subject or ""
+
+
+def linking_samples(
+    session: Session, team_id: str, site: str, refdomain: str
+) -> dict[str, tuple[str, ...]]:
+    """Competitor -> sample pages of `refdomain` linking to it, from the team's latest
+    analysis of `site` that lists the domain; only competitors it links to."""
+    row = session.exec(
+        select(AnalysisOpportunity.links, AnalysisOpportunity.sample_urls)
+        .join(Analysis, col(Analysis.id) == col(AnalysisOpportunity.analysis_id))
+        .where(
+            Analysis.team_id == team_id,
+            Analysis.site == site,
+            AnalysisOpportunity.domain == refdomain,
+        )
+        .order_by(col(Analysis.id).desc())
+    ).first()
+    if row is None:
+        return {}
+    links, samples = row
+    return {
+        competitor: tuple((samples or {}).get(competitor, ()))
+        for competitor, count in links.items()
+        if count
+    }
 
 
 def follow_ups_sent(session: Session, team_id: str, site: str, refdomain: str) -> int:
@@ -299,6 +357,20 @@ def snooze(session: Session, team_id: str, reminder_id: int, until: datetime) ->
     session.add(again)
     session.flush()
     return again
+
+
+def next_reminder(session: Session, team_id: str, site: str, refdomain: str) -> Reminder | None:
+    """The domain's pending reminder, if one is scheduled."""
+    return session.exec(
+        select(Reminder)
+        .where(
+            Reminder.team_id == team_id,
+            Reminder.site == site,
+            Reminder.refdomain == refdomain,
+            Reminder.state == ReminderState.PENDING,
+        )
+        .order_by(col(Reminder.due_at))
+    ).first()
 
 
 def reminder_by_id(session: Session, team_id: str, reminder_id: int) -> Reminder | None:

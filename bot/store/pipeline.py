@@ -180,6 +180,30 @@ def _entry(session: Session, request: Move) -> PipelineEntry | None:
     ).first()
 
 
+def reassign(session: Session, team_id: str, site: str, refdomain: str, user_id: str) -> bool:
+    """Hand an owned domain to `user_id` ("Contact anyway"), logged as an event.
+
+    False if the domain has no owner to take it from, or `user_id` already owns it.
+    """
+    entry = _entry(session, Move(team_id, site, refdomain, Status.TARGETED, user_id))
+    if entry is None or entry.owner_id in (None, user_id):
+        return False
+    entry.owner_id, entry.updated_at = user_id, _now()
+    session.add(entry)
+    session.add(
+        PipelineEvent(
+            team_id=team_id,
+            site=site,
+            refdomain=refdomain,
+            from_status=entry.status,
+            to_status=entry.status,
+            user_id=user_id,
+        )
+    )
+    session.flush()
+    return True
+
+
 def marks_for(
     session: Session, team_id: str, site: str, refdomains: Iterable[str] | None = None
 ) -> dict[str, PipelineMark]:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 88d66e8314b9
+Revision ID: bf939dd78857
 Revises: 
-Create Date: 2026-11-25 07:45:03.236727
+Create Date: 2026-11-25 08:27:25.264721
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '88d66e8314b9'
+revision: str = 'bf939dd78857'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -40,7 +40,9 @@ def upgrade() -> None:
     sa.Column('cost', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.Column('warning', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('rows_of', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['rows_of'], ['analysis.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('analysis', schema=None) as batch_op:
@@ -60,6 +62,11 @@ def upgrade() -> None:
     sa.Column('recipient_email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
     sa.Column('author_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recipient_name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('common_ground', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('page_note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('offer', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('my_page', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'site', 'refdomain', 'version')
@@ -139,36 +146,100 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'user_id')
     )
+    op.create_table('slack_bots',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('client_id', sa.String(length=32), nullable=False),
+    sa.Column('app_id', sa.String(length=32), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=32), nullable=True),
+    sa.Column('enterprise_name', sa.String(length=200), nullable=True),
+    sa.Column('team_id', sa.String(length=32), nullable=True),
+    sa.Column('team_name', sa.String(length=200), nullable=True),
+    sa.Column('bot_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_user_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
+    sa.Column('bot_refresh_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+    sa.Column('installed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('slack_bots', schema=None) as batch_op:
+        batch_op.create_index('slack_bots_idx', ['client_id', 'enterprise_id', 'team_id', 'installed_at'], unique=False)
+
+    op.create_table('slack_installations',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('client_id', sa.String(length=32), nullable=False),
+    sa.Column('app_id', sa.String(length=32), nullable=False),
+    sa.Column('enterprise_id', sa.String(length=32), nullable=True),
+    sa.Column('enterprise_name', sa.String(length=200), nullable=True),
+    sa.Column('enterprise_url', sa.String(length=200), nullable=True),
+    sa.Column('team_id', sa.String(length=32), nullable=True),
+    sa.Column('team_name', sa.String(length=200), nullable=True),
+    sa.Column('bot_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_user_id', sa.String(length=32), nullable=True),
+    sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
+    sa.Column('bot_refresh_token', sa.String(length=200), nullable=True),
+    sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('user_token', sa.String(length=200), nullable=True),
+    sa.Column('user_scopes', sa.String(length=1000), nullable=True),
+    sa.Column('user_refresh_token', sa.String(length=200), nullable=True),
+    sa.Column('user_token_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('incoming_webhook_url', sa.String(length=200), nullable=True),
+    sa.Column('incoming_webhook_channel', sa.String(length=200), nullable=True),
+    sa.Column('incoming_webhook_channel_id', sa.String(length=200), nullable=True),
+    sa.Column('incoming_webhook_configuration_url', sa.String(length=200), nullable=True),
+    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+    sa.Column('token_type', sa.String(length=32), nullable=True),
+    sa.Column('installed_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('slack_installations', schema=None) as batch_op:
+        batch_op.create_index('slack_installations_idx', ['client_id', 'enterprise_id', 'team_id', 'user_id', 'installed_at'], unique=False)
+
+    op.create_table('slack_oauth_states',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('state', sa.String(length=200), nullable=False),
+    sa.Column('expire_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('workspace_settings',
     sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('follow_up_days', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('team_id')
     )
     op.create_table('analysis_opportunity',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('analysis_id', sa.Integer(), nullable=False),
-    sa.Column('domain', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('domain', sa.String(length=255).with_variant(sa.String(length=255, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('matches', sa.Integer(), nullable=False),
+    sa.Column('total_links', sa.Integer(), nullable=False),
+    sa.Column('dofollow_matches', sa.Integer(), nullable=False),
+    sa.Column('dofollow_total', sa.Integer(), nullable=False),
+    sa.Column('authority', sa.Integer(), nullable=True),
     sa.Column('links', sa.JSON(), nullable=False),
     sa.Column('dofollow_links', sa.JSON(), nullable=False),
-    sa.Column('authority', sa.Integer(), nullable=True),
     sa.Column('sample_urls', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('analysis_id', 'domain')
+    sa.PrimaryKeyConstraint('analysis_id', 'domain')
     )
-    with op.batch_alter_table('analysis_opportunity', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_analysis_opportunity_analysis_id'), ['analysis_id'], unique=False)
-
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('analysis_opportunity', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_analysis_opportunity_analysis_id'))
-
     op.drop_table('analysis_opportunity')
     op.drop_table('workspace_settings')
+    op.drop_table('slack_oauth_states')
+    with op.batch_alter_table('slack_installations', schema=None) as batch_op:
+        batch_op.drop_index('slack_installations_idx')
+
+    op.drop_table('slack_installations')
+    with op.batch_alter_table('slack_bots', schema=None) as batch_op:
+        batch_op.drop_index('slack_bots_idx')
+
+    op.drop_table('slack_bots')
     op.drop_table('sender_profile')
     op.drop_table('provider_spend')
     op.drop_table('provider_cache')

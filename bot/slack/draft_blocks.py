@@ -1,0 +1,407 @@
+"""Block Kit for outreach: the draft modal, the draft and reminder DMs, sender settings. Pure.
+
+User and data text in mrkdwn goes through `mrkdwn.escape`; the email itself is shown as
+plain text, which Slack never parses, so it can be copied exactly as written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.outreach import TemplateKind, word_count_label
+from bot.outreach.followups import SNOOZE_DAYS
+from bot.slack.blocks import owned_text
+from bot.slack.ids import Action, Callback, Field
+from bot.slack.mrkdwn import escape
+from bot.slack.outreach_service import (
+    DraftForm,
+    DraftModal,
+    DraftTarget,
+    ReminderAnswer,
+    SavedDraft,
+    SenderSettings,
+)
+from bot.store.outreach import Reminder
+from bot.store.pipeline import MoveOutcome, PipelineMark
+
+MAX_BUTTON_URL = 3000
+MAX_INPUT = 3000
+MAX_SECTION_TEXT = 3000
+_ON_ENTER = {"trigger_actions_on": ["on_enter_pressed"]}
+# The single-line fields a template is rendered from; Enter in one re-renders the email.
+_CONTEXT_FIELDS = (
+    (Field.RECIPIENT_NAME, "Recipient name", True),
+    (Field.RECIPIENT_EMAIL, "Recipient email", False),
+    (Field.COMMON_GROUND, "Common ground", True),
+    (Field.PAGE_NOTE, "A note about their page", True),
+    (Field.OFFER, "What you offer", True),
+    (Field.MY_PAGE, "My page URL", False),
+)
+_ANSWERS = {
+    "reply": "Marked *replied*; no more reminders.",
+    "won": "Marked *won* :tada:; no more reminders.",
+    "stop": "Stopped: marked *no response*; no more reminders.",
+}
+
+
+# -- the draft modal ---------------------------------------------------------------------------
+
+
+def draft_modal(modal: DraftModal) -> View:
+    """The email editor: template picker, the fields it is written from, subject, body, count."""
+    form = modal.form
+    blocks: list[Block] = [_context(_target_line(form.target)), _template_picker(modal)]
+    for field, label, optional in _CONTEXT_FIELDS:
+        blocks.append(_text_input(field, label, getattr(form, field), optional=optional))
+    blocks.append(
+        _context("Pick a template, or press Enter in a field above, to re-write the email.")
+    )
+    if form.problem:
+        blocks.append(_context(f":warning: {escape(form.problem)}"))
+    blocks.append(
+        _text_input(_revised(Field.SUBJECT, form), "Subject", form.subject, dispatch=False)
+    )
+    blocks.append(
+        _text_input(_revised(Field.BODY, form), "Email", form.body, dispatch=False, multiline=True)
+    )
+    blocks.append(_context(word_count_label(form.body)))
+    title = "Draft follow-up" if form.target.kind is TemplateKind.FOLLOW_UP else "Draft email"
+    return View(
+        type="modal",
+        callback_id=Callback.DRAFT,
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text="Save draft"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(
+            {
+                "s": form.target.site,
+                "d": form.target.refdomain,
+                "k": form.target.kind.value,
+                "r": form.revision,
+            }
+        ),
+        blocks=blocks,
+    )
+
+
+def read_draft_modal(view: Mapping[str, Any]) -> DraftForm:
+    """The form as the user left it (a submission, or a template change)."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    target = DraftTarget(meta["s"], meta["d"], TemplateKind(meta["k"]))
+    values: Mapping[str, Mapping[str, Any]] = (view.get("state") or {}).get("values") or {}
+    revision = int(meta.get("r", 0))
+    fields = {field.value: _value(values, field) for field, _, _ in _CONTEXT_FIELDS}
+    probe = DraftForm(target, template="", revision=revision)
+    return DraftForm(
+        target,
+        template=_value(values, Field.TEMPLATE),
+        subject=_value(values, _revised(Field.SUBJECT, probe)),
+        body=_value(values, _revised(Field.BODY, probe)),
+        revision=revision,
+        **fields,
+    )
+
+
+def field_errors(form: DraftForm, errors: Mapping[str, str]) -> dict[str, str]:
+    """check_draft's field -> error, keyed by the modal's block ids (`response_action: errors`)."""
+    block_ids = {
+        Field.SUBJECT.value: _revised(Field.SUBJECT, form),
+        Field.BODY.value: _revised(Field.BODY, form),
+    }
+    return {block_ids.get(field, field): message for field, message in errors.items()}
+
+
+def _target_line(target: DraftTarget) -> str:
+    return f"To *{escape(target.refdomain)}*, for {escape(target.site)}"
+
+
+def _template_picker(modal: DraftModal) -> InputBlock:
+    options = [Option(text=_cut(name, 75), value=key) for key, name in modal.templates]
+    chosen = next((item for item in options if item.value == modal.form.template), None)
+    return InputBlock(
+        block_id=Field.TEMPLATE,
+        label="Template",
+        dispatch_action=True,
+        element=StaticSelectElement(
+            action_id=Action.DRAFT_RERENDER,
+            placeholder="Choose a template",
+            options=options,
+            initial_option=chosen,
+        ),
+    )
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    value: str,
+    *,
+    optional: bool = False,
+    dispatch: bool = True,
+    multiline: bool = False,
+) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id=Action.DRAFT_RERENDER if dispatch else Action.DRAFT_INPUT,
+        initial_value=value[:MAX_INPUT] or None,
+        multiline=multiline or None,
+        max_length=MAX_INPUT,
+        dispatch_action_config=_ON_ENTER if dispatch else None,
+    )
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=element,
+        optional=optional,
+        dispatch_action=dispatch or None,
+    )
+
+
+def _revised(field: Field, form: DraftForm) -> str:
+    return f"{field.value}:{form.revision}"
+
+
+def _value(values: Mapping[str, Mapping[str, Any]], block_id: str) -> str:
+    for state in (values.get(block_id) or {}).values():
+        chosen = state.get("selected_option") or {}
+        return str(chosen.get("value") or state.get("value") or "")
+    return ""
+
+
+# -- the draft DM ------------------------------------------------------------------------------
+
+
+def draft_message(draft: SavedDraft) -> list[Block]:
+    """A saved draft, ready to copy; Mark as sent and Edit until it is sent, then the reminder."""
+    kind = "Follow-up" if draft.kind is TemplateKind.FOLLOW_UP else "Email"
+    blocks: list[Block] = [
+        _section(
+            f":email: {kind} to *{escape(draft.refdomain)}* for {escape(draft.site)} · "
+            f"version {draft.version} · {word_count_label(draft.body)}\n"
+            f"*To:* {escape(draft.recipient_email)}\n*Subject:* {escape(draft.subject)}"
+        ),
+        *_plain_sections(draft.body),
+    ]
+    if draft.similar:
+        blocks.append(
+            _context(
+                ":warning: This email is over 80% the same as one already sent to another "
+                "domain. Make it about this recipient before you send it."
+            )
+        )
+    if draft.sent_at is not None:
+        blocks.append(_section(sent_text(draft.next_due)))
+        return blocks
+    blocks.append(_draft_buttons(draft))
+    return blocks
+
+
+def draft_fallback(draft: SavedDraft) -> str:
+    return f"Draft email to {escape(draft.refdomain)}: {escape(draft.subject)}"
+
+
+def sent_text(next_due: datetime | None) -> str:
+    if next_due is None:
+        return ":white_check_mark: Sent."
+    return f":white_check_mark: Sent — follow-up reminder on {_date(next_due)}"
+
+
+def mailto_url(draft: SavedDraft) -> str | None:
+    """A `mailto:` link with subject and body, if it fits in a Slack button (else None)."""
+    url = (
+        f"mailto:{quote(draft.recipient_email, safe='@')}"
+        f"?subject={quote(draft.subject, safe='')}&body={quote(draft.body, safe='')}"
+    )
+    return url if len(url) <= MAX_BUTTON_URL else None
+
+
+def _draft_buttons(draft: SavedDraft) -> ActionsBlock:
+    value = str(draft.id)
+    buttons = [
+        ButtonElement(
+            text="Mark as sent", action_id=Action.MARK_SENT, value=value, style="primary"
+        ),
+        ButtonElement(text="Edit", action_id=Action.EDIT_DRAFT, value=value),
+    ]
+    url = mailto_url(draft)
+    if url is not None:
+        buttons.append(ButtonElement(text="Open in email", action_id=Action.OPEN_MAILTO, url=url))
+    return ActionsBlock(elements=buttons)
+
+
+def _plain_sections(text: str) -> list[Block]:
+    """The email as plain text (nothing in it is parsed), in section-sized pieces."""
+    pieces = [
+        text[start : start + MAX_SECTION_TEXT] for start in range(0, len(text), MAX_SECTION_TEXT)
+    ]
+    return [
+        SectionBlock(text=PlainTextObject(text=piece, emoji=False)) for piece in pieces or [" "]
+    ]
+
+
+# -- ownership ---------------------------------------------------------------------------------
+
+
+def owned_message(mark: PipelineMark) -> list[Block]:
+    """Whose domain it is, and a confirmed **Contact anyway** to take it over."""
+    value = json.dumps({"s": mark.site, "d": mark.refdomain}, separators=(",", ":"))
+    button = ButtonElement(
+        text="Contact anyway",
+        action_id=Action.CONTACT_ANYWAY,
+        value=value,
+        style="danger",
+        confirm=ConfirmObject(
+            title="Take over this domain?",
+            text=f"It becomes yours, and <@{escape(mark.owner_id or '')}> is no longer its owner.",
+            confirm="Contact anyway",
+            deny="Cancel",
+        ),
+    )
+    return [_section(owned_text(mark)), ActionsBlock(elements=[button])]
+
+
+def taken_over_text(site: str, refdomain: str, done: bool) -> str:
+    if not done:
+        return f"*{escape(refdomain)}* has no other owner for {escape(site)} now."
+    return f"*{escape(refdomain)}* is yours now for {escape(site)}; the change is logged."
+
+
+# -- reminders ---------------------------------------------------------------------------------
+
+
+def reminder_message(reminder: Reminder) -> list[Block]:
+    """A due reminder as a DM: follow-up buttons, or the note that the outreach was closed."""
+    domain, site = escape(reminder.refdomain), escape(reminder.site)
+    if reminder.action == "close":
+        return [
+            _section(
+                f":zzz: No reply from *{domain}* after {reminder.follow_ups_sent} follow-ups, "
+                f"so it is marked *no response* for {site}. If they write back, mark it "
+                "from App Home."
+            )
+        ]
+    value = str(reminder.id)
+    sent = reminder.follow_ups_sent
+    so_far = f"{sent} follow-up{'s' if sent != 1 else ''} sent so far"
+    return [
+        _section(f":alarm_clock: Time to follow up with *{domain}* for {site} ({so_far})."),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Draft follow-up",
+                    action_id=Action.DRAFT_FOLLOW_UP,
+                    value=value,
+                    style="primary",
+                ),
+                ButtonElement(text="Got a reply", action_id=Action.GOT_REPLY, value=value),
+                ButtonElement(text="Won", action_id=Action.WON, value=value),
+                ButtonElement(
+                    text=f"Snooze {SNOOZE_DAYS} days", action_id=Action.SNOOZE, value=value
+                ),
+                ButtonElement(text="Stop", action_id=Action.STOP, value=value),
+            ]
+        ),
+    ]
+
+
+def reminder_fallback(reminder: Reminder) -> str:
+    return f"Follow-up reminder: {escape(reminder.refdomain)}"
+
+
+def reminder_answer_message(answer: ReminderAnswer) -> list[Block]:
+    """The reminder DM after a button: what happened, without the buttons."""
+    head = f"*{escape(answer.refdomain)}* for {escape(answer.site)}: "
+    if answer.snoozed_until is not None:
+        return [_section(f"{head}snoozed until {_date(answer.snoozed_until)}.")]
+    if answer.result.outcome is MoveOutcome.REFUSED:
+        return [_section(f"{head}{escape(answer.result.reason or 'not allowed')}")]
+    return [_section(head + _ANSWERS[answer.choice])]
+
+
+# -- sender settings ---------------------------------------------------------------------------
+
+
+def sender_settings_modal(settings: SenderSettings) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.SENDER_SETTINGS,
+        title=PlainTextObject(text="Sender settings"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            _setting(Field.SENDER_NAME, "Your name", settings.sender_name),
+            _setting(Field.SIGNATURE, "Signature", settings.signature, multiline=True),
+            _setting(
+                Field.FOLLOW_UP_DAYS,
+                "Follow up after (business days, whole workspace)",
+                str(settings.follow_up_days),
+                optional=False,
+            ),
+        ],
+    )
+
+
+def read_sender_settings(view: Mapping[str, Any]) -> SenderSettings | dict[str, str]:
+    """The settings entered, or block id -> error for `response_action: errors`."""
+    values: Mapping[str, Mapping[str, Any]] = (view.get("state") or {}).get("values") or {}
+    days = _value(values, Field.FOLLOW_UP_DAYS).strip()
+    if not days.isdigit() or not 1 <= int(days) <= 30:
+        return {Field.FOLLOW_UP_DAYS.value: "Enter a whole number of days from 1 to 30."}
+    return SenderSettings(
+        _value(values, Field.SENDER_NAME), _value(values, Field.SIGNATURE), int(days)
+    )
+
+
+def _setting(
+    block_id: Field, label: str, value: str, *, optional: bool = True, multiline: bool = False
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=Action.DRAFT_INPUT,
+            initial_value=value or None,
+            multiline=multiline or None,
+            max_length=500,
+        ),
+    )
+
+
+# -- small parts -------------------------------------------------------------------------------
+
+
+def _date(moment: datetime) -> str:
+    """A date Slack shows in the reader's own time zone (UTC date as the fallback)."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,222 @@
+"""Drafting outreach email: Draft email buttons, the draft modal, Mark as sent, Edit, settings."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack import outreach_service
+from bot.slack.blocks import gone_text, owned_text, refused_text
+from bot.slack.draft_blocks import (
+    draft_fallback,
+    draft_message,
+    draft_modal,
+    field_errors,
+    owned_message,
+    read_draft_modal,
+    read_sender_settings,
+    sender_settings_modal,
+    taken_over_text,
+)
+from bot.slack.ids import Action, Callback
+from bot.slack.messages import direct_message, replace_message, team_of, tell
+from bot.slack.outreach_service import DraftModal, DraftTarget
+from bot.slack.results import ViewError, decode_value
+from bot.slack.service import services_of
+from bot.store.pipeline import MoveOutcome
+
+
+def register(app: App) -> None:
+    app.action(Action.DRAFT_EMAIL)(draft_from_result)
+    app.action(Action.DRAFT_TARGET)(draft_from_home)
+    app.action(Action.EDIT_DRAFT)(edit_draft)
+    app.action(Action.DRAFT_RERENDER)(rerender_draft)
+    app.view(Callback.DRAFT)(submit_draft)
+    app.action(Action.MARK_SENT)(mark_sent)
+    app.action(Action.OPEN_MAILTO)(acknowledge)
+    app.action(Action.CONTACT_ANYWAY)(contact_anyway)
+    app.action(Action.SENDER_SETTINGS)(open_sender_settings)
+    app.view(Callback.SENDER_SETTINGS)(save_sender_settings)
+
+
+def draft_from_result(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Draft email on a result row."""
+    ack()
+    try:
+        view, extra = decode_value(str(action.get("value", "")))
+        domain = extra["d"]
+    except (ViewError, KeyError):
+        tell(respond, gone_text())
+        return
+    services = services_of(context)
+    target = outreach_service.target_in_analysis(
+        services, team_of(context), view.analysis_id, domain
+    )
+    if target is None:
+        tell(respond, gone_text())
+        return
+    open_draft(client, body, context, target)
+
+
+def draft_from_home(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Draft email on one of my targets in App Home."""
+    ack()
+    site, domain = _site_and_domain(action)
+    target = outreach_service.target_in_pipeline(
+        services_of(context), team_of(context), site, domain
+    )
+    if target is not None:
+        open_draft(client, body, context, target)
+
+
+def edit_draft(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Edit on a draft DM: the modal again, filled with the latest version."""
+    ack()
+    target = outreach_service.target_of_draft(
+        services_of(context), team_of(context), number_value(action)
+    )
+    if target is None:
+        tell(respond, gone_text())
+        return
+    open_draft(client, body, context, target)
+
+
+def open_draft(
+    client: WebClient, body: dict[str, Any], context: BoltContext, target: DraftTarget
+) -> None:
+    """Open the draft modal; rendering reads the database only, so it fits the trigger's 3 s."""
+    user = body["user"]["id"]
+    modal = outreach_service.open_form(services_of(context), team_of(context), user, target)
+    client.views_open(trigger_id=body["trigger_id"], view=draft_modal(modal))
+
+
+def rerender_draft(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """A template was picked, or Enter pressed in a field: write the email again, in place."""
+    ack()
+    current = body["view"]
+    form = read_draft_modal(current)
+    services = services_of(context)
+    fresh = outreach_service.rerender(
+        services, team_of(context), body["user"]["id"], form, form.template
+    )
+    modal = DraftModal(fresh, outreach_service.template_choices(services, fresh.target.kind))
+    client.views_update(view_id=current["id"], hash=current.get("hash"), view=draft_modal(modal))
+
+
+def submit_draft(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Save draft: inline errors, or a new version saved and sent to the author as a DM."""
+    form = read_draft_modal(view)
+    user = body["user"]["id"]
+    done = outreach_service.submit(
+        services_of(context), team_of(context), user, form, datetime.now(UTC)
+    )
+    if done.saved is None:
+        ack(response_action="errors", errors=field_errors(form, done.errors))
+        if done.owner is not None:
+            direct_message(client, user, owned_message(done.owner), owned_text(done.owner))
+        return
+    ack()
+    direct_message(client, user, draft_message(done.saved), draft_fallback(done.saved))
+
+
+def mark_sent(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Mark as sent (once, however often it is clicked): the DM shows the reminder date."""
+    ack()
+    sent = outreach_service.mark_sent(
+        services_of(context),
+        team_of(context),
+        body["user"]["id"],
+        number_value(action),
+        datetime.now(UTC),
+    )
+    if sent.draft is not None:
+        replace_message(client, body, draft_message(sent.draft), draft_fallback(sent.draft))
+    elif sent.result.outcome is MoveOutcome.OWNED and sent.result.mark is not None:
+        tell(respond, owned_text(sent.result.mark))
+    else:
+        tell(respond, refused_text("That draft", sent.result.reason))
+
+
+def contact_anyway(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """Take over a domain someone else owns (after Slack's confirm dialog)."""
+    ack()
+    site, domain = _site_and_domain(action)
+    done = outreach_service.take_over(
+        services_of(context), team_of(context), body["user"]["id"], site, domain
+    )
+    tell(respond, taken_over_text(site, domain, done))
+
+
+def open_sender_settings(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    found = outreach_service.sender_settings(
+        services_of(context), team_of(context), body["user"]["id"]
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=sender_settings_modal(found))
+
+
+def save_sender_settings(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    entered = read_sender_settings(view)
+    if isinstance(entered, dict):
+        ack(response_action="errors", errors=entered)
+        return
+    ack()
+    outreach_service.save_sender_settings(
+        services_of(context), team_of(context), body["user"]["id"], entered
+    )
+
+
+def acknowledge(ack: Ack) -> None:
+    """Link buttons (mailto:) still send an action; Slack wants it acknowledged."""
+    ack()
+
+
+def number_value(action: dict[str, Any]) -> int:
+    """A button value that is an id (0, which matches nothing, if it is not)."""
+    try:
+        return int(action.get("value", ""))
+    except ValueError:
+        return 0
+
+
+def _site_and_domain(action: dict[str, Any]) -> tuple[str, str]:
+    try:
+        value = json.loads(action.get("value", ""))
+        return str(value["s"]), str(value["d"])
+    except (ValueError, KeyError, TypeError):
+        return "", ""
