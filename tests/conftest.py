@@ -13,10 +13,17 @@ from pathlib import Path
 
 import pytest
 from fake_slack import FakeSlack, SlackDriver
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.store.db import create_schema, make_engine
+
+# CI replays the same examples every run (a red build is reproducible); developers'
+# runs explore new ones and keep what fails in .hypothesis/.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SIGNING_SECRET = "test-signing-secret"
