@@ -59,6 +59,9 @@ class Opportunity:
     links: Mapping[str, int]
     authority: int | None = None
     sample_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per competitor, the dofollow links among all its links (kept so that a stored
+    # result can be re-filtered to dofollow only without running the analysis again).
+    dofollow_links: Mapping[str, int] = field(default_factory=dict)
 
     matches: int = field(init=False)
     total_links: int = field(init=False)
@@ -114,11 +117,13 @@ class _Tally:
     """One referring domain's links to the competitors, gathered profile by profile."""
 
     links: dict[str, int] = field(default_factory=dict)
+    dofollow: dict[str, int] = field(default_factory=dict)
     samples: dict[str, tuple[str, ...]] = field(default_factory=dict)
     authority: int | None = None
 
     def add(self, competitor: str, count: int, entry: RefDomainLinks) -> None:
         self.links[competitor] = count
+        self.dofollow[competitor] = entry.dofollow_links
         if entry.sample_urls:
             self.samples[competitor] = entry.sample_urls
         if entry.authority is not None and (
@@ -128,7 +133,8 @@ class _Tally:
 
     def opportunity(self, domain: str, competitors: Sequence[str]) -> Opportunity:
         links = {name: self.links.get(name, 0) for name in competitors}
-        return Opportunity(domain, links, self.authority, self.samples)
+        dofollow = {name: self.dofollow.get(name, 0) for name in competitors}
+        return Opportunity(domain, links, self.authority, self.samples, dofollow)
 
 
 def rank(opportunities: Iterable[Opportunity], order: SortOrder) -> list[Opportunity]:

@@ -167,6 +167,7 @@ def test_engine_invariants(case: tuple[SiteProfile, list[SiteProfile], GapOption
                 else (entry.dofollow_links if options.dofollow_only else entry.links)
             )
             assert opportunity.links[name] == expected
+            assert opportunity.dofollow_links[name] == (entry.dofollow_links if entry else 0)
     if options.sort is SortOrder.MATCHES:
         keys = [(-o.matches, -o.total_links, o.domain) for o in found]
         assert keys == sorted(keys)

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from bot.slack import inflight
 from bot.slack.inflight import InFlight
 
 
@@ -45,3 +46,28 @@ def test_a_failure_is_raised_and_the_next_call_runs_again() -> None:
     with pytest.raises(ValueError, match="no data"):
         running.run("key", broken)
     assert running.run("key", lambda: 3) == 3
+
+
+def test_callers_announced_while_queued_share_a_run_that_ended_before_they_arrived() -> None:
+    running: InFlight[int] = InFlight()
+    for _ in range(3):
+        running.expect("key")
+    runs: list[int] = []
+
+    def work() -> int:
+        runs.append(1)
+        return len(runs)
+
+    assert [running.run("key", work) for _ in range(3)] == [1, 1, 1]
+    assert runs == [1]
+    assert running.run("key", work) == 2  # everyone announced has arrived: a new run
+
+
+def test_a_kept_result_is_not_shared_once_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
+    running: InFlight[int] = InFlight()
+    running.expect("key")
+    running.expect("key")  # this caller never arrives
+    assert running.run("key", lambda: 1) == 1
+    clock = time.monotonic() + inflight.MAX_SHARE_SECONDS + 1
+    monkeypatch.setattr(inflight.time, "monotonic", lambda: clock)
+    assert running.run("key", lambda: 2) == 2

@@ -27,7 +27,7 @@ def register(app: App) -> None:
     app.command(GAPS_COMMAND)(ack=ack_gaps, lazy=[run_gaps])
 
 
-def ack_gaps(ack: Ack, command: dict[str, Any]) -> None:
+def ack_gaps(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """Within Slack's 3 seconds: usage, the parse error, or "working on it"."""
     text = command.get("text") or ""
     if _is_help(text):
@@ -38,6 +38,7 @@ def ack_gaps(ack: Ack, command: dict[str, Any]) -> None:
     except QueryError as error:
         ack(response_type="ephemeral", text=query_error_text(error))
         return
+    service.expect_analysis(services_of(context), team_of(context), query)
     ack(response_type="ephemeral", text=working_text(query))
 
 

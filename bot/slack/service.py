@@ -13,8 +13,9 @@ from functools import partial
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
+from bot.analysis import collector_paused
 from bot.config import Settings
-from bot.gaps import GapOptions, SiteProfile, find_gaps
+from bot.gaps import GapOptions, find_gaps
 from bot.links.base import LinkData, LinkingPages, LinkSource
 from bot.links.sources import open_source
 from bot.outreach.pipeline import Status
@@ -73,7 +74,7 @@ def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> Analy
     """
     with session_scope(services.engine) as session:
         analysis_id = analyses.start_analysis(session, new)
-    key = (new.team_id, query.source, query.site, query.competitors)
+    key = analysis_key(new.team_id, query)
     work = partial(_analyse, services, new.team_id, analysis_id, query)
     try:
         stored = services.running.run(key, work)
@@ -92,6 +93,16 @@ def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> Analy
     return record
 
 
+def analysis_key(team_id: str, query: GapQuery) -> tuple[object, ...]:
+    """What makes two analyses the same work (views, sorts and filters come from stored rows)."""
+    return (team_id, query.source, query.refresh, query.site, query.competitors)
+
+
+def expect_analysis(services: Services, team_id: str, query: GapQuery) -> None:
+    """A `/gaps` was acked and queued: an identical analysis running meanwhile is kept for it."""
+    services.running.expect(analysis_key(team_id, query))
+
+
 @dataclass(frozen=True)
 class Stored:
     """A finished analysis whose opportunities are stored."""
@@ -102,8 +113,9 @@ class Stored:
 
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
     source = services.open_source(query.source)
-    data = source.fetch(query.site, query.competitors, dofollow_only=False)
-    gaps = gap_counts(data, services.settings.blocked_domains)
+    with collector_paused():
+        data = source.fetch(query.site, query.competitors, dofollow_only=False)
+        gaps = gap_counts(data, services.settings.blocked_domains)
     provenance = _provenance(data)
     with session_scope(services.engine) as session:
         analyses.finish_analysis(session, team_id, analysis_id, provenance, gaps)
@@ -115,15 +127,10 @@ def gap_counts(data: LinkData, blocklist: frozenset[str]) -> list[GapCounts]:
 
     The engine runs once, over every link: a domain with dofollow links to a
     competitor has links to it, so the dofollow-only list is a part of this one,
-    and its counts are read from the competitors' profiles.
+    and the engine carries each opportunity's dofollow counts along.
     """
     found = find_gaps(data.site, data.competitors, GapOptions(blocklist=blocklist))
-    return [GapCounts(item, _dofollow_links(item.domain, data.competitors)) for item in found]
-
-
-def _dofollow_links(domain: str, competitors: Sequence[SiteProfile]) -> dict[str, int]:
-    entries = ((profile.site, profile.refdomains.get(domain)) for profile in competitors)
-    return {site: entry.dofollow_links if entry else 0 for site, entry in entries}
+    return [GapCounts(item, dict(item.dofollow_links)) for item in found]
 
 
 def _provenance(data: LinkData) -> Provenance:
