@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.gaps import Opportunity
 from bot.store import analyses
-from bot.store.analyses import AnalysisStatus, GapCounts, Listing, NewAnalysis, Provenance
+from bot.store.analyses import (
+    AnalysisStatus,
+    GapCounts,
+    Listing,
+    NewAnalysis,
+    Provenance,
+    counts_json,
+)
 from bot.store.db import session_scope
 
 COMPETITORS = ("a.com", "b.com")
@@ -90,3 +99,16 @@ def test_a_failed_analysis_keeps_its_error(db: Engine) -> None:
     with session_scope(db) as session:
         [record] = analyses.recent_analyses(session, "T1")
     assert record.status is AnalysisStatus.FAILED and record.error == "DataForSEO said 401"
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {},
+        {"rival-a.com": 3, "xn--mnchen-blog-thb.de": 0},
+        {"2001:db8::1": 2, "203.0.113.9": 1},
+        {'odd"key': 1, "back\\slash": 2},
+    ],
+)
+def test_counts_are_written_as_json(counts: dict[str, int]) -> None:
+    assert json.loads(counts_json(counts)) == counts

@@ -112,10 +112,18 @@ class Stored:
 
 
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
-    source = services.open_source(query.source)
+    # The profiles and opportunities are freed when _fetch_and_store returns, before the
+    # collector is back on, so it never has to walk them.
     with collector_paused():
-        data = source.fetch(query.site, query.competitors, dofollow_only=False)
-        gaps = gap_counts(data, services.settings.blocked_domains)
+        return _fetch_and_store(services, team_id, analysis_id, query)
+
+
+def _fetch_and_store(
+    services: Services, team_id: str, analysis_id: int, query: GapQuery
+) -> Stored:
+    source = services.open_source(query.source)
+    data = source.fetch(query.site, query.competitors, dofollow_only=False)
+    gaps = gap_counts(data, services.settings.blocked_domains)
     provenance = _provenance(data)
     with session_scope(services.engine) as session:
         analyses.finish_analysis(session, team_id, analysis_id, provenance, gaps)
