@@ -118,9 +118,7 @@ def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery
         return _fetch_and_store(services, team_id, analysis_id, query)
 
 
-def _fetch_and_store(
-    services: Services, team_id: str, analysis_id: int, query: GapQuery
-) -> Stored:
+def _fetch_and_store(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
     source = services.open_source(query.source)
     data = source.fetch(query.site, query.competitors, dofollow_only=False)
     gaps = gap_counts(data, services.settings.blocked_domains)
