@@ -12,7 +12,10 @@ the same run times a plain pandas read-and-merge of the same files.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +36,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="query runs to time")
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     parser.add_argument("--no-baseline", action="store_true", help="skip pandas")
+    parser.add_argument("--time-query", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--time-baseline", type=Path, nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.time_query:
+        time_query(args.time_query, args.repeat)
+        return
+    if args.time_baseline:
+        started = time.perf_counter()
+        total = pandas_gaps(args.time_baseline)
+        print(json.dumps([time.perf_counter() - started, total]))
+        return
     if args.smoke:
         args.links, args.repeat = 2_000, 2
     refdomains = args.refdomains or max(50, args.links // 20)
@@ -57,27 +70,45 @@ def run(folder: Path, plan: SamplePlan, repeat: int, *, baseline: bool) -> None:
     import_seconds = time.perf_counter() - started
     print(f"import: {rows:,} rows in {import_seconds:.2f}s = {rows / import_seconds:,.0f} rows/s")
 
-    query = make_query(list(SITES))
+    # The query runs in a fresh process, as `gapbot gaps` would run it: this one has just
+    # generated and imported millions of rows, and its heap slows everything after.
+    timing = subprocess.run(
+        [sys.executable, __file__, "--time-query", str(index.path), "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    query_seconds, total = json.loads(timing.stdout)
+    print(
+        f"gap query (4 sites): median {query_seconds * 1000:.0f} ms over {repeat} runs, "
+        f"{total:,} opportunities"
+    )
+
+    if baseline:
+        pandas_seconds, expected = in_fresh_process("--time-baseline", *paths)
+        print(f"baseline pandas read-and-merge: {pandas_seconds:.2f}s, {expected:,} opportunities")
+        print(f"ratio: query is {pandas_seconds / query_seconds:.1f}x faster than the baseline")
+        if expected != total:
+            raise SystemExit(f"mismatch: index {total} vs pandas {expected}")
+
+
+def in_fresh_process(*args: object) -> list[float]:
+    """Run this script with `args` in a new interpreter; it prints [seconds, count]."""
+    command = [sys.executable, __file__, *map(str, args)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def time_query(path: Path, repeat: int) -> None:
+    """Print [median seconds, opportunities] of the 4-site gap query on the index at `path`."""
+    index, query = LinkIndex(path), make_query(list(SITES))
     report = analyse(query, index)  # warm the OS cache, as a second query would find it
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
         report = analyse(query, index)
         timings.append(time.perf_counter() - started)
-    query_seconds = statistics.median(timings)
-    print(
-        f"gap query (4 sites): median {query_seconds * 1000:.0f} ms over {repeat} runs, "
-        f"{report.total:,} opportunities"
-    )
-
-    if baseline:
-        started = time.perf_counter()
-        expected = pandas_gaps(paths)
-        pandas_seconds = time.perf_counter() - started
-        print(f"baseline pandas read-and-merge: {pandas_seconds:.2f}s, {expected:,} opportunities")
-        print(f"ratio: query is {pandas_seconds / query_seconds:.1f}x faster than the baseline")
-        if expected != report.total:
-            raise SystemExit(f"mismatch: index {report.total} vs pandas {expected}")
+    print(json.dumps([statistics.median(timings), report.total]))
 
 
 def pandas_gaps(paths: list[Path]) -> int:
