@@ -13,8 +13,8 @@ from bot.slack import service
 from bot.slack.blocks import gone_text, owned_text, refused_text
 from bot.slack.draft_blocks import owned_message
 from bot.slack.ids import Action
-from bot.slack.messages import team_of, tell, update_result
-from bot.slack.results import ResultView, ViewError, decode_value
+from bot.slack.messages import row_of, team_of, tell, update_result
+from bot.slack.results import ResultView, ViewError
 from bot.slack.service import services_of
 from bot.store.pipeline import MoveOutcome
 
@@ -71,12 +71,10 @@ def triage(
 ) -> None:
     """Target, ignore or restore one referring domain, once, then redraw the page."""
     ack()
-    try:
-        view, extra = decode_value(action_value(action))
-        domain = extra["d"]
-    except (ViewError, KeyError):
-        tell(respond, gone_text())
+    row = row_of(action, respond)
+    if row is None:
         return
+    view, domain = row
     status = _TRIAGE[Action(action["action_id"])]
     user = body["user"]["id"]
     done = service.triage(services_of(context), team_of(context), user, view, domain, status)

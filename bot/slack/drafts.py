@@ -23,9 +23,8 @@ from bot.slack.draft_blocks import (
     taken_over_text,
 )
 from bot.slack.ids import Action, Callback
-from bot.slack.messages import direct_message, replace_message, team_of, tell
+from bot.slack.messages import direct_message, replace_message, row_of, team_of, tell
 from bot.slack.outreach_service import DraftModal, DraftTarget
-from bot.slack.results import ViewError, decode_value
 from bot.slack.service import services_of
 from bot.store.pipeline import MoveOutcome
 
@@ -53,12 +52,10 @@ def draft_from_result(
 ) -> None:
     """Draft email on a result row."""
     ack()
-    try:
-        view, extra = decode_value(str(action.get("value", "")))
-        domain = extra["d"]
-    except (ViewError, KeyError):
-        tell(respond, gone_text())
+    row = row_of(action, respond)
+    if row is None:
         return
+    view, domain = row
     services = services_of(context)
     target = outreach_service.target_in_analysis(
         services, team_of(context), view.analysis_id, domain

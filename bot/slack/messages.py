@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot.slack.blocks import invite_text, result_fallback, result_message
-from bot.slack.results import ResultPage
+from bot.slack.blocks import gone_text, invite_text, result_fallback, result_message
+from bot.slack.results import ResultPage, ResultView, ViewError, decode_value
 
 # The bot is not a member (private channel, DM) or may not see the channel.
 _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -73,6 +73,16 @@ def replace_message(
 def tell(respond: Respond, text: str) -> None:
     """An ephemeral note to the person who clicked, leaving the message as it is."""
     respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def row_of(action: dict[str, Any], respond: Respond) -> tuple[ResultView, str] | None:
+    """The result view and domain a row's button carries; None (and a note) if it is gone."""
+    try:
+        view, extra = decode_value(str(action.get("value", "")))
+        return view, extra["d"]
+    except (ViewError, KeyError):
+        tell(respond, gone_text())
+        return None
 
 
 def _error_code(error: SlackApiError) -> str:

@@ -13,8 +13,7 @@ from bot.links.base import LinkSourceError
 from bot.slack import service
 from bot.slack.blocks import gone_text, links_error_modal, links_loading_modal, links_modal
 from bot.slack.ids import Action
-from bot.slack.messages import team_of, tell
-from bot.slack.results import ViewError, decode_value
+from bot.slack.messages import row_of, team_of
 from bot.slack.service import services_of
 
 log = logging.getLogger(__name__)
@@ -34,12 +33,10 @@ def open_links(
 ) -> None:
     """Open the modal at once (the trigger expires in 3 s), then fill it in."""
     ack()
-    try:
-        view, extra = decode_value(str(action.get("value", "")))
-        domain = extra["d"]
-    except (ViewError, KeyError):
-        tell(respond, gone_text())
+    row = row_of(action, respond)
+    if row is None:
         return
+    view, domain = row
     opened = client.views_open(trigger_id=body["trigger_id"], view=links_loading_modal(domain))
     modal = opened["view"]
     try:
