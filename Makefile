@@ -29,9 +29,9 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy
 
-test: $(DEV_STAMP) lint
+# The benchmarks' smoke runs come first so that pytest's summary is the last line.
+test: $(DEV_STAMP) lint bench-smoke
 	$(BIN)/pytest -q
-	$(MAKE) --no-print-directory bench-smoke
 
 bench-smoke: $(DEV_STAMP)
 	@for script in bench/*.py; do echo "== $$script --smoke"; $(BIN)/python $$script --smoke || exit 1; done
