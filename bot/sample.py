@@ -107,6 +107,7 @@ def write_ahrefs_exports(folder: Path, plan: SamplePlan) -> list[Path]:
     """One Ahrefs-style backlinks export (UTF-16 TSV with BOM) per site of the plan."""
     rng = random.Random(plan.seed)
     pool = refdomain_names(plan.refdomains, rng)
+    rng.shuffle(pool)  # popularity follows position in the pool, not the alphabet
     # Popular domains come first in `weights`, so some link to every site and most to few.
     weights = [1.0 / (rank + 1) ** 0.6 for rank in range(len(pool))]
     ratings = {name: _rating(rank, len(pool), rng) for rank, name in enumerate(pool)}
@@ -132,7 +133,8 @@ def _linkers(
     chosen = {name for name, weight in zip(pool, weights, strict=True) if rng.random() < weight}
     extra = [name for name in pool if name not in chosen]
     rng.shuffle(extra)
-    return sorted(chosen | set(extra[: max(0, wanted - len(chosen))]))
+    linkers = chosen | set(extra[: max(0, wanted - len(chosen))])
+    return [name for name in pool if name in linkers]  # most popular first
 
 
 def _write_export(
