@@ -254,3 +254,11 @@ def test_encodings_line_endings_and_delimiters(
     assert (report.rows_read, report.rows_imported) == (2, 2)
     profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).competitors[0]
     assert set(profile.refdomains) == {"xn--caf-dma.example", "b.example"}
+
+
+def test_progress_runs_up_to_100(index: LinkIndex, tmp_path: Path) -> None:
+    seen: list[float] = []
+    index.import_file(export_copy("generic-links.csv", tmp_path), on_progress=seen.append)
+    assert seen[-1] == 100
+    assert seen == sorted(seen)
+    assert all(0 <= value <= 100 for value in seen)

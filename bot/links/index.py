@@ -31,6 +31,8 @@ from bot.links.imports import (
 )
 
 SAMPLE_URLS = 3
+# Of an import's progress bar, the share for reading the file; the rest is storing.
+READING_SHARE = 70
 _FINGERPRINT_BYTES = 1 << 20
 ProgressCallback = Callable[[float], None]
 
@@ -208,11 +210,14 @@ class LinkIndex:
         with self._connect() as connection:
             connection.execute("BEGIN TRANSACTION")
             try:
+                reading = _share(on_progress, 0, READING_SHARE)
                 with duckdb_readable(path, layout) as (readable, encoding):
-                    self._stage(connection, readable, encoding, layout, export, on_progress)
+                    self._stage(connection, readable, encoding, layout, export, reading)
                 self._fold_hosts(connection)
+                _report(on_progress, READING_SHARE + 5)
                 self._load(connection, report, digest)
                 connection.execute("COMMIT")
+                _report(on_progress, 100)
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
@@ -510,6 +515,9 @@ def _run_with_progress(
     if on_progress is None:
         work()
         return
+    # DuckDB only tracks progress with its progress bar on; it prints nothing itself.
+    connection.execute("SET enable_progress_bar = true")
+    connection.execute("SET enable_progress_bar_print = false")
     failure: list[BaseException] = []
 
     def target() -> None:
@@ -529,3 +537,18 @@ def _run_with_progress(
     if failure:
         raise failure[0]
     on_progress(100.0)
+
+
+def _share(
+    on_progress: ProgressCallback | None, start: float, size: float
+) -> ProgressCallback | None:
+    """A callback for one phase of an import, mapped onto its share of the whole bar."""
+    if on_progress is None:
+        return None
+    report = on_progress
+    return lambda percent: report(start + size * percent / 100)
+
+
+def _report(on_progress: ProgressCallback | None, percent: float) -> None:
+    if on_progress is not None:
+        on_progress(percent)
