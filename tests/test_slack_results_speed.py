@@ -17,7 +17,7 @@ from bot.outreach.pipeline import Status
 from bot.slack import service
 from bot.slack.results import PAGE_SIZE, ResultView, opportunities_csv
 from bot.store import analyses, pipeline
-from bot.store.analyses import GapCounts, NewAnalysis, Provenance
+from bot.store.analyses import NewAnalysis, Provenance
 from bot.store.db import session_scope
 from bot.store.pipeline import Move
 
@@ -46,18 +46,24 @@ views = st.builds(
 Drawn = dict[str, tuple[tuple[int, ...], st.DataObject, int | None]]
 
 
-def gaps_from(drawn: Drawn) -> list[GapCounts]:
+def gaps_from(drawn: Drawn) -> list[Opportunity]:
     gaps = []
     for domain, (links, data, authority) in drawn.items():
         if not any(links):
             continue
         dofollow = [data.draw(st.integers(0, count)) for count in links]
-        opportunity = Opportunity(domain, dict(zip(COMPETITORS, links, strict=True)), authority)
-        gaps.append(GapCounts(opportunity, dict(zip(COMPETITORS, dofollow, strict=True))))
+        gaps.append(
+            Opportunity(
+                domain,
+                dict(zip(COMPETITORS, links, strict=True)),
+                authority,
+                dofollow_links=dict(zip(COMPETITORS, dofollow, strict=True)),
+            )
+        )
     return gaps
 
 
-def store(db: Engine, team: str, gaps: list[GapCounts], ignored: set[str]) -> int:
+def store(db: Engine, team: str, gaps: list[Opportunity], ignored: set[str]) -> int:
     new = NewAnalysis(team, "C1", "U1", "", SITE, COMPETITORS, None, "matches", 1, False)
     with session_scope(db) as session:
         analysis_id = analyses.start_analysis(session, new)
@@ -68,11 +74,10 @@ def store(db: Engine, team: str, gaps: list[GapCounts], ignored: set[str]) -> in
     return analysis_id
 
 
-def counted(gaps: list[GapCounts], dofollow_only: bool) -> list[Opportunity]:
-    if not dofollow_only:
-        return [gap.opportunity for gap in gaps]
+def counted(gaps: list[Opportunity], dofollow_only: bool) -> list[Opportunity]:
     found = (
-        Opportunity(g.opportunity.domain, g.dofollow_links, g.opportunity.authority) for g in gaps
+        Opportunity(g.domain, g.dofollow_links if dofollow_only else g.links, g.authority)
+        for g in gaps
     )
     return [item for item in found if item.matches]
 
@@ -86,9 +91,7 @@ def test_sql_pages_and_exports_match_the_engines_ranking(
 ) -> None:
     gaps = gaps_from(drawn)
     ignored = data.draw(
-        st.sets(st.sampled_from([gap.opportunity.domain for gap in gaps]))
-        if gaps
-        else st.just(set())
+        st.sets(st.sampled_from([gap.domain for gap in gaps])) if gaps else st.just(set())
     )
     team = f"T{uuid.uuid4().hex[:12]}"
     analysis_id = store(db, team, gaps, ignored)
@@ -130,17 +133,14 @@ def test_dofollow_counts_are_what_the_engine_finds_with_dofollow_only(
         ],
         source="local",
     )
-    gaps = service.gap_counts(data, BLOCKED)
+    gaps = find_gaps(data.site, data.competitors, GapOptions(blocklist=BLOCKED))
     dofollow = find_gaps(
         data.site,
         data.competitors,
         GapOptions(dofollow_only=True, blocklist=BLOCKED),
     )
 
-    assert [gap.opportunity for gap in gaps] == find_gaps(
-        data.site, data.competitors, GapOptions(blocklist=BLOCKED)
-    )
-    by_domain = {gap.opportunity.domain: dict(gap.dofollow_links) for gap in gaps}
+    by_domain = {gap.domain: dict(gap.dofollow_links) for gap in gaps}
     assert {item.domain: dict(item.links) for item in dofollow} == {
         domain: links for domain, links in by_domain.items() if any(links.values())
     }

@@ -12,7 +12,6 @@ from bot.gaps import Opportunity
 from bot.store import analyses
 from bot.store.analyses import (
     AnalysisStatus,
-    GapCounts,
     Listing,
     NewAnalysis,
     Provenance,
@@ -39,13 +38,14 @@ def new(team: str = "T1") -> NewAnalysis:
 
 
 GAPS = [
-    GapCounts(
-        Opportunity(
-            "news.example", {"a.com": 3, "b.com": 1}, 71, {"a.com": ("https://news.example/p",)}
-        ),
-        {"a.com": 2, "b.com": 0},
+    Opportunity(
+        "news.example",
+        {"a.com": 3, "b.com": 1},
+        71,
+        {"a.com": ("https://news.example/p",)},
+        dofollow_links={"a.com": 2, "b.com": 0},
     ),
-    GapCounts(Opportunity("forum.example", {"a.com": 2, "b.com": 0}), {"a.com": 0, "b.com": 0}),
+    Opportunity("forum.example", {"a.com": 2, "b.com": 0}, dofollow_links={"a.com": 0, "b.com": 0}),
 ]
 
 

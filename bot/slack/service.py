@@ -29,7 +29,7 @@ from bot.slack.results import (
     page_window,
 )
 from bot.store import analyses, pipeline
-from bot.store.analyses import AnalysisRecord, GapCounts, NewAnalysis, Provenance
+from bot.store.analyses import AnalysisRecord, NewAnalysis, Provenance
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveResult
 
@@ -121,22 +121,14 @@ def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery
 def _fetch_and_store(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
     source = services.open_source(query.source)
     data = source.fetch(query.site, query.competitors, dofollow_only=False)
-    gaps = gap_counts(data, services.settings.blocked_domains)
+    # Counted over every link: the dofollow-only list is a part of this one, and each
+    # opportunity carries its dofollow counts, so the stored rows serve both views.
+    options = GapOptions(blocklist=services.settings.blocked_domains)
+    found = find_gaps(data.site, data.competitors, options)
     provenance = _provenance(data)
     with session_scope(services.engine) as session:
-        analyses.finish_analysis(session, team_id, analysis_id, provenance, gaps)
+        analyses.finish_analysis(session, team_id, analysis_id, provenance, found)
     return Stored(analysis_id, provenance)
-
-
-def gap_counts(data: LinkData, blocklist: frozenset[str]) -> list[GapCounts]:
-    """Every opportunity with both its link counts and its dofollow link counts.
-
-    The engine runs once, over every link: a domain with dofollow links to a
-    competitor has links to it, so the dofollow-only list is a part of this one,
-    and the engine carries each opportunity's dofollow counts along.
-    """
-    found = find_gaps(data.site, data.competitors, GapOptions(blocklist=blocklist))
-    return [GapCounts(item, dict(item.dofollow_links)) for item in found]
 
 
 def _provenance(data: LinkData) -> Provenance:

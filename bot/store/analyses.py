@@ -115,14 +115,6 @@ class AnalysisRecord:
 
 
 @dataclass(frozen=True)
-class GapCounts:
-    """One opportunity counted over every link, with its dofollow link counts per competitor."""
-
-    opportunity: Opportunity
-    dofollow_links: Mapping[str, int]
-
-
-@dataclass(frozen=True)
 class NewAnalysis:
     team_id: str
     channel_id: str
@@ -172,12 +164,12 @@ def finish_analysis(
     team_id: str,
     analysis_id: int,
     provenance: Provenance,
-    gaps: Sequence[GapCounts],
+    found: Sequence[Opportunity],
 ) -> None:
-    """Store the opportunities and mark the analysis done, in one transaction."""
-    if gaps:
-        _insert(session, [_row(analysis_id, gap) for gap in gaps])
-    _done(session, team_id, analysis_id, provenance, total=len(gaps))
+    """Store the opportunities (counted over every link) and mark the analysis done, at once."""
+    if found:
+        _insert(session, [_row(analysis_id, item) for item in found])
+    _done(session, team_id, analysis_id, provenance, total=len(found))
 
 
 def finish_like(
@@ -206,8 +198,8 @@ _COLUMNS = (
 )
 
 
-def _row(analysis_id: int, gap: GapCounts) -> tuple[object, ...]:
-    found, dofollow = gap.opportunity, gap.dofollow_links
+def _row(analysis_id: int, found: Opportunity) -> tuple[object, ...]:
+    dofollow = found.dofollow_links
     return (
         analysis_id,
         found.domain,
