@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from bot.outreach.followups import NextAction
 from bot.outreach.pipeline import Status
+from bot.store.clock import Clock, utc_now
 from bot.store.outreach import Reminder, claim_due, finish, release
 from bot.store.pipeline import Move, move
 
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 Deliver = Callable[[Reminder], None]
-Clock = Callable[[], datetime]
 
 
 def worker_name() -> str:
@@ -39,7 +39,7 @@ class ReminderTick:
         deliver: Deliver,
         *,
         worker: str | None = None,
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self.engine = engine
         self.deliver = deliver

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.pipeline import Status
+from bot.store.clock import as_utc
 from bot.store.outreach import (
     NewDraft,
     Reminder,
@@ -20,7 +21,6 @@ from bot.store.outreach import (
     sent_first_emails,
     set_follow_up_days,
     snooze,
-    utc,
 )
 from bot.store.pipeline import Move, MoveOutcome, marks_for, move
 
@@ -75,7 +75,7 @@ def test_mark_sent_moves_to_contacted_and_schedules_a_reminder(db: Engine) -> No
         assert result.outcome is MoveOutcome.CHANGED
         assert marks_for(session, "T1", "mysite.com")["news.example"].status is Status.CONTACTED
         [reminder] = reminders(session)
-        assert utc(reminder.due_at) == datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday
+        assert as_utc(reminder.due_at) == datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday
         assert (reminder.action, reminder.state) == ("follow_up", ReminderState.PENDING)
         again = mark_sent(session, "T1", draft.id, "U1", MONDAY)
         session.commit()
@@ -92,7 +92,7 @@ def test_workspace_follow_up_days(db: Engine) -> None:
         assert draft.id is not None
         mark_sent(session, "T1", draft.id, "U1", MONDAY)
         session.commit()
-        assert utc(reminders(session)[0].due_at).day == 25  # Wednesday
+        assert as_utc(reminders(session)[0].due_at).day == 25  # Wednesday
 
 
 def test_two_follow_ups_then_the_close_reminder(db: Engine) -> None:

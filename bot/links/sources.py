@@ -16,7 +16,8 @@ from bot.links.http import RetryPolicy
 from bot.links.moz import Moz
 from bot.links.providers import Provider, ProviderSource
 from bot.links.semrush import Semrush
-from bot.store.cache import Clock, ProviderCache, SpendLedger, utc_now
+from bot.store.cache import ProviderCache, SpendLedger
+from bot.store.clock import Clock, utc_now
 from bot.store.db import create_schema, make_engine
 
 LOCAL = "local"

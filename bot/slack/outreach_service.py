@@ -29,6 +29,7 @@ from bot.outreach import (
 )
 from bot.slack.service import Services
 from bot.store import analyses, outreach, pipeline
+from bot.store.clock import as_utc
 from bot.store.db import session_scope
 from bot.store.outreach import DraftRecord, NewDraft, PipelineRow
 from bot.store.pipeline import Move, MoveOutcome, MoveResult, PipelineMark
@@ -313,7 +314,7 @@ def _saved(
         body=record.body,
         recipient_email=record.recipient_email,
         similar=similar,
-        sent_at=outreach.utc(record.sent_at) if record.sent_at else None,
+        sent_at=as_utc(record.sent_at) if record.sent_at else None,
         next_due=next_due,
     )
 
@@ -336,7 +337,7 @@ def mark_sent(services: Services, team_id: str, user_id: str, draft_id: int, now
         if record is None or record.sent_at is None:
             return Sent(result, None)
         reminder = outreach.next_reminder(session, team_id, record.site, record.refdomain)
-        due = outreach.utc(reminder.due_at) if reminder else None
+        due = as_utc(reminder.due_at) if reminder else None
         return Sent(result, _saved(record, next_due=due))
 
 

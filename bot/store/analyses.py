@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.gaps import Opportunity, SortOrder
 from bot.outreach.pipeline import Status
+from bot.store.clock import utc_now
 from bot.store.pipeline import PipelineEntry
 
 
@@ -28,10 +29,6 @@ class AnalysisStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Domains sort as Python sorts them (by code point) on PostgreSQL too, whatever its locale.
@@ -62,7 +59,7 @@ class Analysis(SQLModel, table=True):
     total: int = 0
     # Set when an identical analysis running at the same time stored the opportunities.
     rows_of: int | None = Field(default=None, foreign_key="analysis.id")
-    created_at: datetime = Field(default_factory=_now, index=True)
+    created_at: datetime = Field(default_factory=utc_now, index=True)
 
 
 class AnalysisOpportunity(SQLModel, table=True):

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
+from bot.store.clock import Clock, as_utc, utc_now
 from bot.store.db import session_scope
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ProviderCacheEntry(SQLModel, table=True):
@@ -51,11 +45,6 @@ class Cached:
     fetched_at: datetime
 
 
-def _utc(moment: datetime) -> datetime:
-    # Some databases hand back naive times; every stored time is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 class ProviderCache:
     """JSON payloads keyed by provider + site + mode, younger than the TTL."""
 
@@ -67,16 +56,16 @@ class ProviderCache:
     def get(self, provider: str, site: str, mode: str) -> Cached | None:
         with session_scope(self.engine) as session:
             entry = session.get(ProviderCacheEntry, (provider, site, mode))
-            if entry is None or _utc(self.clock()) - _utc(entry.fetched_at) >= self.ttl:
+            if entry is None or as_utc(self.clock()) - as_utc(entry.fetched_at) >= self.ttl:
                 return None
-            return Cached(json.loads(entry.payload), _utc(entry.fetched_at))
+            return Cached(json.loads(entry.payload), as_utc(entry.fetched_at))
 
     def put(self, provider: str, site: str, mode: str, payload: Any) -> None:
         entry = ProviderCacheEntry(
             provider=provider,
             site=site,
             mode=mode,
-            fetched_at=_utc(self.clock()),
+            fetched_at=as_utc(self.clock()),
             payload=json.dumps(payload),
         )
         with session_scope(self.engine) as session:
@@ -91,7 +80,7 @@ class SpendLedger:
         self.clock = clock
 
     def _today(self) -> date:
-        return _utc(self.clock()).date()
+        return as_utc(self.clock()).date()
 
     def spent_today(self, team_id: str) -> float:
         with session_scope(self.engine) as session:

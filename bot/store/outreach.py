@@ -20,6 +20,7 @@ from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
 from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
 from bot.store.analyses import Analysis, AnalysisOpportunity
+from bot.store.clock import as_utc
 from bot.store.pipeline import (
     Move,
     MoveOutcome,
@@ -33,11 +34,6 @@ from bot.store.pipeline import (
 # A claimed reminder whose process died before delivering it is claimed again after this.
 STALE_CLAIM = timedelta(minutes=15)
 RECENT_CONTACT = timedelta(days=90)
-
-
-def utc(moment: datetime) -> datetime:
-    """Every stored time is UTC; some databases hand back naive values."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _utc_column(*, nullable: bool) -> Any:
@@ -525,8 +521,8 @@ def pipeline_rows(session: Session, team_id: str | None = None) -> list[Pipeline
             entry.refdomain,
             Status(entry.status),
             entry.owner_id,
-            utc(entry.updated_at),
-            utc(due) if due else None,
+            as_utc(entry.updated_at),
+            as_utc(due) if due else None,
             action,
         )
         for entry, due, action in session.exec(query).all()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint, func
@@ -18,13 +18,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.outreach.pipeline import PipelineError, Status, check_move
+from bot.store.clock import utc_now
 
 # Statuses in which a domain belongs to the person who moved it there.
 _UNOWNED = frozenset({Status.NEW, Status.IGNORED})
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PipelineEntry(SQLModel, table=True):
@@ -37,7 +34,7 @@ class PipelineEntry(SQLModel, table=True):
     refdomain: str = Field(max_length=255)
     status: str = Field(max_length=32)
     owner_id: str | None = Field(default=None, max_length=32)
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utc_now)
 
 
 class PipelineEvent(SQLModel, table=True):
@@ -50,7 +47,7 @@ class PipelineEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=32)
     to_status: str = Field(max_length=32)
     user_id: str = Field(max_length=32)
-    at: datetime = Field(default_factory=_now)
+    at: datetime = Field(default_factory=utc_now)
 
 
 @dataclass(frozen=True)
@@ -124,7 +121,7 @@ def _decide(current: PipelineEntry | None, request: Move) -> MoveResult | None:
 def _write(session: Session, current: PipelineEntry | None, request: Move) -> bool:
     """Insert or compare-and-set the entry and log the event; False if another writer won."""
     owner = None if request.status in _UNOWNED else request.user_id
-    now = _now()
+    now = utc_now()
     try:
         if current is None:
             session.add(
@@ -188,7 +185,7 @@ def reassign(session: Session, team_id: str, site: str, refdomain: str, user_id:
     entry = _entry(session, Move(team_id, site, refdomain, Status.TARGETED, user_id))
     if entry is None or entry.owner_id in (None, user_id):
         return False
-    entry.owner_id, entry.updated_at = user_id, _now()
+    entry.owner_id, entry.updated_at = user_id, utc_now()
     session.add(entry)
     session.add(
         PipelineEvent(
