@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings
 from bot.links.http import RetryPolicy
+from bot.links.live import open_provider
 from bot.links.providers import ProfileRequest
-from bot.links.sources import open_provider
 from tests.fake_providers import FakeProviders, Ref, provider_settings
 
 SITE, COMPETITORS = "me.com", ["rival-a.com", "rival-b.com", "rival-c.com"]

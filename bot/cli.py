@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlmodel import Session
 
 from bot.analysis import GapReport, analyse
 from bot.config import ConfigError, load_settings
@@ -33,8 +32,6 @@ from bot.render import (
     pipeline_table,
 )
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
-from bot.store.db import create_schema, make_engine
-from bot.store.outreach import pipeline_rows
 
 app = typer.Typer(
     help="Backlink gap analysis: who links to your competitors but not to you.",
@@ -217,6 +214,12 @@ def pipeline_command(
     with _errors_as_exit():
         chosen = _output_format(output)
         settings = load_settings()
+        # Imported here: the other commands never touch the app database.
+        from sqlmodel import Session
+
+        from bot.store.db import create_schema, make_engine
+        from bot.store.outreach import pipeline_rows
+
         engine = make_engine(settings.app_database_url)
         create_schema(engine)
         with Session(engine) as session:

@@ -6,13 +6,15 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from bot.analysis import GapReport
 from bot.gaps import Opportunity
-from bot.store.outreach import PipelineRow
+
+if TYPE_CHECKING:
+    from bot.store.outreach import PipelineRow
 
 TABLE_DEFAULT_LIMIT = 50
 

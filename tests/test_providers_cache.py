@@ -11,8 +11,9 @@ from fake_providers import FakeProviders, Fault, running
 
 from bot.links.base import LinkSourceError
 from bot.links.http import RetryPolicy
+from bot.links.live import PROVIDERS, open_provider
 from bot.links.providers import BudgetExceeded
-from bot.links.sources import estimate_cost, open_provider
+from bot.links.sources import PROVIDER_NAMES, estimate_cost
 
 NO_WAIT = RetryPolicy(attempts=2, sleep=lambda _: None, timeout=5)
 SITES = ("me.com", ["a.com", "b.com", "c.com"])
@@ -149,3 +150,7 @@ def test_linking_urls_are_cached_too(fake: FakeProviders, tmp_path: Path) -> Non
     assert first == again
     assert first["c.com"].total == 2
     assert fake.paid_calls() == 2
+
+
+def test_every_provider_name_has_an_adapter() -> None:
+    assert set(PROVIDER_NAMES) == set(PROVIDERS)

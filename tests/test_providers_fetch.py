@@ -13,10 +13,10 @@ from bot.gaps import RefDomainLinks
 from bot.links.ahrefs import Ahrefs
 from bot.links.dataforseo import DataForSEO
 from bot.links.http import RetryPolicy
+from bot.links.live import open_provider
 from bot.links.moz import Moz
 from bot.links.providers import ProfileRequest
 from bot.links.semrush import Semrush
-from bot.links.sources import open_provider
 from bot.query import make_query
 
 PROVIDERS = ["dataforseo", "ahrefs", "semrush", "moz"]

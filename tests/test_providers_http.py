@@ -11,7 +11,7 @@ from fake_providers import FakeProviders, Fault, running
 from bot.config import ConfigError
 from bot.links.base import LinkSourceError
 from bot.links.http import CredentialsRefused, RetryPolicy
-from bot.links.sources import open_provider
+from bot.links.live import open_provider
 
 
 @pytest.fixture
