@@ -9,7 +9,7 @@ from drafting import DOMAIN, inputs, open_draft, post_result, press_in_dm, save_
 from fake_slack import Call, SlackDriver
 from sqlmodel import Session, select
 
-from bot.outreach import snooze_until
+from bot.outreach.followups import snooze_until
 from bot.scheduler import ReminderTick
 from bot.slack.app import team_clients
 from bot.slack.ids import Action

@@ -28,7 +28,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.outreach import TemplateKind, word_count_label
+from bot.outreach.checks import word_count_label
+from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import SNOOZE_DAYS
 from bot.slack.blocks import owned_text
 from bot.slack.ids import Action, Callback, Field

@@ -13,19 +13,16 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.outreach import (
-    Draft,
-    DraftContext,
+from bot.outreach.checks import check_draft, too_similar
+from bot.outreach.drafts import Draft, DraftContext, TemplateKind
+from bot.outreach.followups import snooze_until
+from bot.outreach.pipeline import Status
+from bot.outreach.templates import (
     DraftError,
-    Status,
-    TemplateKind,
     TemplateLibrary,
-    check_draft,
     load_templates,
     render_draft,
-    snooze_until,
     template_dirs,
-    too_similar,
 )
 from bot.slack.service import Services
 from bot.store import analyses, outreach, pipeline
