@@ -6,8 +6,10 @@ from functools import cached_property
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domains import DomainError, fold_domain
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -69,8 +71,6 @@ class Settings(BaseSettings):
     @cached_property
     def blocked_domains(self) -> frozenset[str]:
         """Platform domains that link to everyone, never worth reporting (GAPBOT_BLOCKLIST)."""
-        from bot.domains import DomainError, fold_domain
-
         blocked = set()
         for item in self.blocklist.replace(",", " ").split():
             try:
@@ -82,8 +82,6 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Read the settings, turning pydantic's report into one sentence naming the variable."""
-    from pydantic import ValidationError
-
     try:
         return Settings()
     except ValidationError as error:

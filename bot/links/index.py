@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -533,7 +532,6 @@ def _run_with_progress(
         progress = connection.query_progress()
         if progress >= 0:
             on_progress(progress)
-        time.sleep(0)
     if failure:
         raise failure[0]
     on_progress(100.0)
