@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo run test lint bench-smoke clean
+.PHONY: demo run test lint bench-smoke migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(DEV_STAMP) lint bench-smoke
 
 bench-smoke: $(DEV_STAMP)
 	@for script in bench/*.py; do echo "== $$script --smoke"; $(BIN)/python $$script --smoke || exit 1; done
+
+# After changing a table: write the Alembic migration for it (then read and commit it).
+migration: $(DEV_STAMP)
+	$(BIN)/python -c 'import sys, tempfile; from bot.store.db import make_engine, create_schema, new_migration; \
+	url = f"sqlite:///{tempfile.mkdtemp()}/schema.db"; engine = make_engine(url); create_schema(engine); \
+	new_migration(engine, sys.argv[1])' "$(MESSAGE)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
