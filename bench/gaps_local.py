@@ -1,8 +1,12 @@
-"""Benchmark: local index import speed and gap-query latency, against a pandas baseline.
+"""Benchmark: the local index's import and a whole `gapbot gaps --format json`, next to DuckDB.
 
-Generates one Ahrefs-style backlinks export (UTF-16 TSV) per site, imports them with
-`LinkIndex.import_file`, times the gap query for a site and three competitors, and in
-the same run times a plain pandas read-and-merge of the same files.
+Generates one Ahrefs-style backlinks export (UTF-16 TSV) per site and, in one run, times:
+- the import with `LinkIndex.import_file`, next to a bare DuckDB `read_csv` of the same
+  files into a table (the practical limit of reading them);
+- a whole `gapbot gaps --format json` process for a site and three competitors, next to
+  one process running a single hand-written DuckDB query over the same index file and
+  writing the same rows as JSON (the practical limit of answering);
+- the in-process gap query (a page of 50), and a pandas read-and-merge baseline.
 
     python bench/gaps_local.py                 # 1M links per site (4M rows)
     python bench/gaps_local.py --links 200000
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -37,10 +42,14 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny run for CI")
     parser.add_argument("--no-baseline", action="store_true", help="skip pandas")
     parser.add_argument("--time-query", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--hand-written", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--time-baseline", type=Path, nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.time_query:
         time_query(args.time_query, args.repeat)
+        return
+    if args.hand_written:
+        hand_written_json(args.hand_written)
         return
     if args.time_baseline:
         started = time.perf_counter()
@@ -64,24 +73,47 @@ def run(folder: Path, plan: SamplePlan, repeat: int, *, baseline: bool) -> None:
         f"in {time.perf_counter() - started:.1f}s"
     )
 
-    index = LinkIndex(folder / "links.duckdb")
+    home = folder / "home"
+    index = LinkIndex(home / "index")
     started = time.perf_counter()
     rows = sum(index.import_file(path).rows_read for path in paths)
     import_seconds = time.perf_counter() - started
     print(f"import: {rows:,} rows in {import_seconds:.2f}s = {rows / import_seconds:,.0f} rows/s")
+    bare = bare_read_csv(paths, folder / "bare.duckdb")
+    print(
+        f"  limit: bare DuckDB read_csv of the same files {bare:.2f}s;"
+        f" import is {import_seconds / bare:.2f}x"
+    )
+
+    assert index.path is not None
+    gapbot = [str(Path(sys.executable).parent / "gapbot"), "gaps", *SITES, "--format", "json"]
+    limit = [sys.executable, __file__, "--hand-written", str(index.path)]
+    env = {**os.environ, "GAPBOT_HOME": str(home), "GAPBOT_LINK_SOURCE": "local"}
+    ours, our_count = time_process(gapbot, env, repeat)
+    theirs, their_count = time_process(limit, env, repeat)
+    print(
+        f"gapbot gaps --format json (whole process): median {ours * 1000:.0f} ms,"
+        f" {our_count:,} opportunities"
+    )
+    print(
+        f"  limit: one hand-written DuckDB query process writing the same JSON: median"
+        f" {theirs * 1000:.0f} ms ({their_count:,}); gapbot is {ours / theirs:.2f}x"
+    )
+    if our_count != their_count:
+        raise SystemExit(f"mismatch: gapbot {our_count} vs hand-written query {their_count}")
 
     # The query runs in a fresh process, as `gapbot gaps` would run it: this one has just
     # generated and imported millions of rows, and its heap slows everything after.
     timing = subprocess.run(
-        [sys.executable, __file__, "--time-query", str(index.path), "--repeat", str(repeat)],
+        [sys.executable, __file__, "--time-query", str(index.folder), "--repeat", str(repeat)],
         capture_output=True,
         text=True,
         check=True,
     )
     query_seconds, total = json.loads(timing.stdout)
     print(
-        f"gap query (4 sites): median {query_seconds * 1000:.0f} ms over {repeat} runs, "
-        f"{total:,} opportunities"
+        f"gap query in-process (4 sites, a page of 50): median {query_seconds * 1000:.0f} ms"
+        f" over {repeat} runs, {total:,} opportunities"
     )
 
     if baseline:
@@ -90,6 +122,60 @@ def run(folder: Path, plan: SamplePlan, repeat: int, *, baseline: bool) -> None:
         print(f"ratio: query is {pandas_seconds / query_seconds:.1f}x faster than the baseline")
         if expected != total:
             raise SystemExit(f"mismatch: index {total} vs pandas {expected}")
+
+
+def bare_read_csv(paths: list[Path], database: Path) -> float:
+    """Seconds DuckDB takes to read the exports into a table, with nothing else done."""
+    import duckdb
+
+    started = time.perf_counter()
+    with duckdb.connect(str(database)) as connection:
+        files = ", ".join(f"'{path}'" for path in paths)
+        connection.execute(
+            f"CREATE TABLE links AS SELECT * FROM read_csv([{files}], delim = '\t',"
+            " header = true, encoding = 'utf-16', all_varchar = true)"
+        )
+    return time.perf_counter() - started
+
+
+def time_process(command: list[str], env: dict[str, str], repeat: int) -> tuple[float, int]:
+    """Median wall time of `command` over `repeat` runs, and how many opportunities it wrote."""
+    timings, output = [], ""
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        timings.append(time.perf_counter() - started)
+        output = result.stdout
+    document = json.loads(output)
+    opportunities = document["opportunities"] if isinstance(document, dict) else document
+    return statistics.median(timings), len(opportunities)
+
+
+def hand_written_json(database: Path) -> None:
+    """The practical limit: one DuckDB query over the index's profiles, its JSON to stdout."""
+    import duckdb
+
+    site, competitors = SITES[0], list(SITES[1:])
+    with duckdb.connect(str(database), read_only=True) as connection:
+        rows = connection.execute(
+            """
+            WITH theirs AS (
+                SELECT * FROM profiles
+                WHERE site IN (SELECT unnest($competitors)) AND refdomain NOT IN $sites
+                  AND refdomain NOT IN (SELECT refdomain FROM profiles WHERE site = $site)
+            )
+            SELECT to_json(list(row ORDER BY matches DESC, total DESC, domain))::VARCHAR
+            FROM (
+                SELECT refdomain AS domain, count(*) AS matches, sum(links) AS total,
+                       {'domain': refdomain, 'matches': count(*),
+                        'links': map(list(site), list(links)), 'authority': max(authority),
+                        'sample_urls': map(list(site), list(samples))} AS row
+                FROM theirs GROUP BY refdomain
+            )
+            """,
+            {"site": site, "competitors": competitors, "sites": list(SITES)},
+        ).fetchone()
+    sys.stdout.write(rows[0] if rows and rows[0] else "[]")
 
 
 def in_fresh_process(*args: object) -> list[float]:
@@ -101,7 +187,7 @@ def in_fresh_process(*args: object) -> list[float]:
 
 def time_query(path: Path, repeat: int) -> None:
     """Print [median seconds, opportunities] of the 4-site gap query on the index at `path`."""
-    index, query = LinkIndex(path), make_query(list(SITES))
+    index, query = LinkIndex(path), make_query(list(SITES), limit=50)
     report = analyse(query, index)  # warm the OS cache, as a second query would find it
     timings = []
     for _ in range(repeat):

@@ -1,79 +1,211 @@
-"""Runs one gap analysis: a query, a link source, the engine; returns a report."""
+"""Runs one gap analysis: a query over a link source's profiles, through the engine's SQL.
+
+Nothing here walks the opportunities in Python: a page is fetched as rows, and a
+whole list is written by DuckDB itself (JSON, CSV, or a stored Parquet result).
+"""
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
+from typing import IO
 
-from bot.gaps import Opportunity, find_gaps
-from bot.links.base import LinkSource
+from bot.gaps import (
+    GapPage,
+    Listing,
+    Opportunity,
+    csv_select,
+    list_gaps,
+    listing_sql,
+    order_by,
+    tally_parameters,
+    tally_sql,
+    written_rows,
+)
+from bot.links.base import GapProfiles, LinkSource, Provenance
 from bot.query import GapQuery
 
 
 @dataclass(frozen=True)
 class GapReport:
-    """The answer to a GapQuery: every opportunity in order, and where the data came from."""
+    """The answer to a GapQuery: how many opportunities, the ones shown, and the data's origin."""
 
     query: GapQuery
-    opportunities: list[Opportunity]
-    source: str
-    authority_source: str | None = None
-    data_date: date | None = None
-    cost: str | None = None
-    failures: dict[str, str] = field(default_factory=dict)
+    total: int
+    opportunities: list[Opportunity]  # the shown ones, in order, with their sample URLs
+    provenance: Provenance
 
     @property
-    def total(self) -> int:
-        return len(self.opportunities)
+    def source(self) -> str:
+        return self.provenance.source
 
-    def shown(self, default_limit: int | None = None) -> list[Opportunity]:
-        """The opportunities within the query's limit (0 or None: all)."""
-        limit = self.query.limit if self.query.limit is not None else default_limit
-        return self.opportunities[:limit] if limit else self.opportunities
+    @property
+    def authority_source(self) -> str | None:
+        return self.provenance.authority_source
 
+    @property
+    def data_date(self) -> date | None:
+        return self.provenance.data_date
 
-def analyse(
-    query: GapQuery, source: LinkSource, blocklist: frozenset[str] = frozenset()
-) -> GapReport:
-    data = source.fetch(query.site, query.competitors, dofollow_only=query.options.dofollow_only)
-    options = replace(query.options, blocklist=query.options.blocklist | blocklist)
-    opportunities = find_gaps(data.site, data.competitors, options)
-    return GapReport(
-        query=query,
-        opportunities=opportunities,
-        source=data.source,
-        authority_source=data.authority_source,
-        data_date=data.data_date,
-        cost=data.cost,
-        failures=dict(data.failures),
-    )
+    @property
+    def cost(self) -> str | None:
+        return self.provenance.cost
+
+    @property
+    def failures(self) -> dict[str, str]:
+        return self.provenance.failures
 
 
-_paused_lock = threading.Lock()
-_paused_by = 0
+class RunningAnalysis:
+    """One query over one source's open profiles: its pages, and its whole list as files."""
+
+    def __init__(
+        self, query: GapQuery, profiles: GapProfiles, blocklist: frozenset[str] = frozenset()
+    ) -> None:
+        self.query = query
+        self.profiles = profiles
+        self.connection = profiles.connection
+        competitors = query.competitors
+        self.tally = f"({tally_sql(profiles.relation, len(competitors))})"
+        self.parameters = tally_parameters(
+            query.site, competitors, query.options.blocklist | blocklist
+        )
+        self.listing = Listing.of(query.options)
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.profiles.provenance
+
+    def page(self, limit: int | None, offset: int = 0) -> GapPage:
+        """Opportunities `offset` to `offset + limit` (None or 0: all), with sample URLs."""
+        page = list_gaps(
+            self.connection,
+            self.tally,
+            self.query.competitors,
+            self.listing,
+            parameters=self.parameters,
+            offset=offset,
+            limit=limit,
+        )
+        samples = self._samples([item.domain for item in page.opportunities])
+        shown = [
+            replace(item, sample_urls=samples.get(item.domain, {})) for item in page.opportunities
+        ]
+        return GapPage(page.total, shown)
+
+    def _samples(self, domains: Sequence[str]) -> dict[str, dict[str, tuple[str, ...]]]:
+        rows = self.connection.execute(
+            f"""
+            SELECT refdomain, site, samples FROM {self.profiles.relation}
+            WHERE refdomain IN (SELECT unnest($domains)) AND len(samples) > 0
+              AND site IN (SELECT unnest($competitors))
+            ORDER BY list_position($competitors, site)
+            """,
+            {"domains": list(domains), "competitors": list(self.query.competitors)},
+        ).fetchall()
+        found: dict[str, dict[str, tuple[str, ...]]] = {}
+        for domain, site, urls in rows:
+            found.setdefault(domain, {})[site] = tuple(urls)
+        return found
+
+    def write_json_opportunities(self, out: IO[str], limit: int | None) -> None:
+        """The SPEC 4.1 `opportunities` array, written by DuckDB (one object per line)."""
+        json_rows = self._copied(self._json_rows(limit), "FORMAT json, ARRAY true")
+        with json_rows as written, written.open(encoding="utf-8") as rows:
+            shutil.copyfileobj(rows, out)
+
+    def _json_rows(self, limit: int | None) -> str:
+        listed = f"{listing_sql(self.tally, self.listing)}{_limit(limit)}"
+        return f"""
+            SELECT domain, matches, map($competitors, links) AS links, authority, sample_urls
+            FROM ({self._with_samples(listed)})
+            ORDER BY {order_by(self.listing.sort)}
+        """
+
+    def _with_samples(self, rows: str) -> str:
+        """`rows` (with a `domain` column) and, per row, its sample URLs per competitor."""
+        by_position = "ORDER BY list_position($competitors, site)"
+        return f"""
+            WITH listed AS ({rows}),
+            samples AS (
+                SELECT refdomain, map(list(site {by_position}), list(samples {by_position}))
+                       AS sample_urls
+                FROM {self.profiles.relation}
+                WHERE site IN (SELECT unnest($competitors)) AND len(samples) > 0
+                  AND refdomain IN (SELECT domain FROM listed)
+                GROUP BY refdomain
+            )
+            SELECT listed.*,
+                   coalesce(sample_urls, map([]::VARCHAR[], []::VARCHAR[][])) AS sample_urls
+            FROM listed LEFT JOIN samples ON samples.refdomain = listed.domain
+        """
+
+    def write_csv(self, out: IO[str], limit: int | None) -> None:
+        """One row per opportunity, in bot.gaps' CSV columns, written by DuckDB."""
+        rows = (
+            f"SELECT {csv_select(self.query.competitors)}"
+            f" FROM ({listing_sql(self.tally, self.listing)}{_limit(limit)})"
+            f" ORDER BY {order_by(self.listing.sort)}"
+        )
+        with self._copied(rows, "FORMAT csv, HEADER true") as written, written.open() as text:
+            shutil.copyfileobj(text, out)
+
+    def store(self, path: Path) -> int:
+        """The whole tally, with sample URLs, as a Parquet file (a stored result).
+
+        Returns its number of rows. Written under a temporary name, then renamed: a
+        reader finds the whole file or none.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        rows = self._with_samples(f"SELECT * FROM {self.tally}")
+        row = self.connection.execute(
+            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self.parameters
+        ).fetchone()
+        partial.replace(path)
+        return int(row[0]) if row else 0
+
+    def count(self) -> int:
+        row = self.connection.execute(
+            f"SELECT count(*) FROM ({listing_sql(self.tally, self.listing)})",
+            {**self.parameters, "hidden": []},
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _copied(self, rows: str, options: str) -> AbstractContextManager[Path]:
+        return written_rows(self.connection, rows, {**self.parameters, "hidden": []}, options)
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an analysis builds its profiles.
+def running(
+    query: GapQuery, source: LinkSource, blocklist: frozenset[str] = frozenset()
+) -> Iterator[RunningAnalysis]:
+    """The analysis of `query` over `source`, open while the block runs."""
+    with source.profiles(query.site, query.competitors) as profiles:
+        yield RunningAnalysis(query, profiles, blocklist)
 
-    An analysis makes hundreds of thousands of small objects and no cycles; the
-    collector's passes over them cost as much as the work itself (measured: 2.5 s
-    against 1.3 s at 1M links). Nested and concurrent analyses share one pause.
-    """
-    global _paused_by
-    with _paused_lock:
-        _paused_by += 1
-        if _paused_by == 1:
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused_by -= 1
-            if _paused_by == 0:
-                gc.enable()
+
+def analyse(
+    query: GapQuery,
+    source: LinkSource,
+    blocklist: frozenset[str] = frozenset(),
+    *,
+    default_limit: int | None = None,
+) -> GapReport:
+    """The opportunities within the query's limit (or `default_limit`; 0 or None: all)."""
+    limit = query.limit if query.limit is not None else default_limit
+    with running(query, source, blocklist) as analysis:
+        page = analysis.page(limit)
+        return GapReport(query, page.total, page.opportunities, analysis.provenance)
+
+
+def _limit(limit: int | None) -> str:
+    return f" LIMIT {int(limit)}" if limit else ""
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

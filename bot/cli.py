@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.analysis import GapReport, analyse
+from bot.analysis import GapReport, RunningAnalysis, running
 from bot.config import ConfigError, load_settings
 from bot.domains import DomainError, fold_domain
 from bot.links.base import LinkSourceError
@@ -24,12 +25,11 @@ from bot.links.sources import estimate_cost, open_source
 from bot.query import QueryError, make_query
 from bot.render import (
     TABLE_DEFAULT_LIMIT,
-    as_csv,
-    as_json,
     as_table,
     pipeline_csv,
     pipeline_json,
     pipeline_table,
+    write_json,
 )
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
 
@@ -93,7 +93,7 @@ def import_command(
     with _errors_as_exit():
         settings = load_settings()
         folded = fold_domain(site) if site else None
-        index = LinkIndex(settings.index_path)
+        index = LinkIndex(settings.index_path, memory_limit=settings.index_memory)
         for path in files:
             report = _import_one(index, path, folded, format_name)
             _print_import(report)
@@ -133,6 +133,40 @@ def _print_import(report: ImportReport) -> None:
         out.print(f"  replaced {report.replaced:,} rows from an earlier import of this file")
     for target, count in report.sites.items():
         out.print(f"  {target}: {count:,} links")
+
+
+webgraph_app = typer.Typer(
+    help="The Common Crawl web graph: the whole public web's domain links, free.",
+    no_args_is_help=True,
+)
+app.add_typer(webgraph_app, name="webgraph")
+
+
+@webgraph_app.command("download")
+def webgraph_download_command(
+    release: Annotated[
+        str | None,
+        typer.Argument(help="Release id, e.g. cc-main-2024-feb-apr-may (default: the latest)."),
+    ] = None,
+) -> None:
+    """Download a release's domain graph into GAPBOT_HOME (resumes an interrupted download)."""
+    from bot.links.webgraph_download import download_columns, download_release, plan_download
+
+    with _errors_as_exit():
+        settings = load_settings()
+        plan = plan_download(settings.webgraph_url, settings.home, release)
+        err.print(escape(plan.summary), highlight=False)
+        with Progress(*download_columns(), console=err, disable=not err.is_terminal) as progress:
+            task = progress.add_task(f"Downloading {plan.release}", total=plan.total_bytes)
+            downloaded = download_release(
+                plan,
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        out.print(
+            f"Downloaded {escape(downloaded.name)} into {escape(str(downloaded.vertices.parent))}."
+            f"\nNext: gapbot webgraph import {escape(downloaded.name)}",
+            highlight=False,
+        )
 
 
 @app.command("gaps")
@@ -183,8 +217,8 @@ def gaps_command(
         if estimate:
             err.print(f"cost estimate: {estimate}", highlight=False)
         source_used = open_source(query.source, settings, refresh=refresh, team_id=CLI_TEAM)
-        report = analyse(query, source_used, settings.blocked_domains)
-        _print_report(report, chosen)
+        with running(query, source_used, settings.blocked_domains) as analysis:
+            _print_analysis(analysis, chosen)
 
 
 def _output_format(name: str) -> OutputFormat:
@@ -194,15 +228,18 @@ def _output_format(name: str) -> OutputFormat:
         raise QueryError(f"unknown format {name!r}: use table, json or csv") from None
 
 
-def _print_report(report: GapReport, chosen: OutputFormat, title: str = "") -> None:
-    for site, problem in report.failures.items():
+def _print_analysis(analysis: RunningAnalysis, chosen: OutputFormat, title: str = "") -> None:
+    for site, problem in analysis.provenance.failures.items():
         err.print(f"warning: {site}: {problem}", highlight=False)
+    limit = analysis.query.limit
     if chosen is OutputFormat.JSON:
-        sys.stdout.write(as_json(report, report.shown()) + "\n")
+        write_json(analysis, sys.stdout, limit)
     elif chosen is OutputFormat.CSV:
-        sys.stdout.write(as_csv(report, report.shown()))
+        analysis.write_csv(sys.stdout, limit)
     else:
-        out.print(as_table(report, report.shown(TABLE_DEFAULT_LIMIT), title))
+        page = analysis.page(TABLE_DEFAULT_LIMIT if limit is None else limit)
+        report = GapReport(analysis.query, page.total, page.opportunities, analysis.provenance)
+        out.print(as_table(report, report.opportunities, title))
 
 
 @app.command("pipeline")
@@ -255,18 +292,18 @@ def demo_command() -> None:
     """Build a small sample index (generated on the spot) and print its gap table."""
     with _errors_as_exit():
         settings = load_settings()
-        index = LinkIndex(settings.home / "demo" / "links.duckdb")
+        index = LinkIndex(settings.home / "demo" / "index")
         plan = SamplePlan(DEMO_SITE, DEMO_COMPETITORS, refdomains=400, links_per_site=1500)
         with tempfile.TemporaryDirectory() as folder:
             for path in write_ahrefs_exports(Path(folder), plan):
                 index.import_file(path)
         query = make_query([plan.site, *plan.competitors], limit=25)
-        report = analyse(query, index)
-        _print_report(
-            report,
-            OutputFormat.TABLE,
-            title=f"{SAMPLE_LABEL}\n{query.site} vs {', '.join(query.competitors)}",
-        )
+        with running(query, index) as analysis:
+            _print_analysis(
+                analysis,
+                OutputFormat.TABLE,
+                title=f"{SAMPLE_LABEL}\n{query.site} vs {', '.join(query.competitors)}",
+            )
         out.print(
             f"Sample index: {index.path}\nNext: `gapbot import FILE...` with your own exports,"
             " then `gapbot gaps SITE vs COMPETITOR...`.",

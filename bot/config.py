@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.domains import DomainError, fold_domain
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_WEBGRAPH_URL = "https://data.commoncrawl.org/projects/hyperlinkgraph/"
 
 
 class ConfigError(ValueError):
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     link_source: str = Field(default="local", alias="GAPBOT_LINK_SOURCE")
     blocklist: str = Field(default="", alias="GAPBOT_BLOCKLIST")
     templates_dir: Path | None = Field(default=None, alias="GAPBOT_TEMPLATES_DIR")
+    index_memory: str = Field(default="1GB", alias="GAPBOT_INDEX_MEMORY")
+    webgraph_url: str = Field(default=DEFAULT_WEBGRAPH_URL, alias="GAPBOT_WEBGRAPH_URL")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -61,8 +64,18 @@ class Settings(BaseSettings):
 
     @cached_property
     def index_path(self) -> Path:
-        """The local DuckDB link index."""
-        return self.home / "links.duckdb"
+        """The folder of the local DuckDB link index (exports)."""
+        return self.home / "index"
+
+    @cached_property
+    def webgraph_path(self) -> Path:
+        """The folder of the imported Common Crawl web graph releases."""
+        return self.home / "webgraph"
+
+    @cached_property
+    def results_path(self) -> Path:
+        """Stored results of Slack analyses (one Parquet file each)."""
+        return self.home / "results"
 
     @cached_property
     def app_database_url(self) -> str:

@@ -1,17 +1,47 @@
 """The gap engine: site profiles in, ranked backlink-gap opportunities out (SPEC 5.2-5.7).
 
-Pure: it knows nothing about where link data comes from (the local index, a live
-provider) or where results go (terminal, Slack).
+Each rule is written once, as SQL that DuckDB runs where the data is: over the
+local index's profiles, the web graph's edges, or a live provider's profiles
+loaded into memory. Python only ever holds the rows it shows. The engine knows
+nothing about where link data comes from or where results go.
+
+Two steps, so that a stored result can be paged and re-filtered without running
+the analysis again:
+
+- the *tally*: one row per opportunity (a referring domain that links to a
+  competitor and not to the site), with its links and dofollow links per
+  competitor (SPEC 5.2-5.4, 5.7, the blocklist);
+- the *listing*: the opportunities a view shows (min matches, dofollow only,
+  hidden domains) in one of the SPEC 5.6 orders, a page at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+
+import duckdb
 
 MAX_COMPETITORS = 10
+
+# The relation a source hands the engine: one row per (site, referring domain) of the
+# analysed sites, `links` > 0 for a live link. Its name is the source's business.
+PROFILE_COLUMNS = ("site", "refdomain", "links", "dofollow_links", "authority", "samples")
+# The columns of a tally, in order (a stored result holds exactly these).
+TALLY_COLUMNS = (
+    "domain",
+    "authority",
+    "matches",
+    "total_links",
+    "dofollow_matches",
+    "dofollow_total",
+    "links",
+    "dofollow_links",
+)
 
 
 class SortOrder(StrEnum):
@@ -59,17 +89,22 @@ class Opportunity:
     links: Mapping[str, int]
     authority: int | None = None
     sample_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Per competitor, the dofollow links among all its links (kept so that a stored
-    # result can be re-filtered to dofollow only without running the analysis again).
-    dofollow_links: Mapping[str, int] = field(default_factory=dict)
 
-    matches: int = field(init=False)
-    total_links: int = field(init=False)
+    @property
+    def matches(self) -> int:
+        return sum(1 for count in self.links.values() if count > 0)
 
-    def __post_init__(self) -> None:
-        # Computed once: rankings read them for every comparison.
-        object.__setattr__(self, "matches", sum(1 for n in self.links.values() if n > 0))
-        object.__setattr__(self, "total_links", sum(self.links.values()))
+    @property
+    def total_links(self) -> int:
+        return sum(self.links.values())
+
+
+@dataclass(frozen=True)
+class GapPage:
+    """Some opportunities of a listing, in order, and how many the whole listing has."""
+
+    total: int
+    opportunities: list[Opportunity]
 
 
 class GapInputError(ValueError):
@@ -86,8 +121,163 @@ def check_sites(site: str, competitors: Sequence[str]) -> None:
         )
     if site in competitors:
         raise GapInputError(f"{site} is both the site and a competitor")
-    if len(set(competitors)) != len(competitors):
-        raise GapInputError("a competitor is listed twice")
+    twice = sorted({name for name in competitors if competitors.count(name) > 1})
+    if twice:
+        raise GapInputError(f"{twice[0]} is listed twice as a competitor")
+
+
+# -- the tally ----------------------------------------------------------------------------------
+
+
+def tally_sql(relation: str, competitor_count: int) -> str:
+    """SQL for the tally of `relation` (PROFILE_COLUMNS), in TALLY_COLUMNS.
+
+    Parameters: $site, $competitors (a list, in the analysis' order) and $excluded
+    (the analysed sites and the blocklist). The per-competitor lists follow
+    $competitors; a competitor a domain does not link to counts 0.
+    """
+    positions = range(1, competitor_count + 1)
+    links = ", ".join(f"coalesce(sum(links) FILTER (position = {i}), 0)" for i in positions)
+    dofollow = ", ".join(
+        f"coalesce(sum(dofollow_links) FILTER (position = {i}), 0)" for i in positions
+    )
+    return f"""
+        SELECT refdomain AS domain, max(authority)::SMALLINT AS authority,
+               count(*)::INTEGER AS matches, sum(links)::BIGINT AS total_links,
+               (count(*) FILTER (dofollow_links > 0))::INTEGER AS dofollow_matches,
+               sum(dofollow_links)::BIGINT AS dofollow_total,
+               [{links}]::BIGINT[] AS links, [{dofollow}]::BIGINT[] AS dofollow_links
+        FROM (
+            SELECT refdomain, authority, links, dofollow_links,
+                   list_position($competitors, site) AS position
+            FROM {relation} AS theirs
+            WHERE site IN (SELECT unnest($competitors)) AND links > 0
+              AND refdomain NOT IN (SELECT unnest($excluded))
+              AND NOT EXISTS (
+                  SELECT 1 FROM {relation} AS mine
+                  WHERE mine.site = $site AND mine.refdomain = theirs.refdomain
+              )
+        )
+        GROUP BY refdomain
+    """
+
+
+def tally_parameters(
+    site: str, competitors: Sequence[str], blocklist: Iterable[str] = ()
+) -> dict[str, object]:
+    """The parameters of tally_sql; the analysed sites are never opportunities (SPEC 5.3)."""
+    excluded = sorted({site, *competitors, *blocklist})
+    return {"site": site, "competitors": list(competitors), "excluded": excluded}
+
+
+# -- the listing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which opportunities of a tally a view shows, and in which order."""
+
+    sort: SortOrder = SortOrder.MATCHES
+    min_matches: int = 1
+    dofollow_only: bool = False
+
+    @classmethod
+    def of(cls, options: GapOptions) -> Listing:
+        return cls(options.sort, options.min_matches, options.dofollow_only)
+
+
+def listing_columns(listing: Listing) -> str:
+    """The counts a listing shows: all links, or dofollow links only (SPEC 5.5)."""
+    if listing.dofollow_only:
+        return (
+            "domain, authority, dofollow_matches AS matches, dofollow_total AS total_links,"
+            " dofollow_links AS links"
+        )
+    return "domain, authority, matches, total_links, links"
+
+
+def listing_filter(listing: Listing) -> str:
+    """The rows a listing keeps; parameter $hidden: domains it leaves out (e.g. ignored)."""
+    matches = "dofollow_matches" if listing.dofollow_only else "matches"
+    return f"{matches} >= {max(listing.min_matches, 1)} AND domain NOT IN (SELECT unnest($hidden))"
+
+
+def order_by(sort: SortOrder) -> str:
+    """SPEC 5.6 over listed columns; the default order breaks every tie, so it is stable."""
+    default = "matches DESC, total_links DESC, domain ASC"
+    if sort is SortOrder.MATCHES_ASC:
+        return "matches ASC, total_links DESC, domain ASC"
+    if sort is SortOrder.AUTHORITY:
+        return f"authority DESC NULLS LAST, {default}"
+    return default
+
+
+def listing_sql(tally: str, listing: Listing) -> str:
+    """The listed rows of `tally` (a relation or a parenthesised query), ordered."""
+    return (
+        f"SELECT {listing_columns(listing)} FROM {tally} AS tally"
+        f" WHERE {listing_filter(listing)} ORDER BY {order_by(listing.sort)}"
+    )
+
+
+def list_gaps(
+    connection: duckdb.DuckDBPyConnection,
+    tally: str,
+    competitors: Sequence[str],
+    listing: Listing,
+    *,
+    parameters: Mapping[str, object] | None = None,
+    hidden: Sequence[str] = (),
+    offset: int = 0,
+    limit: int | None = None,
+) -> GapPage:
+    """One page of a listing of `tally`, and the number of rows in the whole listing."""
+    values = {**(parameters or {}), "hidden": list(hidden)}
+    listed = listing_sql(tally, listing)
+    counted = connection.execute(f"SELECT count(*) FROM ({listed})", values).fetchone()
+    window = f" LIMIT {int(limit)}" if limit else ""
+    rows = connection.execute(f"{listed}{window} OFFSET {int(offset)}", values).fetchall()
+    opportunities = [
+        Opportunity(domain, dict(zip(competitors, links, strict=True)), authority)
+        for domain, authority, _matches, _total, links in rows
+    ]
+    return GapPage(int(counted[0]) if counted else 0, opportunities)
+
+
+def csv_select(competitors: Sequence[str]) -> str:
+    """The CSV columns of a listing: domain, matches, one per competitor, total, authority."""
+    per_competitor = ", ".join(
+        f"links[{position}] AS {_identifier(name)}"
+        for position, name in enumerate(competitors, start=1)
+    )
+    return f"domain, matches, {per_competitor}, total_links, authority"
+
+
+@contextmanager
+def written_rows(
+    connection: duckdb.DuckDBPyConnection,
+    rows: str,
+    parameters: Mapping[str, object],
+    options: str,
+) -> Iterator[Path]:
+    """The query `rows` written by DuckDB's COPY (e.g. `FORMAT csv, HEADER true`) to a
+    temporary file, in the query's order; the file is removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="gapbot-") as folder:
+        path = Path(folder) / "rows"
+        connection.execute("SET preserve_insertion_order = true")
+        connection.execute(f"COPY ({rows}) TO '{_quoted(path)}' ({options})", dict(parameters))
+        yield path
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# -- plain data in, plain data out --------------------------------------------------------------
 
 
 def find_gaps(
@@ -96,67 +286,38 @@ def find_gaps(
     """Every opportunity for `site` against `competitors`, filtered and in the chosen order."""
     names = [profile.site for profile in competitors]
     check_sites(site.site, names)
-    excluded = set(site.refdomains) | {site.site, *names} | options.blocklist
-    found: dict[str, _Tally] = {}
-    for profile in competitors:
-        for domain, entry in profile.refdomains.items():
-            count = entry.dofollow_links if options.dofollow_only else entry.links
-            if count > 0 and domain not in excluded:
-                found.setdefault(domain, _Tally()).add(profile.site, count, entry)
-    wanted = max(options.min_matches, 1)
-    opportunities = [
-        tally.opportunity(domain, names)
-        for domain, tally in found.items()
-        if len(tally.links) >= wanted
-    ]
-    return rank(opportunities, options.sort)
+    with duckdb.connect() as connection:
+        load_profiles(connection, "profiles", [site, *competitors])
+        tally = f"({tally_sql('profiles', len(names))})"
+        page = list_gaps(
+            connection,
+            tally,
+            names,
+            Listing.of(options),
+            parameters=tally_parameters(site.site, names, options.blocklist),
+        )
+    return page.opportunities
 
 
-@dataclass
-class _Tally:
-    """One referring domain's links to the competitors, gathered profile by profile."""
-
-    links: dict[str, int] = field(default_factory=dict)
-    dofollow: dict[str, int] = field(default_factory=dict)
-    samples: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    authority: int | None = None
-
-    def add(self, competitor: str, count: int, entry: RefDomainLinks) -> None:
-        self.links[competitor] = count
-        self.dofollow[competitor] = entry.dofollow_links
-        if entry.sample_urls:
-            self.samples[competitor] = entry.sample_urls
-        if entry.authority is not None and (
-            self.authority is None or entry.authority > self.authority
-        ):
-            self.authority = entry.authority
-
-    def opportunity(self, domain: str, competitors: Sequence[str]) -> Opportunity:
-        links = {name: self.links.get(name, 0) for name in competitors}
-        dofollow = {name: self.dofollow.get(name, 0) for name in competitors}
-        return Opportunity(domain, links, self.authority, self.samples, dofollow)
-
-
-def rank(opportunities: Iterable[Opportunity], order: SortOrder) -> list[Opportunity]:
-    """Sort by SPEC 5.6; the default order breaks every tie, so the result is stable."""
-    return sorted(opportunities, key=_SORT_KEYS[order])
-
-
-def _matches_key(item: Opportunity) -> tuple[int, int, str]:
-    return (-item.matches, -item.total_links, item.domain)
-
-
-def _matches_asc_key(item: Opportunity) -> tuple[int, int, str]:
-    return (item.matches, -item.total_links, item.domain)
-
-
-def _authority_key(item: Opportunity) -> tuple[bool, int, int, int, str]:
-    unknown = item.authority is None
-    return (unknown, -(item.authority or 0), -item.matches, -item.total_links, item.domain)
-
-
-_SORT_KEYS: dict[SortOrder, Callable[[Opportunity], tuple[Any, ...]]] = {
-    SortOrder.MATCHES: _matches_key,
-    SortOrder.MATCHES_ASC: _matches_asc_key,
-    SortOrder.AUTHORITY: _authority_key,
-}
+def load_profiles(
+    connection: duckdb.DuckDBPyConnection, name: str, profiles: Sequence[SiteProfile]
+) -> None:
+    """Profiles held in Python (a live provider's) as a DuckDB table of PROFILE_COLUMNS."""
+    entries = [entry for profile in profiles for entry in profile.refdomains.values()]
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT unnest($site::VARCHAR[]) AS site, unnest($refdomain::VARCHAR[]) AS refdomain,
+               unnest($links::BIGINT[]) AS links, unnest($dofollow::BIGINT[]) AS dofollow_links,
+               unnest($authority::SMALLINT[]) AS authority,
+               unnest($samples::VARCHAR[][]) AS samples
+        """,
+        {
+            "site": [p.site for p in profiles for _ in p.refdomains],
+            "refdomain": [entry.domain for entry in entries],
+            "links": [entry.links for entry in entries],
+            "dofollow": [entry.dofollow_links for entry in entries],
+            "authority": [entry.authority for entry in entries],
+            "samples": [list(entry.sample_urls) for entry in entries],
+        },
+    )

@@ -6,12 +6,14 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from bot.analysis import GapReport
+from bot.analysis import GapReport, RunningAnalysis
 from bot.gaps import Opportunity
+from bot.links.base import Provenance
+from bot.query import GapQuery
 
 if TYPE_CHECKING:
     from bot.store.outreach import PipelineRow
@@ -19,55 +21,39 @@ if TYPE_CHECKING:
 TABLE_DEFAULT_LIMIT = 50
 
 
-def report_dict(report: GapReport, opportunities: list[Opportunity]) -> dict[str, Any]:
-    """The SPEC 4.1 JSON shape, plus provenance keys."""
-    query = report.query
+def report_extras(query: GapQuery, total: int, provenance: Provenance) -> dict[str, Any]:
+    """The keys of the SPEC 4.1 document besides the opportunities, in its order."""
     return {
         "site": query.site,
         "competitors": list(query.competitors),
-        "total": report.total,
-        "opportunities": [_opportunity_dict(item) for item in opportunities],
-        "source": report.source,
-        "authority_source": report.authority_source,
-        "data_date": report.data_date.isoformat() if report.data_date else None,
-        "cost": report.cost,
+        "total": total,
+        "source": provenance.source,
+        "authority_source": provenance.authority_source,
+        "data_date": provenance.data_date.isoformat() if provenance.data_date else None,
+        "data_label": provenance.data_label,
+        "cost": provenance.cost,
         "sort": query.options.sort.value,
         "min_matches": query.options.min_matches,
         "dofollow_only": query.options.dofollow_only,
-        "failures": report.failures,
+        "failures": provenance.failures,
     }
 
 
-def _opportunity_dict(item: Opportunity) -> dict[str, Any]:
-    return {
-        "domain": item.domain,
-        "matches": item.matches,
-        "links": dict(item.links),
-        "authority": item.authority,
-        "sample_urls": {site: list(urls) for site, urls in item.sample_urls.items()},
-    }
-
-
-def as_json(report: GapReport, opportunities: list[Opportunity]) -> str:
-    return json.dumps(report_dict(report, opportunities), indent=2, ensure_ascii=False)
-
-
-def as_csv(report: GapReport, opportunities: list[Opportunity]) -> str:
-    competitors = list(report.query.competitors)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["domain", "matches", "total_links", "authority", *competitors])
-    for item in opportunities:
-        authority = "" if item.authority is None else item.authority
-        counts = [item.links[name] for name in competitors]
-        writer.writerow([item.domain, item.matches, item.total_links, authority, *counts])
-    return out.getvalue()
+def write_json(analysis: RunningAnalysis, out: IO[str], limit: int | None) -> None:
+    """SPEC 4.1: the document's head and tail from Python, its opportunities from DuckDB."""
+    extras = report_extras(analysis.query, analysis.count(), analysis.provenance)
+    head = {key: extras.pop(key) for key in ("site", "competitors", "total")}
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "opportunities": ')
+    analysis.write_json_opportunities(out, limit)
+    out.write(", " + json.dumps(extras, ensure_ascii=False)[1:] + "\n")
 
 
 def as_table(report: GapReport, opportunities: list[Opportunity], title: str = "") -> Table:
     query = report.query
     competitors = len(query.competitors)
     caption = f"{len(opportunities)} of {report.total} gaps shown · source: {report.source}"
+    if report.provenance.data_label:
+        caption += f" · data: {report.provenance.data_label}"
     if report.data_date:
         caption += f" · data from {report.data_date.isoformat()}"
     if report.cost:

@@ -130,9 +130,9 @@ def test_csv_output(home: Path) -> None:
     result = run_gapbot(home, "gaps", "mysite.com", *COMPETITORS, "--format", "csv")
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
-    assert table[0] == ["domain", "matches", "total_links", "authority", *COMPETITORS]
-    assert table[1] == ["news.example", "3", "5", "71", "2", "1", "2"]
-    assert table[5] == ["203.0.113.9", "1", "1", "", "0", "1", "0"]
+    assert table[0] == ["domain", "matches", *COMPETITORS, "total_links", "authority"]
+    assert table[1] == ["news.example", "3", "2", "1", "2", "5", "71"]
+    assert table[5] == ["203.0.113.9", "1", "0", "1", "0", "1", ""]
     assert len(table) == 1 + len(EXPECTED)
 
 
@@ -211,8 +211,8 @@ def test_demo_prints_a_labelled_sample_table(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "SAMPLE DATA" in result.stdout
     assert "3 of 3" in result.stdout
-    assert (tmp_path / "demo" / "links.duckdb").exists()
-    assert not (tmp_path / "links.duckdb").exists()  # the user's own index is untouched
+    assert (tmp_path / "demo" / "index" / "CURRENT").exists()
+    assert not (tmp_path / "index").exists()  # the user's own index is untouched
 
 
 def test_gaps_from_a_live_provider_shows_the_cost_and_caches(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bot.query import make_query
 
 @pytest.fixture
 def index(tmp_path: Path) -> LinkIndex:
-    return LinkIndex(tmp_path / "home" / "links.duckdb")
+    return LinkIndex(tmp_path / "home" / "index")
 
 
 def load_scenario(index: LinkIndex, folder: Path) -> None:
@@ -61,7 +62,7 @@ def test_refdomains_export_needs_site(index: LinkIndex, tmp_path: Path) -> None:
 def test_gsc_top_linking_sites_reads_quoted_thousands(index: LinkIndex, tmp_path: Path) -> None:
     path = export_copy("gsc-mysite-top-linking-sites.csv", tmp_path)
     index.import_file(path, site="mysite.com")
-    profile = index.fetch("other.com", ["mysite.com"], dofollow_only=False).competitors[0]
+    profile = index.profile("mysite.com")
     assert profile.refdomains["mine.org"].links == 1204
     assert profile.refdomains["nofollowme.net"].links == 1
 
@@ -71,7 +72,7 @@ def test_duplicates_count_once_and_reimport_replaces(index: LinkIndex, tmp_path:
     index.import_file(path, site="mysite.com")
     again = index.import_file(path, site="mysite.com")
     assert again.replaced == 3
-    profile = index.fetch("other.com", ["mysite.com"], dofollow_only=False).competitors[0]
+    profile = index.profile("mysite.com")
     assert profile.refdomains["friend.example"].links == 1
     assert index.summary() == [("mysite.com", 2, 2)]  # (site, referring domains, links)
 
@@ -163,8 +164,8 @@ def test_unknown_format_name(index: LinkIndex, tmp_path: Path) -> None:
 
 def test_missing_sites_are_reported(index: LinkIndex, tmp_path: Path) -> None:
     index.import_file(export_copy("generic-links.csv", tmp_path))
-    data = index.fetch("mysite.com", ["rival-a.com", "nobody.com"], dofollow_only=False)
-    assert set(data.failures) == {"mysite.com", "nobody.com"}
+    with index.profiles("mysite.com", ["rival-a.com", "nobody.com"]) as profiles:
+        assert set(profiles.provenance.failures) == {"mysite.com", "nobody.com"}
 
 
 # -- the index agrees with the pure engine ----------------------------------------------------
@@ -193,7 +194,7 @@ def test_index_and_engine_agree(
     lines = ["source_url,target_url,nofollow"]
     lines += [f"https://{s}/p{n},https://{t}/,{str(nf).lower()}" for s, n, t, nf in rows]
     (folder / "links.csv").write_text("\n".join(lines) + "\n")
-    index = LinkIndex(folder / "links.duckdb")
+    index = LinkIndex(folder / "index")
     index.import_file(folder / "links.csv")
     query = make_query(["mysite.com", "c1.com", "c2.com", "c3.com"], dofollow_only=dofollow_only)
     from_index = analyse(query, index).opportunities
@@ -252,7 +253,7 @@ def test_encodings_line_endings_and_delimiters(
     path.write_bytes(bom + text.encode(encoding))
     report = index.import_file(path)
     assert (report.rows_read, report.rows_imported) == (2, 2)
-    profile = index.fetch("mysite.com", ["rival-a.com"], dofollow_only=False).competitors[0]
+    profile = index.profile("rival-a.com")
     assert set(profile.refdomains) == {"xn--caf-dma.example", "b.example"}
 
 
@@ -262,3 +263,81 @@ def test_progress_runs_up_to_100(index: LinkIndex, tmp_path: Path) -> None:
     assert seen[-1] == 100
     assert seen == sorted(seen)
     assert all(0 <= value <= 100 for value in seen)
+
+
+# -- reads never wait for an import -------------------------------------------------------------
+
+
+def _domains(index: LinkIndex, site: str) -> set[str]:
+    return set(index.profile(site).refdomains)
+
+
+def _blocked_import(index: LinkIndex, path: Path) -> tuple[threading.Thread, threading.Event]:
+    """An import running in a thread, held inside its first progress report until released."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(_percent: float) -> None:
+        inside.set()
+        assert release.wait(10)
+
+    worker = threading.Thread(target=lambda: index.import_file(path, on_progress=hold))
+    worker.start()
+    assert inside.wait(10)
+    return worker, release
+
+
+def test_a_query_during_an_import_answers_from_the_previous_state(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    before = _domains(index, "rival-a.com")
+    worker, release = _blocked_import(
+        index, export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True)
+    )
+    try:
+        query = make_query(["mysite.com", "rival-a.com"])
+        assert {o.domain for o in analyse(query, index).opportunities} == before
+    finally:
+        release.set()
+        worker.join(10)
+    assert _domains(index, "rival-a.com") > before  # visible all at once when it is done
+
+
+def test_an_interrupted_import_leaves_the_previous_index(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    before = (index.path, _domains(index, "rival-a.com"))
+
+    def interrupt(_percent: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        index.import_file(
+            export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True),
+            on_progress=interrupt,
+        )
+    assert (index.path, _domains(index, "rival-a.com")) == before
+    assert [p.name for p in index.folder.glob("*.building")] == []
+
+
+def test_two_imports_at_once_take_turns(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    first, release = _blocked_import(
+        index, export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True)
+    )
+    waited = threading.Event()
+    second = threading.Thread(
+        target=lambda: index.import_file(
+            export_copy("semrush-rival-b-backlinks.csv", tmp_path), on_wait=waited.set
+        )
+    )
+    second.start()
+    try:
+        assert waited.wait(10)  # the second import says it waits, and does
+    finally:
+        release.set()
+        first.join(10)
+        second.join(10)
+    # Both landed: the second built on the first's result, not on the state before it.
+    assert "news.example" in _domains(index, "rival-a.com")
+    assert _domains(index, "rival-b.com")
+    assert len(list(index.folder.glob("links-*.duckdb"))) == 1

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from bot.gaps import SiteProfile
+import duckdb
+
+from bot.gaps import SiteProfile, load_profiles
 
 
 class LinkSourceError(RuntimeError):
@@ -15,8 +18,34 @@ class LinkSourceError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where an analysis' link data came from."""
+
+    source: str
+    authority_source: str | None = None
+    data_date: date | None = None
+    data_label: str | None = None  # e.g. the web graph release the data is from
+    cost: str | None = None
+    # Sites the source could not fetch (partial failure): site -> what went wrong.
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GapProfiles:
+    """The analysed sites' profiles where the engine can query them.
+
+    `relation` names a table or view of `connection` with the engine's
+    PROFILE_COLUMNS (bot.gaps), holding at least the analysed sites' rows.
+    """
+
+    connection: duckdb.DuckDBPyConnection
+    relation: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class LinkData:
-    """The profiles of one analysis' sites, as one source saw them."""
+    """The profiles of one analysis' sites as a live provider fetched them (in Python)."""
 
     site: SiteProfile
     competitors: Sequence[SiteProfile]
@@ -24,22 +53,35 @@ class LinkData:
     authority_source: str | None = None
     data_date: date | None = None
     cost: str | None = None
-    # Sites the source could not fetch (partial failure): site -> what went wrong.
     failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance(
+            source=self.source,
+            authority_source=self.authority_source,
+            data_date=self.data_date,
+            cost=self.cost,
+            failures=dict(self.failures),
+        )
+
+
+@contextmanager
+def profiles_in_memory(data: LinkData) -> Iterator[GapProfiles]:
+    """A provider's profiles loaded into an in-memory DuckDB, for the same engine SQL."""
+    with duckdb.connect() as connection:
+        load_profiles(connection, "profiles", [data.site, *data.competitors])
+        yield GapProfiles(connection, "profiles", data.provenance)
 
 
 class LinkSource(Protocol):
-    """Fetches the profiles for one analysis.
-
-    `dofollow_only` is passed so that a source can ask for less; the profiles it
-    returns still carry both counts, and the engine does the filtering.
-    A source may return profiles restricted to the referring domains that matter
-    for the gap (those linking to a competitor), as the local index does.
-    """
+    """Where an analysis' link data comes from: the sites' profiles, and exact linking pages."""
 
     name: str
 
-    def fetch(self, site: str, competitors: Sequence[str], *, dofollow_only: bool) -> LinkData: ...
+    def profiles(
+        self, site: str, competitors: Sequence[str]
+    ) -> AbstractContextManager[GapProfiles]: ...
 
     def linking_urls(
         self, refdomain: str, competitors: Sequence[str], limit: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ import duckdb
 
 from bot.domains import AUTHORITY_PATTERN, DomainError, fold_authority
 from bot.gaps import RefDomainLinks, SiteProfile
-from bot.links.base import LinkData, LinkingPages, LinkingUrl, LinkSourceError
+from bot.links.base import GapProfiles, LinkingPages, LinkingUrl, LinkSourceError, Provenance
 from bot.links.imports import (
     STAGING_COLUMNS,
     ExportError,
@@ -28,11 +29,15 @@ from bot.links.imports import (
     quoted_columns,
     sniff_layout,
 )
+from bot.links.swap import import_lock, replace_text
 
 SAMPLE_URLS = 3
 # Of an import's progress bar, the share for reading the file; the rest is storing.
 READING_SHARE = 70
 _FINGERPRINT_BYTES = 1 << 20
+_CURRENT = "CURRENT"
+_LOCK = "import.lock"
+_OPEN_ATTEMPTS = 3
 ProgressCallback = Callable[[float], None]
 
 _SCHEMA = """
@@ -126,15 +131,6 @@ FROM (SELECT * FROM per_link UNION ALL SELECT * FROM per_total)
 GROUP BY ALL;
 """
 
-# The competitors' profiles less every referring domain that links to the site: the
-# engine needs nothing else, so the site's own rows never leave DuckDB.
-_GAP_PROFILES = """
-SELECT site, refdomain, links, dofollow_links, authority, array_to_string(samples, chr(10))
-FROM profiles
-WHERE site IN (SELECT unnest($competitors))
-  AND refdomain NOT IN (SELECT refdomain FROM profiles WHERE site = $site)
-"""
-
 
 @dataclass
 class ImportReport:
@@ -151,40 +147,97 @@ class ImportReport:
 
 
 class LinkIndex:
-    """The DuckDB link index under GAPBOT_HOME; also a LinkSource named `local`."""
+    """The DuckDB link index under GAPBOT_HOME; also a LinkSource named `local`.
+
+    Copy on write, so that reads never wait for an import: the index is a folder of
+    numbered database files and a CURRENT file naming the live one. Readers open the
+    live file read-only. An import copies it, writes the copy, and makes it live by
+    replacing CURRENT (an atomic rename); a reader that opened the previous file goes
+    on reading it. Imports take turns through a lock file.
+    """
 
     name = "local"
 
-    def __init__(self, path: Path, *, memory_limit: str = "2GB") -> None:
-        self.path = path
+    def __init__(self, folder: Path, *, memory_limit: str = "1GB") -> None:
+        self.folder = folder
         self._memory_limit = memory_limit
 
-    @contextmanager
-    def _connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = self._open(read_only)
+    @property
+    def path(self) -> Path | None:
+        """The live database file; None while nothing was ever imported."""
+        pointer = self.folder / _CURRENT
         try:
-            connection.execute(f"SET memory_limit = '{self._memory_limit}'")
-            connection.execute("SET preserve_insertion_order = false")
+            name = pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return self.folder / name
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = self._open_live()
+        try:
+            self._configure(connection)
             yield connection
         finally:
             connection.close()
 
-    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
-        if read_only and not self.path.exists():
-            connection = duckdb.connect(":memory:")
-            connection.execute(_SCHEMA)
-            return connection
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            connection = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as error:
-            raise LinkSourceError(
-                f"cannot open the link index {self.path}: {_reason(error)}"
-            ) from None
-        if not read_only:
-            connection.execute(f"SET temp_directory = '{self.path.parent / 'tmp'}'")
-            connection.execute(_SCHEMA)
-        return connection
+    def _open_live(self) -> duckdb.DuckDBPyConnection:
+        # The live file can be replaced (and the old one removed) between reading
+        # CURRENT and opening it: read CURRENT again then.
+        for _ in range(_OPEN_ATTEMPTS):
+            path = self.path
+            if path is None:
+                connection = duckdb.connect(":memory:")
+                connection.execute(_SCHEMA)
+                return connection
+            try:
+                return duckdb.connect(str(path), read_only=True)
+            except duckdb.IOException as error:
+                if path.exists():
+                    raise LinkSourceError(
+                        f"cannot open the link index {path}: {_reason(error)}"
+                    ) from None
+            except duckdb.Error as error:
+                raise LinkSourceError(
+                    f"cannot open the link index {path}: {_reason(error)}"
+                ) from None
+        raise LinkSourceError(f"the link index {self.folder} keeps changing: try again")
+
+    def _configure(self, connection: duckdb.DuckDBPyConnection) -> None:
+        connection.execute(f"SET memory_limit = '{self._memory_limit}'")
+        connection.execute("SET preserve_insertion_order = false")
+
+    @contextmanager
+    def _writing(
+        self, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A writable copy of the live index, made live if the block ends without error."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with import_lock(self.folder / _LOCK, on_wait):
+            live = self.path
+            number = _generation(live) + 1 if live else 1
+            final = self.folder / f"links-{number:06d}.duckdb"
+            building = final.with_name(final.name + ".building")
+            building.unlink(missing_ok=True)
+            if live is not None:
+                shutil.copyfile(live, building)
+            connection = duckdb.connect(str(building))
+            try:
+                self._configure(connection)
+                connection.execute(f"SET temp_directory = '{self.folder / 'tmp'}'")
+                connection.execute(_SCHEMA)
+                yield connection
+                connection.execute("CHECKPOINT")
+            except BaseException:
+                connection.close()
+                building.unlink(missing_ok=True)
+                raise
+            connection.close()
+            building.replace(final)
+            replace_text(self.folder / _CURRENT, final.name)
+            for old in self.folder.glob("links-*.duckdb"):
+                if old != final:
+                    old.unlink(missing_ok=True)
 
     # -- imports ---------------------------------------------------------------------------
 
@@ -195,8 +248,12 @@ class LinkIndex:
         site: str | None = None,
         format_name: str | None = None,
         on_progress: ProgressCallback | None = None,
+        on_wait: Callable[[], None] | None = None,
     ) -> ImportReport:
-        """Import one export, all or nothing, replacing an earlier import of the same file."""
+        """Import one export, all or nothing, replacing an earlier import of the same file.
+
+        `on_wait` is called if another import holds the index (this one then waits).
+        """
         layout = sniff_layout(path)
         export = format_named(format_name) if format_name else detect_format(layout)
         if export.needs_site and not site:
@@ -206,20 +263,14 @@ class LinkIndex:
             )
         report = ImportReport(path=path, format=export, site=site)
         digest = _fingerprint(path)
-        with self._connect() as connection:
-            connection.execute("BEGIN TRANSACTION")
-            try:
-                reading = _share(on_progress, 0, READING_SHARE)
-                with duckdb_readable(path, layout) as (readable, encoding):
-                    self._stage(connection, readable, encoding, layout, export, reading)
-                self._fold_hosts(connection)
-                _report(on_progress, READING_SHARE + 5)
-                self._load(connection, report, digest)
-                connection.execute("COMMIT")
-                _report(on_progress, 100)
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
+        with self._writing(on_wait) as connection:
+            reading = _share(on_progress, 0, READING_SHARE)
+            with duckdb_readable(path, layout) as (readable, encoding):
+                self._stage(connection, readable, encoding, layout, export, reading)
+            self._fold_hosts(connection)
+            _report(on_progress, READING_SHARE + 5)
+            self._load(connection, report, digest)
+        _report(on_progress, 100)
         return report
 
     def _stage(
@@ -356,29 +407,38 @@ class LinkIndex:
 
     # -- the LinkSource interface -------------------------------------------------------------
 
-    def fetch(self, site: str, competitors: Sequence[str], *, dofollow_only: bool) -> LinkData:
+    @contextmanager
+    def profiles(self, site: str, competitors: Sequence[str]) -> Iterator[GapProfiles]:
+        """The index's profiles table, read-only, with where the sites' data came from."""
         sites = [site, *competitors]
-        with self._connect(read_only=True) as connection:
-            rows = connection.execute(
-                _GAP_PROFILES, {"competitors": list(competitors), "site": site}
-            ).fetchall()
+        with self._reading() as connection:
             authority_sources, newest, present = self._provenance(connection, sites)
-        by_site: dict[str, list[RefDomainLinks]] = {name: [] for name in sites}
-        for target, refdomain, links, dofollow, authority, samples in rows:
-            by_site[target].append(
-                RefDomainLinks(refdomain, links, dofollow, authority, _split(samples))
+            provenance = Provenance(
+                source=self.name,
+                authority_source=authority_sources,
+                data_date=newest,
+                failures={
+                    name: "no links for it in the local index: import an export of its backlinks"
+                    for name in sites
+                    if name not in present
+                },
             )
-        return LinkData(
-            site=SiteProfile.of(site, by_site[site]),
-            competitors=[SiteProfile.of(name, by_site[name]) for name in competitors],
-            source=self.name,
-            authority_source=authority_sources,
-            data_date=newest,
-            failures={
-                name: "no links for it in the local index: import an export of its backlinks"
-                for name in sites
-                if name not in present
-            },
+            yield GapProfiles(connection, "profiles", provenance)
+
+    def profile(self, site: str) -> SiteProfile:
+        """One site's whole profile as plain data (small sites: tests, inspection)."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                "SELECT refdomain, links, dofollow_links, authority, samples FROM profiles"
+                " WHERE site = ? ORDER BY refdomain",
+                [site],
+            ).fetchall()
+        return SiteProfile.of(
+            site,
+            (
+                RefDomainLinks(domain, links, dofollow, authority, tuple(samples))
+                for domain, links, dofollow, authority, samples in rows
+            ),
         )
 
     def _provenance(
@@ -404,7 +464,7 @@ class LinkIndex:
     def linking_urls(
         self, refdomain: str, competitors: Sequence[str], limit: int
     ) -> dict[str, LinkingPages]:
-        with self._connect(read_only=True) as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 """
                 SELECT target_domain, source_url, target_url, any_value(anchor),
@@ -430,10 +490,15 @@ class LinkIndex:
 
     def summary(self) -> list[tuple[str, int, int]]:
         """Per site: referring domains and live links in the index."""
-        with self._connect(read_only=True) as connection:
+        with self._reading() as connection:
             return connection.execute(
                 "SELECT site, count(*), sum(links) FROM profiles GROUP BY 1 ORDER BY 1"
             ).fetchall()
+
+
+def _generation(path: Path) -> int:
+    match = re.fullmatch(r"links-(\d+)\.duckdb", path.name)
+    return int(match.group(1)) if match else 0
 
 
 def _tally(report: ImportReport, counts: list[tuple[str | None, str | None, int]]) -> None:
@@ -444,10 +509,6 @@ def _tally(report: ImportReport, counts: list[tuple[str | None, str | None, int]
             report.sites[target] = report.sites.get(target, 0) + count
         elif reason is not None:
             report.skipped[reason] = report.skipped.get(reason, 0) + count
-
-
-def _split(samples: str | None) -> tuple[str, ...]:
-    return tuple(samples.split("\n")) if samples else ()
 
 
 def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:

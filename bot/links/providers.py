@@ -5,13 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
 from bot.domains import try_fold_domain
 from bot.gaps import RefDomainLinks, SiteProfile
-from bot.links.base import LinkData, LinkingPages, LinkingUrl, LinkSourceError
+from bot.links.base import (
+    GapProfiles,
+    LinkData,
+    LinkingPages,
+    LinkingUrl,
+    LinkSourceError,
+    profiles_in_memory,
+)
 from bot.links.http import CredentialsRefused, ProviderClient, RetryPolicy
 from bot.store.cache import Cached, ProviderCache, SpendLedger
 
@@ -180,6 +188,11 @@ class ProviderSource:
             if cached:
                 text += f" ({cached} of {cached + len(missing)} profiles cached, free)"
         return CostEstimate(spend, len(missing), cached, text)
+
+    def profiles(
+        self, site: str, competitors: Sequence[str]
+    ) -> AbstractContextManager[GapProfiles]:
+        return profiles_in_memory(self.fetch(site, competitors, dofollow_only=False))
 
     def fetch(self, site: str, competitors: Sequence[str], *, dofollow_only: bool) -> LinkData:
         requests = self.plan(site, competitors)

@@ -49,7 +49,7 @@ def open_source(
     if chosen == LOCAL:
         from bot.links.index import LinkIndex
 
-        return LinkIndex(settings.index_path)
+        return LinkIndex(settings.index_path, memory_limit=settings.index_memory)
     from bot.links.live import open_provider
 
     return open_provider(

@@ -24,7 +24,7 @@ from bot.outreach.templates import (
     render_draft,
     template_dirs,
 )
-from bot.slack.service import Services
+from bot.slack.service import Services, linking_samples
 from bot.store import analyses, outreach, pipeline
 from bot.store.clock import as_utc
 from bot.store.db import session_scope
@@ -173,7 +173,7 @@ def rerender(
     if chosen is None or chosen.kind != form.target.kind:
         return replace(fresh, problem="That template is not available any more.")
     with session_scope(services.engine) as session:
-        context = _context(session, team_id, user_id, form)
+        context = _context(services, session, team_id, user_id, form)
     try:
         draft = render_draft(chosen, context)
     except DraftError as error:
@@ -215,9 +215,11 @@ def _form_of(latest: DraftRecord | None, target: DraftTarget) -> DraftForm:
     return replace(form, subject=latest.subject, body=latest.body)
 
 
-def _context(session: Session, team_id: str, user_id: str, form: DraftForm) -> DraftContext:
+def _context(
+    services: Services, session: Session, team_id: str, user_id: str, form: DraftForm
+) -> DraftContext:
     target = form.target
-    samples = outreach.linking_samples(session, team_id, target.site, target.refdomain)
+    samples = linking_samples(services, team_id, target.site, target.refdomain)
     pages = dict.fromkeys(url for urls in samples.values() for url in urls)
     profile = outreach.sender_profile(session, team_id, user_id)
     return DraftContext(
@@ -246,7 +248,7 @@ def submit(
     """Check the draft; if it passes, claim the domain (drafted) and save a new version."""
     target = form.target
     with session_scope(services.engine) as session:
-        context = _context(session, team_id, user_id, form)
+        context = _context(services, session, team_id, user_id, form)
         draft = Draft(form.template, target.kind, form.subject.strip(), form.body.strip())
         errors = check_draft(draft, context)
         if errors:

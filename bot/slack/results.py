@@ -7,16 +7,14 @@ process has to remember anything.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from math import ceil
 from typing import Any
 
-from bot.gaps import Opportunity, SortOrder
-from bot.store.analyses import AnalysisRecord, Listing
+from bot.gaps import Listing, Opportunity, SortOrder
+from bot.store.analyses import AnalysisRecord
 from bot.store.pipeline import PipelineMark
 
 PAGE_SIZE = 10
@@ -44,8 +42,8 @@ class ResultView:
 
     @property
     def listing(self) -> Listing:
-        """What the view lists, as the store asks for it."""
-        return Listing(self.sort, self.min_matches, self.dofollow_only, self.show_ignored)
+        """What the view lists, as the engine asks for it (ignored rows aside)."""
+        return Listing(self.sort, self.min_matches, self.dofollow_only)
 
     def with_(self, **changes: Any) -> ResultView:
         """This view changed; any change but paging starts again from the first page."""
@@ -123,27 +121,3 @@ def page_window(view: ResultView, matching: int) -> tuple[ResultView, int]:
     """`view` with its page clamped to the pages `matching` opportunities fill; the page count."""
     page_count = max(1, ceil(matching / PAGE_SIZE))
     return replace(view, page=min(max(view.page, 0), page_count - 1)), page_count
-
-
-def opportunities_csv(
-    competitors: Sequence[str],
-    opportunities: Sequence[Opportunity],
-    marks: Mapping[str, PipelineMark],
-) -> str:
-    """The whole list as CSV: one row per referring domain, a column per competitor."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["domain", "matches", *competitors, "total_links", "authority", "status"])
-    for item in opportunities:
-        mark = marks.get(item.domain)
-        writer.writerow(
-            [
-                item.domain,
-                item.matches,
-                *(item.links.get(site, 0) for site in competitors),
-                item.total_links,
-                "" if item.authority is None else item.authority,
-                mark.status.value if mark else "",
-            ]
-        )
-    return out.getvalue()

@@ -13,25 +13,19 @@ from functools import partial
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
-from bot.analysis import collector_paused
+from bot.analysis import running
 from bot.config import Settings
-from bot.gaps import GapOptions, find_gaps
-from bot.links.base import LinkData, LinkingPages, LinkSource
+from bot.links.base import LinkingPages, LinkSource, Provenance
 from bot.links.sources import open_source
 from bot.outreach.pipeline import Status
 from bot.query import GapQuery
 from bot.slack.inflight import InFlight
-from bot.slack.results import (
-    PAGE_SIZE,
-    ResultPage,
-    ResultView,
-    opportunities_csv,
-    page_window,
-)
+from bot.slack.results import PAGE_SIZE, ResultPage, ResultView, page_window
 from bot.store import analyses, pipeline
-from bot.store.analyses import AnalysisRecord, NewAnalysis, Provenance
+from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveResult
+from bot.store.results import ResultFiles
 
 LINKING_URLS_LIMIT = 20
 
@@ -51,6 +45,10 @@ class Services:
     @classmethod
     def of(cls, settings: Settings, engine: Engine) -> Services:
         return cls(settings, engine, lambda name: open_source(name, settings))
+
+    @property
+    def results(self) -> ResultFiles:
+        return ResultFiles(self.settings.results_path)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         # Bolt deep-copies the request context for lazy listeners; the services are shared.
@@ -112,34 +110,19 @@ class Stored:
 
 
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
-    # The profiles and opportunities are freed when _fetch_and_store returns, before the
-    # collector is back on, so it never has to walk them.
-    with collector_paused():
-        return _fetch_and_store(services, team_id, analysis_id, query)
+    """Run the analysis and store its whole tally (both counts) in its result file.
 
-
-def _fetch_and_store(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
+    Counted over every link: the dofollow-only list is a part of this one, and the
+    file carries the dofollow counts, so it serves every view of the result.
+    """
     source = services.open_source(query.source)
-    data = source.fetch(query.site, query.competitors, dofollow_only=False)
-    # Counted over every link: the dofollow-only list is a part of this one, and each
-    # opportunity carries its dofollow counts, so the stored rows serve both views.
-    options = GapOptions(blocklist=services.settings.blocked_domains)
-    found = find_gaps(data.site, data.competitors, options)
-    provenance = _provenance(data)
+    path = services.results.path(team_id, analysis_id)
+    with running(query, source, services.settings.blocked_domains) as analysis:
+        total = analysis.store(path)
+        provenance = analysis.provenance
     with session_scope(services.engine) as session:
-        analyses.finish_analysis(session, team_id, analysis_id, provenance, found)
+        analyses.finish_analysis(session, team_id, analysis_id, provenance, total)
     return Stored(analysis_id, provenance)
-
-
-def _provenance(data: LinkData) -> Provenance:
-    warning = "; ".join(f"{site}: {problem}" for site, problem in data.failures.items())
-    return Provenance(
-        source=data.source,
-        authority_source=data.authority_source,
-        data_date=data.data_date,
-        cost=data.cost,
-        warning=warning or None,
-    )
 
 
 # -- showing, triaging and exporting stored results ---------------------------------------------
@@ -155,18 +138,28 @@ def first_page(services: Services, team_id: str, analysis_id: int) -> ResultPage
 
 
 def result_page(services: Services, team_id: str, view: ResultView) -> ResultPage | None:
-    """The page `view` asks for, from stored rows only; None if the team has no such analysis."""
+    """The page `view` asks for, from the stored result only; None if the team has no such."""
     with session_scope(services.engine) as session:
         analysis = analyses.get_analysis(session, team_id, view.analysis_id)
-        if analysis is None:
+        if analysis is None or not services.results.exists(team_id, analysis.rows_id):
             return None
-        matching, ignored = analyses.count_listed(session, analysis, view.listing)
-        view, page_count = page_window(view, matching)
-        rows = analyses.listed_opportunities(
-            session, analysis, view.listing, offset=view.offset, limit=PAGE_SIZE
-        )
+        ignored = pipeline.ignored_domains(session, team_id, analysis.site)
+    hidden = () if view.show_ignored else ignored
+    counts = services.results.counts(team_id, analysis.rows_id, view.listing, ignored)
+    matching = counts.listed + counts.hidden if view.show_ignored else counts.listed
+    view, page_count = page_window(view, matching)
+    rows = services.results.page(
+        team_id,
+        analysis.rows_id,
+        analysis.competitors,
+        view.listing,
+        hidden=hidden,
+        offset=view.offset,
+        limit=PAGE_SIZE,
+    ).opportunities
+    with session_scope(services.engine) as session:
         marks = pipeline.marks_for(session, team_id, analysis.site, [row.domain for row in rows])
-    return ResultPage(analysis, view, rows, marks, matching, ignored, page_count)
+    return ResultPage(analysis, view, rows, marks, matching, counts.hidden, page_count)
 
 
 @dataclass(frozen=True)
@@ -183,10 +176,11 @@ def triage(
     domain: str,
     status: Status,
 ) -> Triage | None:
-    """Move one opportunity of the team's analysis in the pipeline; None if there is no such."""
+    """Move one opportunity of the team's analysis in the pipeline; None if there is no such
+    analysis or its stored result is gone (then nothing moves)."""
     with session_scope(services.engine) as session:
         analysis = analyses.get_analysis(session, team_id, view.analysis_id)
-    if analysis is None:
+    if analysis is None or not services.results.exists(team_id, analysis.rows_id):
         return None
     with session_scope(services.engine) as session:
         result = pipeline.move(session, Move(team_id, analysis.site, domain, status, user_id))
@@ -209,11 +203,15 @@ def export(services: Services, team_id: str, view: ResultView) -> Export | None:
     """The whole list as the view orders and filters it, as CSV."""
     with session_scope(services.engine) as session:
         analysis = analyses.get_analysis(session, team_id, view.analysis_id)
-        if analysis is None:
+        if analysis is None or not services.results.exists(team_id, analysis.rows_id):
             return None
-        rows = analyses.listed_opportunities(session, analysis, view.listing)
         marks = pipeline.marks_for(session, team_id, analysis.site)
-    return Export(analysis, opportunities_csv(analysis.competitors, rows, marks))
+    statuses = {domain: mark.status.value for domain, mark in marks.items()}
+    hidden = () if view.show_ignored else [d for d, s in statuses.items() if s == Status.IGNORED]
+    text = services.results.export_csv(
+        team_id, analysis.rows_id, analysis.competitors, view.listing, statuses, hidden=hidden
+    )
+    return Export(analysis, text)
 
 
 def linking_pages(
@@ -226,6 +224,28 @@ def linking_pages(
         return None
     source = services.open_source(analysis.source_name)
     return source.linking_urls(domain, analysis.competitors, LINKING_URLS_LIMIT)
+
+
+def linking_samples(
+    services: Services, team_id: str, site: str, refdomain: str
+) -> dict[str, tuple[str, ...]]:
+    """Competitor -> sample pages of `refdomain` linking to it, from the team's latest
+    analysis of `site` that lists the domain; only the competitors it links to."""
+    with session_scope(services.engine) as session:
+        recent = analyses.recent_analyses(session, team_id, site=site)
+    for analysis in recent:
+        if not services.results.exists(team_id, analysis.rows_id):
+            continue
+        found = services.results.opportunity(
+            team_id, analysis.rows_id, analysis.competitors, refdomain
+        )
+        if found is not None:
+            return {
+                competitor: found.sample_urls.get(competitor, ())
+                for competitor, count in found.links.items()
+                if count
+            }
+    return {}
 
 
 # -- App Home ----------------------------------------------------------------------------------

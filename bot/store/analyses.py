@@ -1,38 +1,28 @@
-"""Stored gap analyses and their opportunities, scoped by Slack team.
+"""Stored gap analyses, scoped by Slack team.
 
-An analysis keeps, per opportunity, both the link counts and the dofollow link
-counts per competitor, so a message is re-sorted, re-filtered and paged by SQL
-(one page at a time) without asking the link source again.
+The app database keeps what was asked, its state and where the data came from;
+the opportunities themselves are a Parquet file per analysis (bot.store.results),
+so a result of a million rows never passes through this database.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, Column, String
-from sqlalchemy.orm import Mapped
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
-from bot.gaps import Opportunity, SortOrder
-from bot.outreach.pipeline import Status
+from bot.links.base import Provenance
 from bot.store.clock import utc_now
-from bot.store.pipeline import PipelineEntry
 
 
 class AnalysisStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-
-
-# Domains sort as Python sorts them (by code point) on PostgreSQL too, whatever its locale.
-_BYTE_ORDERED = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 class Analysis(SQLModel, table=True):
@@ -54,29 +44,13 @@ class Analysis(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=255)
     authority_source: str | None = Field(default=None, max_length=255)
     data_date: date | None = None
+    data_label: str | None = Field(default=None, max_length=255)  # e.g. a web graph release
     cost: str | None = Field(default=None, max_length=255)
     warning: str | None = None  # e.g. a competitor the source had no data for
     total: int = 0
     # Set when an identical analysis running at the same time stored the opportunities.
     rows_of: int | None = Field(default=None, foreign_key="analysis.id")
     created_at: datetime = Field(default_factory=utc_now, index=True)
-
-
-class AnalysisOpportunity(SQLModel, table=True):
-    """One opportunity of an analysis, with both counts in columns SQL can filter and order by."""
-
-    __tablename__ = "analysis_opportunity"
-
-    analysis_id: int = Field(foreign_key="analysis.id", primary_key=True)
-    domain: str = Field(primary_key=True, sa_type=_BYTE_ORDERED)
-    matches: int
-    total_links: int
-    dofollow_matches: int
-    dofollow_total: int
-    authority: int | None = None
-    links: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
-    dofollow_links: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
-    sample_urls: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
 
 
 @dataclass(frozen=True)
@@ -99,6 +73,7 @@ class AnalysisRecord:
     source: str | None
     authority_source: str | None
     data_date: date | None
+    data_label: str | None
     cost: str | None
     warning: str | None
     total: int
@@ -125,17 +100,6 @@ class NewAnalysis:
     dofollow_only: bool
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """Where a finished analysis' data came from."""
-
-    source: str
-    authority_source: str | None = None
-    data_date: date | None = None
-    cost: str | None = None
-    warning: str | None = None
-
-
 def start_analysis(session: Session, new: NewAnalysis) -> int:
     """Record an analysis as running; returns its id."""
     row = Analysis(
@@ -157,16 +121,10 @@ def start_analysis(session: Session, new: NewAnalysis) -> int:
 
 
 def finish_analysis(
-    session: Session,
-    team_id: str,
-    analysis_id: int,
-    provenance: Provenance,
-    found: Sequence[Opportunity],
+    session: Session, team_id: str, analysis_id: int, provenance: Provenance, total: int
 ) -> None:
-    """Store the opportunities (counted over every link) and mark the analysis done, at once."""
-    if found:
-        _insert(session, [_row(analysis_id, item) for item in found])
-    _done(session, team_id, analysis_id, provenance, total=len(found))
+    """Mark the analysis done, its `total` opportunities stored in its result file."""
+    _done(session, team_id, analysis_id, provenance, total=total)
 
 
 def finish_like(
@@ -181,66 +139,6 @@ def finish_like(
     _done(session, team_id, analysis_id, provenance, total=total, rows_of=leader)
 
 
-_COLUMNS = (
-    "analysis_id",
-    "domain",
-    "matches",
-    "total_links",
-    "dofollow_matches",
-    "dofollow_total",
-    "authority",
-    "links",
-    "dofollow_links",
-    "sample_urls",
-)
-
-
-def _row(analysis_id: int, found: Opportunity) -> tuple[object, ...]:
-    dofollow = found.dofollow_links
-    return (
-        analysis_id,
-        found.domain,
-        found.matches,
-        found.total_links,
-        sum(1 for count in dofollow.values() if count > 0),
-        sum(dofollow.values()),
-        found.authority,
-        counts_json(found.links),
-        counts_json(dofollow),
-        json.dumps(found.sample_urls) if found.sample_urls else "{}",
-    )
-
-
-def counts_json(counts: Mapping[str, int]) -> str:
-    """`{"a.com": 3}`, written directly: json.dumps per row was most of the storing time.
-
-    The keys are folded domain names (letters, digits, dots, hyphens), which JSON
-    takes as they are; anything else goes through json.dumps.
-    """
-    if any('"' in key or "\\" in key for key in counts):
-        return json.dumps(counts)
-    return "{" + ", ".join(f'"{key}": {int(value)}' for key, value in counts.items()) + "}"
-
-
-def _insert(session: Session, rows: list[tuple[object, ...]]) -> None:
-    """Rows straight to the driver: COPY on PostgreSQL, one executemany on SQLite.
-
-    An analysis can have a hundred thousand opportunities; going through the ORM's
-    per-row parameter processing took seconds.
-    """
-    connection = session.connection()
-    columns = ", ".join(_COLUMNS)
-    table = AnalysisOpportunity.__tablename__
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" for _ in _COLUMNS)
-        connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
-
 def _done(
     session: Session, team_id: str, analysis_id: int, provenance: Provenance, **values: object
 ) -> None:
@@ -252,8 +150,10 @@ def _done(
         source=provenance.source,
         authority_source=provenance.authority_source,
         data_date=provenance.data_date,
+        data_label=provenance.data_label,
         cost=provenance.cost,
-        warning=provenance.warning,
+        warning="; ".join(f"{site}: {problem}" for site, problem in provenance.failures.items())
+        or None,
         **values,
     )
 
@@ -278,101 +178,17 @@ def get_analysis(session: Session, team_id: str, analysis_id: int) -> AnalysisRe
     return _record(row) if row else None
 
 
-def recent_analyses(session: Session, team_id: str, limit: int = 10) -> list[AnalysisRecord]:
+def recent_analyses(
+    session: Session, team_id: str, limit: int = 10, *, site: str | None = None
+) -> list[AnalysisRecord]:
+    """The team's latest analyses (of `site` only, if given), newest first."""
+    query = select(Analysis).where(Analysis.team_id == team_id)
+    if site is not None:
+        query = query.where(Analysis.site == site)
     rows = session.exec(
-        select(Analysis)
-        .where(Analysis.team_id == team_id)
-        .order_by(col(Analysis.created_at).desc(), col(Analysis.id).desc())
-        .limit(limit)
+        query.order_by(col(Analysis.created_at).desc(), col(Analysis.id).desc()).limit(limit)
     ).all()
     return [_record(row) for row in rows]
-
-
-@dataclass(frozen=True)
-class Listing:
-    """Which stored opportunities of an analysis a result lists, and in which order."""
-
-    sort: SortOrder = SortOrder.MATCHES
-    min_matches: int = 1
-    dofollow_only: bool = False
-    show_ignored: bool = False
-
-
-def count_listed(session: Session, analysis: AnalysisRecord, listing: Listing) -> tuple[int, int]:
-    """How many opportunities `listing` lists, and how many ignored ones pass its other filters."""
-    passing = (
-        sa.select(sa.func.count())
-        .select_from(AnalysisOpportunity)
-        .where(*_passing(analysis, listing))
-    )
-    counted = sa.select(
-        passing.scalar_subquery(), passing.where(_ignored(analysis)).scalar_subquery()
-    )
-    total, ignored = session.execute(counted).one()
-    return (total if listing.show_ignored else total - ignored), ignored
-
-
-def listed_opportunities(
-    session: Session,
-    analysis: AnalysisRecord,
-    listing: Listing,
-    *,
-    offset: int = 0,
-    limit: int | None = None,
-) -> list[Opportunity]:
-    """The opportunities `listing` lists, counted and ordered as it asks (a slice of them).
-
-    With `dofollow_only`, a domain whose links to the competitors are all nofollow
-    has no matches left and is not listed, as the engine would have dropped it.
-    """
-    table = AnalysisOpportunity
-    links = col(table.dofollow_links if listing.dofollow_only else table.links)
-    query = sa.select(col(table.domain), links, col(table.authority)).where(
-        *_passing(analysis, listing)
-    )
-    if not listing.show_ignored:
-        query = query.where(~_ignored(analysis))
-    query = query.order_by(*_order(listing)).offset(offset).limit(limit)
-    rows = session.execute(query).all()
-    return [Opportunity(domain, counts, authority) for domain, counts, authority in rows]
-
-
-def _passing(analysis: AnalysisRecord, listing: Listing) -> list[sa.ColumnElement[bool]]:
-    matches = _counts(listing)[0]
-    return [
-        col(AnalysisOpportunity.analysis_id) == analysis.rows_id,
-        matches >= max(listing.min_matches, 1),
-    ]
-
-
-def _counts(listing: Listing) -> tuple[Mapped[int], Mapped[int]]:
-    """The matches and total links columns the listing counts with."""
-    table = AnalysisOpportunity
-    if listing.dofollow_only:
-        return col(table.dofollow_matches), col(table.dofollow_total)
-    return col(table.matches), col(table.total_links)
-
-
-def _order(listing: Listing) -> list[sa.UnaryExpression[Any]]:
-    """SPEC 5.6 in SQL, exactly as `bot.gaps.rank` orders."""
-    matches, total = _counts(listing)
-    domain = col(AnalysisOpportunity.domain).asc()
-    if listing.sort is SortOrder.MATCHES_ASC:
-        return [matches.asc(), total.desc(), domain]
-    default: list[sa.UnaryExpression[Any]] = [matches.desc(), total.desc(), domain]
-    if listing.sort is SortOrder.AUTHORITY:
-        return [col(AnalysisOpportunity.authority).desc().nulls_last(), *default]
-    return default
-
-
-def _ignored(analysis: AnalysisRecord) -> sa.Exists:
-    """The opportunity's domain is ignored for the analysis' site by its team."""
-    return sa.exists().where(
-        col(PipelineEntry.team_id) == analysis.team_id,
-        col(PipelineEntry.site) == analysis.site,
-        col(PipelineEntry.refdomain) == col(AnalysisOpportunity.domain),
-        col(PipelineEntry.status) == Status.IGNORED,
-    )
 
 
 def _record(row: Analysis) -> AnalysisRecord:
@@ -394,6 +210,7 @@ def _record(row: Analysis) -> AnalysisRecord:
         source=row.source,
         authority_source=row.authority_source,
         data_date=row.data_date,
+        data_label=row.data_label,
         cost=row.cost,
         warning=row.warning,
         total=row.total,

@@ -19,7 +19,6 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
 from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
-from bot.store.analyses import Analysis, AnalysisOpportunity
 from bot.store.clock import as_utc
 from bot.store.pipeline import (
     Move,
@@ -204,31 +203,6 @@ def first_subject(session: Session, team_id: str, site: str, refdomain: str) -> 
         .order_by(col(DraftRecord.version).desc())
     ).first()
     return subject or ""
-
-
-def linking_samples(
-    session: Session, team_id: str, site: str, refdomain: str
-) -> dict[str, tuple[str, ...]]:
-    """Competitor -> sample pages of `refdomain` linking to it, from the team's latest
-    analysis of `site` that lists the domain; only competitors it links to."""
-    row = session.exec(
-        select(AnalysisOpportunity.links, AnalysisOpportunity.sample_urls)
-        .join(Analysis, col(Analysis.id) == col(AnalysisOpportunity.analysis_id))
-        .where(
-            Analysis.team_id == team_id,
-            Analysis.site == site,
-            AnalysisOpportunity.domain == refdomain,
-        )
-        .order_by(col(Analysis.id).desc())
-    ).first()
-    if row is None:
-        return {}
-    links, samples = row
-    return {
-        competitor: tuple((samples or {}).get(competitor, ()))
-        for competitor, count in links.items()
-        if count
-    }
 
 
 def follow_ups_sent(session: Session, team_id: str, site: str, refdomain: str) -> int:

@@ -213,6 +213,19 @@ def marks_for(
     return {row.refdomain: _mark(row) for row in session.exec(query).all()}
 
 
+def ignored_domains(session: Session, team_id: str, site: str) -> list[str]:
+    """The referring domains the team ignores for `site` (hidden from its results)."""
+    return list(
+        session.exec(
+            select(PipelineEntry.refdomain).where(
+                PipelineEntry.team_id == team_id,
+                PipelineEntry.site == site,
+                PipelineEntry.status == Status.IGNORED,
+            )
+        ).all()
+    )
+
+
 def counts_by_status(session: Session, team_id: str) -> dict[Status, int]:
     rows = session.exec(
         select(PipelineEntry.status, func.count())

@@ -1,0 +1,36 @@
+"""Atomic swaps for local stores: imports take turns, readers see a whole state or the old one."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def import_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Imports take turns: the second waits (after calling `on_wait`) for the first.
+
+    An flock is released by the kernel when its process dies, so a killed import never
+    leaves the store locked.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write a small file so that readers see the old or the new content, never a part."""
+    partial = path.with_name(path.name + ".new")
+    partial.write_text(text + "\n")
+    partial.replace(path)
