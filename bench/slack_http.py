@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import httpx
 from fake_slack import FakeSlack, SlackDriver
 
+from bot.config import Settings
 from bot.links.index import LinkIndex
 from bot.slack.ids import Action
 
@@ -77,7 +78,8 @@ def main() -> int:
         export = home / "links.csv"
         started = time.monotonic()
         write_links(export, links)
-        LinkIndex(home / "links.duckdb").import_file(export)
+        index = Settings(_env_file=None, GAPBOT_HOME=str(home)).index_path  # type: ignore[call-arg]
+        LinkIndex(index).import_file(export)
         print(f"index: {links:,} links imported in {time.monotonic() - started:.1f} s")
 
         fake = FakeSlack().start()

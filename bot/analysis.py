@@ -155,14 +155,16 @@ class RunningAnalysis:
             shutil.copyfileobj(text, out)
 
     def store(self, path: Path) -> int:
-        """The whole tally, with sample URLs, as a Parquet file (a stored result).
+        """The whole tally, with sample URLs and each domain's rank by name, as a Parquet
+        file (a stored result, paged by bot.gaps.list_page).
 
         Returns its number of rows. Written under a temporary name, then renamed: a
         reader finds the whole file or none.
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        rows = self._with_samples(f"SELECT * FROM {self.tally}")
+        ranked = f"SELECT *, row_number() OVER (ORDER BY domain) AS domain_rank FROM {self.tally}"
+        rows = self._with_samples(ranked)
         row = self.connection.execute(
             f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self.parameters
         ).fetchone()

@@ -173,15 +173,15 @@ def sample_links() -> str:
 
 
 def build_index(home: Path, csv_text: str) -> Path:
-    """Import `csv_text` (generic CSV) into the local index under `home`; the index path."""
+    """Import `csv_text` (generic CSV) into the local index of GAPBOT_HOME=`home`; its folder."""
     from bot.links.index import LinkIndex
 
     home.mkdir(parents=True, exist_ok=True)
     export = home / "links.csv"
     export.write_text(csv_text)
-    settings_path = home / "links.duckdb"
-    LinkIndex(settings_path).import_file(export)
-    return settings_path
+    folder = Settings(_env_file=None, GAPBOT_HOME=str(home)).index_path  # type: ignore[call-arg]
+    LinkIndex(folder).import_file(export)
+    return folder
 
 
 @pytest.fixture

@@ -1,14 +1,80 @@
-"""The result pages worked out in memory with the engine's own ranking: what SQL must match."""
+"""Stored results made from plain profiles, and the pages and CSV exports they must give,
+worked out in memory by hand from SPEC 5.6."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
-from bot.gaps import Opportunity, rank
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.gaps import GapOptions, Opportunity, SiteProfile, SortOrder
+from bot.links.base import GapProfiles, LinkData, LinkingPages, profiles_in_memory
 from bot.outreach.pipeline import Status
+from bot.query import GapQuery
+from bot.slack import service
 from bot.slack.results import PAGE_SIZE, ResultPage, ResultView, page_window
-from bot.store.analyses import AnalysisRecord
+from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.pipeline import PipelineMark
+
+
+@dataclass(frozen=True)
+class MemorySource:
+    """A link source over profiles held in memory, as a live provider's are once fetched."""
+
+    data: LinkData
+    name: str = "memory"
+
+    def profiles(
+        self, site: str, competitors: Sequence[str]
+    ) -> AbstractContextManager[GapProfiles]:
+        return profiles_in_memory(self.data)
+
+    def linking_urls(
+        self, refdomain: str, competitors: Sequence[str], limit: int
+    ) -> dict[str, LinkingPages]:
+        return {}
+
+
+def stored_result(
+    settings: Settings,
+    engine: Engine,
+    team: str,
+    site: SiteProfile,
+    competitors: Sequence[SiteProfile],
+    options: GapOptions | None = None,
+) -> AnalysisRecord:
+    """Run and store, as `/gaps` does, an analysis of `site` against `competitors`."""
+    options = options or GapOptions()
+    names = tuple(profile.site for profile in competitors)
+    source = MemorySource(LinkData(site, competitors, source="memory"))
+    services = service.Services(settings, engine, lambda _name: source)
+    new = NewAnalysis(
+        team,
+        "C1",
+        "U1",
+        "",
+        site.site,
+        names,
+        None,
+        options.sort.value,
+        options.min_matches,
+        options.dofollow_only,
+    )
+    return service.run_analysis(services, new, GapQuery(site.site, names, options))
+
+
+def spec_order(item: Opportunity, sort: SortOrder) -> tuple[object, ...]:
+    """SPEC 5.6, written out: the sort key of `item` in the order `sort`."""
+    default = (-item.matches, -item.total_links, item.domain)
+    if sort is SortOrder.MATCHES_ASC:
+        return (item.matches, -item.total_links, item.domain)
+    if sort is SortOrder.AUTHORITY:
+        unknown = item.authority is None
+        return (unknown, -(item.authority or 0), *default)
+    return default
 
 
 def listed(
@@ -21,7 +87,7 @@ def listed(
         if item.matches >= max(view.min_matches, 1)
         and (view.show_ignored or not _is_ignored(marks, item.domain))
     ]
-    return rank(kept, view.sort)
+    return sorted(kept, key=lambda item: spec_order(item, view.sort))
 
 
 def select_page(
@@ -30,7 +96,7 @@ def select_page(
     marks: Mapping[str, PipelineMark],
     view: ResultView,
 ) -> ResultPage:
-    """Filter, rank and cut out the page `view` asks for."""
+    """Filter, order and cut out the page `view` asks for."""
     ordered = listed(opportunities, marks, view)
     ignored = sum(
         1
@@ -48,6 +114,27 @@ def select_page(
         ignored=ignored,
         page_count=page_count,
     )
+
+
+def csv_rows(
+    competitors: Sequence[str],
+    opportunities: Sequence[Opportunity],
+    marks: Mapping[str, PipelineMark],
+) -> list[dict[str, str]]:
+    """The CSV export of `opportunities` as csv.DictReader reads it: one row per domain, a
+    column per competitor, then the total, the authority and the pipeline status."""
+    rows = []
+    for item in opportunities:
+        mark = marks.get(item.domain)
+        row = {"domain": item.domain, "matches": str(item.matches)}
+        row |= {site: str(item.links.get(site, 0)) for site in competitors}
+        row |= {
+            "total_links": str(item.total_links),
+            "authority": "" if item.authority is None else str(item.authority),
+            "status": mark.status.value if mark else "",
+        }
+        rows.append(row)
+    return rows
 
 
 def _is_ignored(marks: Mapping[str, PipelineMark], domain: str) -> bool:

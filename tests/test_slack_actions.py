@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from typing import Any
 
 import pytest
@@ -60,12 +61,12 @@ def test_next_page_updates_the_message_in_place_from_stored_rows(
     slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     message = post_result(slack)
-    slack.settings.index_path.unlink()
+    shutil.rmtree(slack.settings.index_path)
 
-    def no_fetching(*_: object, **__: object) -> None:
+    def no_querying(*_: object, **__: object) -> None:
         raise AssertionError("the link source was queried again")
 
-    monkeypatch.setattr(LinkIndex, "fetch", no_fetching)
+    monkeypatch.setattr(LinkIndex, "profiles", no_querying)
     press(slack, message, Action.PAGE_NEXT)
 
     update = last_update(slack)
@@ -199,6 +200,23 @@ def test_another_team_can_neither_see_nor_change_an_analysis(slack: SlackDriver)
     replies = slack.fake.wait_for("respond/*", count=3)
     assert all("not available" in reply.args["text"] for reply in replies)
     assert all(".example" not in reply.args["text"] for reply in replies)
+    assert slack.fake.calls_to("chat.update") == []
+    assert slack.fake.calls_to("files.getUploadURLExternal") == []
+    assert pipeline(slack) == ([], [])
+
+
+def test_a_result_whose_stored_file_is_gone_is_not_available_and_changes_nothing(
+    slack: SlackDriver,
+) -> None:
+    message = post_result(slack)
+    shutil.rmtree(slack.settings.results_path)
+
+    press(slack, message, Action.PAGE_NEXT)
+    press(slack, message, Action.TARGET, domain="gap10.example")
+    press(slack, message, Action.EXPORT_CSV)
+
+    replies = slack.fake.wait_for("respond/*", count=3)
+    assert all("not available" in reply.args["text"] for reply in replies)
     assert slack.fake.calls_to("chat.update") == []
     assert slack.fake.calls_to("files.getUploadURLExternal") == []
     assert pipeline(slack) == ([], [])

@@ -36,6 +36,7 @@ def analysis(competitors: tuple[str, ...], **changes: object) -> AnalysisRecord:
         "source": "local",
         "authority_source": None,
         "data_date": date(2026, 11, 1),
+        "data_label": None,
         "cost": None,
         "warning": None,
         "total": 0,

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 from fake_slack import SlackDriver
 from sqlmodel import Session, select
 
-from bot.store.analyses import Analysis, AnalysisOpportunity, AnalysisStatus
+from bot.gaps import Listing
+from bot.links.index import LinkIndex
+from bot.store.analyses import Analysis, AnalysisStatus
 from bot.store.db import make_engine
+from bot.store.results import ResultFiles
+
+COMPETITORS = ("a.com", "b.com", "c.com")
 
 
-def stored(slack: SlackDriver) -> tuple[list[Analysis], list[AnalysisOpportunity]]:
+def analyses(slack: SlackDriver) -> list[Analysis]:
     with Session(make_engine(slack.settings.app_database_url)) as session:
-        return (
-            list(session.exec(select(Analysis)).all()),
-            list(session.exec(select(AnalysisOpportunity)).all()),
+        return list(session.exec(select(Analysis)).all())
+
+
+def results(slack: SlackDriver) -> ResultFiles:
+    return ResultFiles(slack.settings.results_path)
+
+
+def app_db_text(slack: SlackDriver) -> str:
+    """Every row of every table of the app database, as one text."""
+    engine = make_engine(slack.settings.app_database_url)
+    with engine.connect() as connection:
+        return "\n".join(
+            str(row)
+            for table in sa.inspect(engine).get_table_names()
+            for row in connection.execute(sa.text(f'SELECT * FROM "{table}"'))
         )
 
 
@@ -44,15 +62,27 @@ def test_the_analysis_and_both_link_counts_are_stored(slack: SlackDriver) -> Non
     slack.command("mysite.com vs a.com b.com c.com")
     slack.fake.wait_for("chat.postMessage")
 
-    analyses, opportunities = stored(slack)
-    assert [(item.team_id, item.status, item.total) for item in analyses] == [
-        ("T1", AnalysisStatus.DONE, 26)
-    ]
-    by_domain = {item.domain: item for item in opportunities}
+    [analysis] = analyses(slack)
+    assert (analysis.team_id, analysis.status, analysis.total) == ("T1", AnalysisStatus.DONE, 26)
+    assert analysis.id is not None
+    files = results(slack)
+    every = files.page("T1", analysis.id, COMPETITORS, Listing())
+    dofollow = files.page("T1", analysis.id, COMPETITORS, Listing(dofollow_only=True))
+    assert files.counts("T1", analysis.id, Listing(), []).listed == len(every) == 26
+    by_domain = {item.domain: dict(item.links) for item in every}
     assert "shared.example" not in by_domain
-    assert by_domain["nofollow.example"].links == {"a.com": 1, "b.com": 1, "c.com": 0}
-    assert by_domain["nofollow.example"].dofollow_links == {"a.com": 0, "b.com": 0, "c.com": 0}
-    assert by_domain["gap00.example"].dofollow_links == {"a.com": 1, "b.com": 1, "c.com": 2}
+    assert by_domain["nofollow.example"] == {"a.com": 1, "b.com": 1, "c.com": 0}
+    dofollow_links = {item.domain: dict(item.links) for item in dofollow}
+    assert len(dofollow) == 25 and "nofollow.example" not in dofollow_links
+    assert dofollow_links["gap00.example"] == {"a.com": 1, "b.com": 1, "c.com": 2}
+    found = files.opportunity("T1", analysis.id, COMPETITORS, "gap00.example")
+    assert found is not None
+    assert set(found.sample_urls["c.com"]) == {
+        "https://gap00.example/three",
+        "https://gap00.example/four",
+    }
+    text = app_db_text(slack)
+    assert "mysite.com" in text and ".example" not in text  # the opportunities are not in it
 
 
 def test_options_use_the_cli_parser(slack: SlackDriver) -> None:
@@ -73,7 +103,7 @@ def test_help_explains_usage_and_runs_nothing(slack: SlackDriver) -> None:
         assert "/gaps SITE vs COMPETITOR" in answer["text"] and "--min-matches" in answer["text"]
     time.sleep(0.2)
     assert slack.fake.calls_to("chat.postMessage") == []
-    assert stored(slack)[0] == []
+    assert analyses(slack) == []
 
 
 def test_bad_input_gets_an_ephemeral_error_naming_the_bad_part(slack: SlackDriver) -> None:
@@ -119,16 +149,20 @@ def test_an_unknown_source_ends_in_an_ephemeral_failure_and_a_failed_analysis(
     assert reply["response_type"] == "ephemeral"
     assert "failed" in reply["text"] and "carrier-pigeon" in reply["text"]
     assert slack.fake.calls_to("chat.postMessage") == []
-    [analysis], opportunities = stored(slack)
+    [analysis] = analyses(slack)
     assert analysis.status == AnalysisStatus.FAILED and "carrier-pigeon" in (analysis.error or "")
-    assert opportunities == []
+    assert analysis.id is not None and not results(slack).exists("T1", analysis.id)
 
 
 def test_a_broken_index_is_reported_and_nothing_is_posted(slack: SlackDriver) -> None:
-    slack.settings.index_path.write_bytes(b"this is not a duckdb file" * 100)
+    live = LinkIndex(slack.settings.index_path).path
+    assert live is not None
+    live.write_bytes(b"this is not a duckdb file" * 100)
     slack.command("mysite.com vs a.com")
 
     reply = slack.fake.wait_for("respond/*")[0].args
     assert "link index" in reply["text"]
     assert slack.fake.calls_to("chat.postMessage") == []
-    assert stored(slack)[0][0].status == AnalysisStatus.FAILED
+    [analysis] = analyses(slack)
+    assert analysis.status == AnalysisStatus.FAILED
+    assert analysis.id is not None and not results(slack).exists("T1", analysis.id)

@@ -1,24 +1,35 @@
-"""Paging stored results in SQL lists exactly what the engine's own ranking lists, on both DBs."""
+"""Stored results paged in SQL list exactly what SPEC 5.6 lists (worked out in memory)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from conftest import make_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from result_pages import listed, select_page
+from result_pages import csv_rows, listed, select_page, stored_result
 from sqlalchemy.engine import Engine
 
-from bot.gaps import GapOptions, Opportunity, RefDomainLinks, SiteProfile, SortOrder, find_gaps
-from bot.links.base import LinkData
+from bot.gaps import (
+    GapOptions,
+    Listing,
+    Opportunity,
+    RefDomainLinks,
+    SiteProfile,
+    SortOrder,
+    find_gaps,
+)
 from bot.outreach.pipeline import Status
 from bot.slack import service
-from bot.slack.results import PAGE_SIZE, ResultView, opportunities_csv
-from bot.store import analyses, pipeline
-from bot.store.analyses import NewAnalysis, Provenance
-from bot.store.db import session_scope
+from bot.slack.results import PAGE_SIZE, ResultView
+from bot.store import pipeline
+from bot.store.db import create_schema, make_engine, session_scope
 from bot.store.pipeline import Move
 
 SITE, COMPETITORS = "mysite.com", ("a.com", "b.com", "c.com")
@@ -46,39 +57,61 @@ views = st.builds(
 Drawn = dict[str, tuple[tuple[int, ...], st.DataObject, int | None]]
 
 
-def gaps_from(drawn: Drawn) -> list[Opportunity]:
+@dataclass(frozen=True)
+class Gap:
+    """One drawn opportunity: its links and dofollow links per competitor, its authority."""
+
+    domain: str
+    links: tuple[int, ...]
+    dofollow: tuple[int, ...]
+    authority: int | None
+
+    def counted(self, dofollow_only: bool) -> Opportunity:
+        counts = self.dofollow if dofollow_only else self.links
+        return Opportunity(self.domain, dict(zip(COMPETITORS, counts, strict=True)), self.authority)
+
+
+def gaps_from(drawn: Drawn) -> list[Gap]:
     gaps = []
     for domain, (links, data, authority) in drawn.items():
         if not any(links):
             continue
-        dofollow = [data.draw(st.integers(0, count)) for count in links]
-        gaps.append(
-            Opportunity(
-                domain,
-                dict(zip(COMPETITORS, links, strict=True)),
-                authority,
-                dofollow_links=dict(zip(COMPETITORS, dofollow, strict=True)),
-            )
-        )
+        dofollow = tuple(data.draw(st.integers(0, count)) for count in links)
+        gaps.append(Gap(domain, links, dofollow, authority))
     return gaps
 
 
-def store(db: Engine, team: str, gaps: list[Opportunity], ignored: set[str]) -> int:
-    new = NewAnalysis(team, "C1", "U1", "", SITE, COMPETITORS, None, "matches", 1, False)
-    with session_scope(db) as session:
-        analysis_id = analyses.start_analysis(session, new)
-        analyses.finish_analysis(session, team, analysis_id, Provenance("local"), gaps)
-    for domain in sorted(ignored):
-        with session_scope(db) as session:
-            pipeline.move(session, Move(team, SITE, domain, Status.IGNORED, "U1"))
-    return analysis_id
+def competitor_profiles(gaps: list[Gap]) -> list[SiteProfile]:
+    """The competitors' profiles the drawn gaps come from (the site has no links)."""
+    return [
+        SiteProfile.of(
+            name,
+            [
+                RefDomainLinks(gap.domain, gap.links[i], gap.dofollow[i], gap.authority)
+                for gap in gaps
+                if gap.links[i]
+            ],
+        )
+        for i, name in enumerate(COMPETITORS)
+    ]
 
 
-def counted(gaps: list[Opportunity], dofollow_only: bool) -> list[Opportunity]:
-    found = (
-        Opportunity(g.domain, g.dofollow_links if dofollow_only else g.links, g.authority)
-        for g in gaps
+def store(services: service.Services, team: str, gaps: list[Gap], ignored: set[str]) -> int:
+    analysis = stored_result(
+        services.settings,
+        services.engine,
+        team,
+        SiteProfile.of(SITE, []),
+        competitor_profiles(gaps),
     )
+    for domain in sorted(ignored):
+        with session_scope(services.engine) as session:
+            pipeline.move(session, Move(team, SITE, domain, Status.IGNORED, "U1"))
+    return analysis.id
+
+
+def counted(gaps: list[Gap], dofollow_only: bool) -> list[Opportunity]:
+    found = (gap.counted(dofollow_only) for gap in gaps)
     return [item for item in found if item.matches]
 
 
@@ -86,7 +119,7 @@ def counted(gaps: list[Opportunity], dofollow_only: bool) -> list[Opportunity]:
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(drawn=rows, view=views, data=st.data())
-def test_sql_pages_and_exports_match_the_engines_ranking(
+def test_sql_pages_and_exports_list_what_spec_5_6_lists(
     db: Engine, tmp_path: Path, drawn: Drawn, view: ResultView, data: st.DataObject
 ) -> None:
     gaps = gaps_from(drawn)
@@ -94,14 +127,15 @@ def test_sql_pages_and_exports_match_the_engines_ranking(
         st.sets(st.sampled_from([gap.domain for gap in gaps])) if gaps else st.just(set())
     )
     team = f"T{uuid.uuid4().hex[:12]}"
-    analysis_id = store(db, team, gaps, ignored)
     services = service.Services.of(make_settings(tmp_path, "sqlite://", "http://slack"), db)
+    analysis_id = store(services, team, gaps, ignored)
     view = view.with_(analysis_id=analysis_id, page=view.page)
 
     page = service.result_page(services, team, view)
     exported = service.export(services, team, view)
 
     assert page is not None and exported is not None
+    assert page.analysis.total == len(gaps)
     with session_scope(db) as session:
         marks = pipeline.marks_for(session, team, SITE)
     expected = select_page(page.analysis, counted(gaps, view.dofollow_only), marks, view)
@@ -112,7 +146,7 @@ def test_sql_pages_and_exports_match_the_engines_ranking(
         expected.page_count,
     )
     every = listed(counted(gaps, view.dofollow_only), marks, view)
-    assert exported.csv == opportunities_csv(COMPETITORS, every, marks)
+    assert list(csv.DictReader(io.StringIO(exported.csv))) == csv_rows(COMPETITORS, every, marks)
 
 
 profiles = st.dictionaries(
@@ -122,28 +156,49 @@ profiles = st.dictionaries(
 )
 
 
-@given(site=profiles, competitors=st.tuples(profiles, profiles))
-def test_dofollow_counts_are_what_the_engine_finds_with_dofollow_only(
-    site: dict[str, tuple[int, int]], competitors: tuple[dict[str, tuple[int, int]], ...]
-) -> None:
-    data = LinkData(
-        site=profile(SITE, site),
-        competitors=[
-            profile(name, links) for name, links in zip(COMPETITORS, competitors, strict=False)
-        ],
-        source="local",
-    )
-    gaps = find_gaps(data.site, data.competitors, GapOptions(blocklist=BLOCKED))
-    dofollow = find_gaps(
-        data.site,
-        data.competitors,
-        GapOptions(dofollow_only=True, blocklist=BLOCKED),
-    )
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service.Services]:
+    """Services on a SQLite app database, shared by a property's examples."""
+    home = tmp_path_factory.mktemp("home")
+    settings = make_settings(home, f"sqlite:///{home / 'app.db'}", "http://slack")
+    engine = make_engine(settings.app_database_url)
+    create_schema(engine)
+    yield service.Services.of(settings, engine)
+    engine.dispose()
 
-    by_domain = {gap.domain: dict(gap.dofollow_links) for gap in gaps}
-    assert {item.domain: dict(item.links) for item in dofollow} == {
-        domain: links for domain, links in by_domain.items() if any(links.values())
-    }
+
+@settings(max_examples=40, deadline=None)
+@given(site=profiles, competitors=st.tuples(profiles, profiles))
+def test_stored_dofollow_counts_are_what_the_engine_finds_with_dofollow_only(
+    services: service.Services,
+    site: dict[str, tuple[int, int]],
+    competitors: tuple[dict[str, tuple[int, int]], ...],
+) -> None:
+    names = COMPETITORS[: len(competitors)]
+    mine = profile(SITE, site)
+    theirs = [profile(name, links) for name, links in zip(names, competitors, strict=True)]
+    options = GapOptions(blocklist=BLOCKED)
+    analysis = stored_result(services.settings, services.engine, "T1", mine, theirs, options)
+    stored = services.results.page("T1", analysis.id, names, Listing(dofollow_only=True))
+    found = find_gaps(mine, theirs, GapOptions(dofollow_only=True, blocklist=BLOCKED))
+
+    expected = dofollow_gaps_by_hand(site, dict(zip(names, competitors, strict=True)))
+    assert {item.domain: dict(item.links) for item in stored} == expected
+    assert {item.domain: dict(item.links) for item in found} == expected
+
+
+def dofollow_gaps_by_hand(
+    site: dict[str, tuple[int, int]], competitors: dict[str, dict[str, tuple[int, int]]]
+) -> dict[str, dict[str, int]]:
+    """SPEC 5.3-5.5: each domain with a dofollow link to a competitor, no live link to the
+    site, and not blocked, with its dofollow links per competitor."""
+    linked = {domain for domain, (links, _) in site.items() if links}
+    gaps: dict[str, dict[str, int]] = {}
+    for name, refdomains in competitors.items():
+        for domain, (_, dofollow) in refdomains.items():
+            if dofollow and domain not in linked and domain not in BLOCKED:
+                gaps.setdefault(domain, dict.fromkeys(competitors, 0))[name] = dofollow
+    return gaps
 
 
 def profile(site: str, refdomains: dict[str, tuple[int, int]]) -> SiteProfile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from conftest import GENERIC_HEADER
@@ -101,7 +102,7 @@ def test_post_again_from_app_home_reposts_the_stored_result(slack: SlackDriver) 
     post_result(slack)
     slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
     home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
-    slack.settings.index_path.unlink()
+    shutil.rmtree(slack.settings.index_path)
 
     slack.press(home, Action.REPOST)
 

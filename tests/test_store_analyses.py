@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-import pytest
 from sqlalchemy.engine import Engine
 
-from bot.gaps import Opportunity
+from bot.links.base import Provenance
 from bot.store import analyses
-from bot.store.analyses import (
-    AnalysisStatus,
-    Listing,
-    NewAnalysis,
-    Provenance,
-    counts_json,
-)
+from bot.store.analyses import AnalysisStatus, NewAnalysis
 from bot.store.db import session_scope
 
 COMPETITORS = ("a.com", "b.com")
+PROVENANCE = Provenance(
+    source="local",
+    authority_source="Ahrefs DR",
+    data_date=date(2026, 11, 1),
+    data_label="CC-MAIN-2026-oct-nov-dec",
+    cost="$0.10",
+    failures={"b.com": "no links for it in the local index"},
+)
 
 
 def new(team: str = "T1") -> NewAnalysis:
@@ -37,46 +37,47 @@ def new(team: str = "T1") -> NewAnalysis:
     )
 
 
-GAPS = [
-    Opportunity(
-        "news.example",
-        {"a.com": 3, "b.com": 1},
-        71,
-        {"a.com": ("https://news.example/p",)},
-        dofollow_links={"a.com": 2, "b.com": 0},
-    ),
-    Opportunity("forum.example", {"a.com": 2, "b.com": 0}, dofollow_links={"a.com": 0, "b.com": 0}),
-]
-
-
-def stored_analysis(db: Engine, team: str = "T1") -> int:
+def stored_analysis(db: Engine, team: str = "T1", total: int = 2) -> int:
     with session_scope(db) as session:
         analysis_id = analyses.start_analysis(session, new(team))
     with session_scope(db) as session:
-        provenance = Provenance("local", "Ahrefs DR", date(2026, 11, 1), "$0.10")
-        analyses.finish_analysis(session, team, analysis_id, provenance, GAPS)
+        analyses.finish_analysis(session, team, analysis_id, PROVENANCE, total)
     return analysis_id
 
 
-def test_a_finished_analysis_reads_back_with_both_counts(db: Engine) -> None:
+def test_a_finished_analysis_reads_back_with_its_total_and_provenance(db: Engine) -> None:
     analysis_id = stored_analysis(db)
 
     with session_scope(db) as session:
         record = analyses.get_analysis(session, "T1", analysis_id)
-        assert record is not None
-        every = analyses.listed_opportunities(session, record, Listing())
-        dofollow = analyses.listed_opportunities(session, record, Listing(dofollow_only=True))
+    assert record is not None
     assert (record.status, record.total, record.competitors) == (
         AnalysisStatus.DONE,
         2,
         COMPETITORS,
     )
-    assert (record.source, record.data_date, record.cost) == ("local", date(2026, 11, 1), "$0.10")
-    by_domain = {item.domain: item for item in every}
-    assert by_domain["news.example"].links == {"a.com": 3, "b.com": 1}
-    assert [(item.domain, item.links["a.com"], item.matches) for item in dofollow] == [
-        ("news.example", 2, 1)
-    ]
+    assert (record.source, record.authority_source, record.data_date, record.cost) == (
+        "local",
+        "Ahrefs DR",
+        date(2026, 11, 1),
+        "$0.10",
+    )
+    assert record.data_label == "CC-MAIN-2026-oct-nov-dec"
+    assert record.warning == "b.com: no links for it in the local index"
+    assert record.rows_id == analysis_id
+
+
+def test_an_identical_analysis_shows_the_stored_result_of_the_first(db: Engine) -> None:
+    first = stored_analysis(db, total=7)
+    with session_scope(db) as session:
+        second = analyses.start_analysis(session, new())
+    with session_scope(db) as session:
+        analyses.finish_like(session, "T1", second, Provenance("local"), first)
+
+    with session_scope(db) as session:
+        record = analyses.get_analysis(session, "T1", second)
+    assert record is not None
+    assert (record.status, record.total, record.rows_id) == (AnalysisStatus.DONE, 7, first)
 
 
 def test_another_team_sees_nothing(db: Engine) -> None:
@@ -99,16 +100,3 @@ def test_a_failed_analysis_keeps_its_error(db: Engine) -> None:
     with session_scope(db) as session:
         [record] = analyses.recent_analyses(session, "T1")
     assert record.status is AnalysisStatus.FAILED and record.error == "DataForSEO said 401"
-
-
-@pytest.mark.parametrize(
-    "counts",
-    [
-        {},
-        {"rival-a.com": 3, "xn--mnchen-blog-thb.de": 0},
-        {"2001:db8::1": 2, "203.0.113.9": 1},
-        {'odd"key': 1, "back\\slash": 2},
-    ],
-)
-def test_counts_are_written_as_json(counts: dict[str, int]) -> None:
-    assert json.loads(counts_json(counts)) == counts

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
@@ -46,7 +46,7 @@ class Services:
     def of(cls, settings: Settings, engine: Engine) -> Services:
         return cls(settings, engine, lambda name: open_source(name, settings))
 
-    @property
+    @cached_property
     def results(self) -> ResultFiles:
         return ResultFiles(self.settings.results_path)
 
@@ -156,7 +156,7 @@ def result_page(services: Services, team_id: str, view: ResultView) -> ResultPag
         hidden=hidden,
         offset=view.offset,
         limit=PAGE_SIZE,
-    ).opportunities
+    )
     with session_scope(services.engine) as session:
         marks = pipeline.marks_for(session, team_id, analysis.site, [row.domain for row in rows])
     return ResultPage(analysis, view, rows, marks, matching, counts.hidden, page_count)

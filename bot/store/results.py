@@ -19,13 +19,12 @@ from pathlib import Path
 import duckdb
 
 from bot.gaps import (
-    GapPage,
     Listing,
     Opportunity,
     csv_select,
-    list_gaps,
-    listing_filter,
+    list_page,
     listing_sql,
+    matches_filter,
     order_by,
     written_rows,
 )
@@ -44,6 +43,9 @@ class ResultFiles:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        # One in-memory DuckDB for all reads, a cursor each: opening a database costs
+        # about 20 ms, more than reading a page.
+        self._database = duckdb.connect()
 
     def path(self, team_id: str, analysis_id: int) -> Path:
         """Where a team's analysis keeps its opportunities."""
@@ -53,14 +55,27 @@ class ResultFiles:
     def exists(self, team_id: str, analysis_id: int) -> bool:
         return self.path(team_id, analysis_id).is_file()
 
+    @contextmanager
+    def _reading(
+        self, team_id: str, analysis_id: int
+    ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+        """A cursor, and the stored result as a relation of it."""
+        path = self.path(team_id, analysis_id)
+        if not path.is_file():
+            raise FileNotFoundError(f"no stored result at {path}")
+        quoted = str(path).replace("'", "''")
+        with self._database.cursor() as connection:
+            yield connection, f"read_parquet('{quoted}')"
+
     def counts(
         self, team_id: str, analysis_id: int, listing: Listing, hidden: Sequence[str]
     ) -> ListingCounts:
-        with _reading(self.path(team_id, analysis_id)) as (connection, relation):
+        with self._reading(team_id, analysis_id) as (connection, relation):
             row = connection.execute(
-                f"SELECT count(*), count(*) FILTER (domain IN (SELECT unnest($hidden_now)))"
-                f" FROM {relation} WHERE {listing_filter(listing)}",
-                {"hidden": [], "hidden_now": list(hidden)},
+                "SELECT count(*), count(*) FILTER (is_hidden) FROM"
+                f" (SELECT domain IN (SELECT unnest($hidden)) AS is_hidden FROM {relation}"
+                f"  WHERE {matches_filter(listing)})",
+                {"hidden": list(hidden)},
             ).fetchone()
         total, hidden_count = (int(row[0]), int(row[1])) if row else (0, 0)
         return ListingCounts(total - hidden_count, hidden_count)
@@ -75,9 +90,9 @@ class ResultFiles:
         hidden: Sequence[str] = (),
         offset: int = 0,
         limit: int | None = None,
-    ) -> GapPage:
-        with _reading(self.path(team_id, analysis_id)) as (connection, relation):
-            return list_gaps(
+    ) -> list[Opportunity]:
+        with self._reading(team_id, analysis_id) as (connection, relation):
+            return list_page(
                 connection,
                 relation,
                 competitors,
@@ -85,6 +100,7 @@ class ResultFiles:
                 hidden=hidden,
                 offset=offset,
                 limit=limit,
+                stored=True,
             )
 
     def opportunity(
@@ -92,7 +108,7 @@ class ResultFiles:
     ) -> Opportunity | None:
         """One stored opportunity, counted over all links, with its sample URLs per
         competitor; None if the result lacks it."""
-        with _reading(self.path(team_id, analysis_id)) as (connection, relation):
+        with self._reading(team_id, analysis_id) as (connection, relation):
             row = connection.execute(
                 f"SELECT links, authority, sample_urls FROM {relation} WHERE domain = ?", [domain]
             ).fetchone()
@@ -117,7 +133,7 @@ class ResultFiles:
         hidden: Sequence[str] = (),
     ) -> str:
         """The whole listing as CSV (bot.gaps' columns), with each domain's pipeline status."""
-        with _reading(self.path(team_id, analysis_id)) as (connection, relation):
+        with self._reading(team_id, analysis_id) as (connection, relation):
             rows = f"""
                 SELECT {csv_select(competitors)}, coalesce(statuses.status, '') AS status
                 FROM ({listing_sql(relation, listing)}) AS listed
@@ -133,16 +149,6 @@ class ResultFiles:
             }
             with written_rows(connection, rows, parameters, "FORMAT csv, HEADER true") as path:
                 return path.read_text(encoding="utf-8")
-
-
-@contextmanager
-def _reading(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
-    """An in-memory DuckDB and the stored result as a relation of it."""
-    if not path.is_file():
-        raise FileNotFoundError(f"no stored result at {path}")
-    quoted = str(path).replace("'", "''")
-    with duckdb.connect() as connection:
-        yield connection, f"read_parquet('{quoted}')"
 
 
 def _digest(text: str) -> str:
