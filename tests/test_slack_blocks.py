@@ -83,7 +83,9 @@ def test_link_keeps_the_address_and_escapes_the_label() -> None:
 
 def test_hostile_data_pings_nobody_in_a_result_message() -> None:
     row = Opportunity(HOSTILE, {"a.com": 1, HOSTILE: 2}, 50)
-    record = analysis(("a.com", HOSTILE), total=1, authority_source=HOSTILE, warning=HOSTILE)
+    record = analysis(
+        ("a.com", HOSTILE), total=1, authority_source=HOSTILE, warning=HOSTILE, data_label=HOSTILE
+    )
     page = select_page(record, [row], {}, ResultView(7))
 
     text = rendered(result_message(page))
@@ -128,6 +130,14 @@ def test_a_full_page_with_ten_competitors_and_long_names_stays_within_slack_limi
             assert len(element.get("value", "")) <= 2000
             for option in element.get("options", []):
                 assert len(option["value"]) <= 150 and len(option["text"]["text"]) <= 75
+
+
+def test_the_header_names_the_data_release_and_date() -> None:
+    record = analysis(("a.com",), data_label="cc-main-2024-feb-apr-may", data_date=date(2024, 5, 1))
+    page = select_page(record, [], {}, ResultView(7))
+
+    text = rendered(result_message(page))
+    assert "data: cc-main-2024-feb-apr-may · data as of 2024-05-01" in text
 
 
 def test_a_page_number_past_the_end_shows_the_last_page() -> None:

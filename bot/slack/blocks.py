@@ -145,6 +145,8 @@ def _header(analysis: AnalysisRecord) -> list[Block]:
     competitors = ", ".join(f"*{escape(site)}*" for site in analysis.competitors)
     facts = [f"*{analysis.total}* gaps for *{escape(analysis.site)}* vs {competitors}"]
     details = [f"source: {escape(analysis.source or analysis.source_name or 'local')}"]
+    if analysis.data_label:
+        details.append(f"data: {escape(analysis.data_label)}")
     if analysis.data_date:
         details.append(f"data as of {analysis.data_date.isoformat()}")
     if analysis.authority_source:
