@@ -18,6 +18,7 @@ from bot.gaps import (
     GapPage,
     Listing,
     Opportunity,
+    count_listed,
     csv_select,
     list_gaps,
     listing_sql,
@@ -63,18 +64,22 @@ class GapReport:
 class RunningAnalysis:
     """One query over one source's open profiles: its pages, and its whole list as files."""
 
+    tally = "gap_tally"
+
     def __init__(
         self, query: GapQuery, profiles: GapProfiles, blocklist: frozenset[str] = frozenset()
     ) -> None:
         self.query = query
         self.profiles = profiles
         self.connection = profiles.connection
-        competitors = query.competitors
-        self.tally = f"({tally_sql(profiles.relation, len(competitors))})"
-        self.parameters = tally_parameters(
-            query.site, competitors, query.options.blocklist | blocklist
-        )
         self.listing = Listing.of(query.options)
+        # Computed once: a page, the count and a whole-list output each read it.
+        competitors = query.competitors
+        self.connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {self.tally} AS"
+            f" {tally_sql(profiles.relation, len(competitors))}",
+            tally_parameters(query.site, competitors, query.options.blocklist | blocklist),
+        )
 
     @property
     def provenance(self) -> Provenance:
@@ -87,7 +92,6 @@ class RunningAnalysis:
             self.tally,
             self.query.competitors,
             self.listing,
-            parameters=self.parameters,
             offset=offset,
             limit=limit,
         )
@@ -114,7 +118,9 @@ class RunningAnalysis:
 
     def write_json_opportunities(self, out: IO[str], limit: int | None) -> None:
         """The SPEC 4.1 `opportunities` array, written by DuckDB (one object per line)."""
-        json_rows = self._copied(self._json_rows(limit), "FORMAT json, ARRAY true")
+        json_rows = self._copied(
+            self._json_rows(limit), "FORMAT json, ARRAY true", self._competitors
+        )
         with json_rows as written, written.open(encoding="utf-8") as rows:
             shutil.copyfileobj(rows, out)
 
@@ -151,7 +157,8 @@ class RunningAnalysis:
             f" FROM ({listing_sql(self.tally, self.listing)}{_limit(limit)})"
             f" ORDER BY {order_by(self.listing.sort)}"
         )
-        with self._copied(rows, "FORMAT csv, HEADER true") as written, written.open() as text:
+        csv_rows = self._copied(rows, "FORMAT csv, HEADER true", {})
+        with csv_rows as written, written.open() as text:
             shutil.copyfileobj(text, out)
 
     def store(self, path: Path) -> int:
@@ -166,20 +173,22 @@ class RunningAnalysis:
         ranked = f"SELECT *, row_number() OVER (ORDER BY domain) AS domain_rank FROM {self.tally}"
         rows = self._with_samples(ranked)
         row = self.connection.execute(
-            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self.parameters
+            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self._competitors
         ).fetchone()
         partial.replace(path)
         return int(row[0]) if row else 0
 
     def count(self) -> int:
-        row = self.connection.execute(
-            f"SELECT count(*) FROM ({listing_sql(self.tally, self.listing)})",
-            {**self.parameters, "hidden": []},
-        ).fetchone()
-        return int(row[0]) if row else 0
+        return count_listed(self.connection, self.tally, self.listing)
 
-    def _copied(self, rows: str, options: str) -> AbstractContextManager[Path]:
-        return written_rows(self.connection, rows, {**self.parameters, "hidden": []}, options)
+    @property
+    def _competitors(self) -> dict[str, object]:
+        return {"competitors": list(self.query.competitors)}
+
+    def _copied(
+        self, rows: str, options: str, parameters: dict[str, object]
+    ) -> AbstractContextManager[Path]:
+        return written_rows(self.connection, rows, {**parameters, "hidden": []}, options)
 
 
 @contextmanager

@@ -13,12 +13,14 @@ if TYPE_CHECKING:
     from bot.links.http import RetryPolicy
 
 LOCAL = "local"
+# The imported Common Crawl web graph (bot.links.webgraph): free, domain-level, whole web.
+WEBGRAPH = "webgraph"
 # The live providers (bot.links.live, imported only when one is chosen).
 PROVIDER_NAMES = ("dataforseo", "ahrefs", "semrush", "moz")
 
 
 def source_names() -> tuple[str, ...]:
-    return (LOCAL, *PROVIDER_NAMES)
+    return (LOCAL, WEBGRAPH, *PROVIDER_NAMES)
 
 
 def _chosen(name: str | None, settings: Settings) -> str:
@@ -50,6 +52,10 @@ def open_source(
         from bot.links.index import LinkIndex
 
         return LinkIndex(settings.index_path, memory_limit=settings.index_memory)
+    if chosen == WEBGRAPH:
+        from bot.links.webgraph import WebGraph
+
+        return WebGraph(settings.webgraph_path, memory_limit=settings.index_memory)
     from bot.links.live import open_provider
 
     return open_provider(
@@ -66,9 +72,9 @@ def estimate_cost(
     refresh: bool = False,
     team_id: str = "cli",
 ) -> str | None:
-    """What the analysis may cost, to show before fetching; None for the free local index."""
+    """What the analysis may cost, to show before fetching; None for the free local sources."""
     chosen = _chosen(name, settings)
-    if chosen == LOCAL:
+    if chosen in (LOCAL, WEBGRAPH):
         return None
     from bot.links.live import open_provider
 
