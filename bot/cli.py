@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.analysis import GapReport, RunningAnalysis, running
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain
 from bot.links.base import LinkSourceError
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
@@ -32,6 +32,9 @@ from bot.render import (
     write_json,
 )
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
+
+if TYPE_CHECKING:
+    from bot.links.webgraph import ReleaseFiles
 
 app = typer.Typer(
     help="Backlink gap analysis: who links to your competitors but not to you.",
@@ -89,12 +92,21 @@ def import_command(
         typer.Option("--format", help="Skip detection: ahrefs-backlinks, semrush-backlinks, ..."),
     ] = None,
 ) -> None:
-    """Import backlink exports into the local link index (all or nothing, per file)."""
+    """Import backlink exports into the local link index (all or nothing, per file).
+
+    Common Crawl web-graph files (RELEASE-domain-vertices/edges/ranks.txt.gz) are
+    recognised by name and imported as that release of the web graph.
+    """
+    from bot.links.webgraph import web_graph_files
+
     with _errors_as_exit():
         settings = load_settings()
+        releases, exports = web_graph_files(files)
+        for release in releases:
+            _import_web_graph(settings, release)
         folded = fold_domain(site) if site else None
         index = LinkIndex(settings.index_path, memory_limit=settings.index_memory)
-        for path in files:
+        for path in exports:
             report = _import_one(index, path, folded, format_name)
             _print_import(report)
 
@@ -120,6 +132,46 @@ def _import_one(
             format_name=format_name,
             on_progress=lambda percent: progress.update(task, completed=percent),
         )
+
+
+def _import_web_graph(settings: Settings, files: ReleaseFiles) -> None:
+    from bot.links.webgraph import WebGraph
+
+    graph = WebGraph(settings.webgraph_path, memory_limit=settings.index_memory)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, disable=not err.is_terminal) as progress:
+        task = progress.add_task(f"Importing {escape(files.release)}", total=100)
+
+        def show(phase: str, percent: float) -> None:
+            progress.update(
+                task, description=f"{escape(files.release)}: {phase}", completed=percent
+            )
+
+        report = graph.import_release(
+            files.vertices,
+            files.edges,
+            files.ranks,
+            release=files.release,
+            on_progress=show,
+            on_wait=lambda: err.print("waiting for another web-graph import to finish…"),
+        )
+    dated = f" (data of {report.release.date:%B %Y})" if report.release.date else ""
+    out.print(
+        f"[bold]{escape(report.release.name)}[/bold]{dated}: {_count(report.vertices, 'domain')},"
+        f" {_count(report.edges, 'link')} imported in {report.seconds:.0f} s;"
+        f" {_count(report.self_loops, 'link')} from a domain to itself skipped."
+        f"\nIt is the live web graph now: gapbot gaps SITE vs COMPETITOR... --source webgraph",
+        highlight=False,
+    )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
 def _print_import(report: ImportReport) -> None:
@@ -163,10 +215,26 @@ def webgraph_download_command(
                 lambda done, total: progress.update(task, completed=done, total=total),
             )
         out.print(
-            f"Downloaded {escape(downloaded.name)} into {escape(str(downloaded.vertices.parent))}."
-            f"\nNext: gapbot webgraph import {escape(downloaded.name)}",
+            f"Downloaded {escape(downloaded.release)} into"
+            f" {escape(str(downloaded.vertices.parent))}."
+            f"\nNext: gapbot webgraph import {escape(downloaded.release)}",
             highlight=False,
         )
+
+
+@webgraph_app.command("import")
+def webgraph_import_command(
+    release: Annotated[
+        str | None,
+        typer.Argument(help="A downloaded release (default: the one downloaded last)."),
+    ] = None,
+) -> None:
+    """Import a downloaded release: it replaces the live web graph when it is complete."""
+    from bot.links.webgraph_download import downloaded_release
+
+    with _errors_as_exit():
+        settings = load_settings()
+        _import_web_graph(settings, downloaded_release(settings.home, release))
 
 
 @app.command("gaps")

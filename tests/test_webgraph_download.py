@@ -21,9 +21,9 @@ from bot.config import DEFAULT_WEBGRAPH_URL
 from bot.links import webgraph_download
 from bot.links.base import LinkSourceError
 from bot.links.http import RetryPolicy
+from bot.links.webgraph import ReleaseFiles
 from bot.links.webgraph_download import (
     COMMON_CRAWL_GRAPHINFO_URL,
-    DownloadedRelease,
     WebgraphDownloadError,
     catalogue_url,
     download_release,
@@ -212,7 +212,7 @@ def path_of(release: str, kind: str) -> str:
 
 def download(
     graph: GraphServer, home: Path, release: str | None = None, **kwargs: Any
-) -> DownloadedRelease:
+) -> ReleaseFiles:
     policy = kwargs.pop("policy", no_wait())
     plan = plan_download(graph.url, home, release, policy=policy)
     return download_release(plan, policy=policy, **kwargs)
@@ -222,9 +222,9 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
 
-def assert_identical(graph: GraphServer, result: DownloadedRelease) -> None:
+def assert_identical(graph: GraphServer, result: ReleaseFiles) -> None:
     for kind in ("vertices", "edges", "ranks"):
-        assert getattr(result, kind).read_bytes() == graph.files[path_of(result.name, kind)]
+        assert getattr(result, kind).read_bytes() == graph.files[path_of(result.release, kind)]
 
 
 # -- a whole release ----------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_downloads_the_latest_release_listed_in_graphinfo(
     )
 
     folder = tmp_path / "webgraph" / "downloads" / LATEST
-    assert result == DownloadedRelease(
+    assert result == ReleaseFiles(
         LATEST,
         folder / f"{LATEST}-domain-vertices.txt.gz",
         folder / f"{LATEST}-domain-edges.txt.gz",
@@ -265,7 +265,7 @@ def test_a_named_release_and_a_second_run_fetches_nothing(
     graph: GraphServer, tmp_path: Path
 ) -> None:
     first = download(graph, tmp_path, OLDER)
-    assert first.name == OLDER
+    assert first.release == OLDER
     assert_identical(graph, first)
     gets = len([request for request in graph.requests if request.method == "GET"])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import duckdb
 from bot.domains import AUTHORITY_PATTERN, DomainError, fold_authority
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkingPages, LinkingUrl, LinkSourceError, Provenance
+from bot.links.duckdb_tools import ProgressCallback, duckdb_reason, run_with_progress, sql_string
 from bot.links.imports import (
     STAGING_COLUMNS,
     ExportError,
@@ -38,7 +38,6 @@ _FINGERPRINT_BYTES = 1 << 20
 _CURRENT = "CURRENT"
 _LOCK = "import.lock"
 _OPEN_ATTEMPTS = 3
-ProgressCallback = Callable[[float], None]
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS import_ids;
@@ -195,11 +194,11 @@ class LinkIndex:
             except duckdb.IOException as error:
                 if path.exists():
                     raise LinkSourceError(
-                        f"cannot open the link index {path}: {_reason(error)}"
+                        f"cannot open the link index {path}: {duckdb_reason(error)}"
                     ) from None
             except duckdb.Error as error:
                 raise LinkSourceError(
-                    f"cannot open the link index {path}: {_reason(error)}"
+                    f"cannot open the link index {path}: {duckdb_reason(error)}"
                 ) from None
         raise LinkSourceError(f"the link index {self.folder} keeps changing: try again")
 
@@ -295,16 +294,16 @@ class LinkIndex:
                    regexp_extract(target_url, $pattern, 1) AS target_authority
             FROM (SELECT {select} FROM {reader}) AS raw({", ".join(STAGING_COLUMNS)})
         """
-        sql = sql.replace("$pattern", _sql_string(AUTHORITY_PATTERN))
+        sql = sql.replace("$pattern", sql_string(AUTHORITY_PATTERN))
         try:
-            _run_with_progress(
+            run_with_progress(
                 connection,
                 lambda: connection.execute(sql, [str(path), layout.delimiter]),
                 on_progress,
             )
         except duckdb.Error as error:
             raise ExportError(
-                f"{path.name} is not a readable {export.label}: {_reason(error)}"
+                f"{path.name} is not a readable {export.label}: {duckdb_reason(error)}"
             ) from None
 
     def _fold_hosts(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -541,61 +540,6 @@ def _fingerprint(path: Path) -> str:
             handle.seek(-_FINGERPRINT_BYTES, 2)
             digest.update(handle.read(_FINGERPRINT_BYTES))
     return digest.hexdigest()
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _reason(error: duckdb.Error) -> str:
-    """DuckDB's CSV errors run to many lines; keep where and what, in one line."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    if not lines:
-        return type(error).__name__
-    where = re.search(r"CSV Error on Line: (\d+)", lines[0])
-    if where is None:
-        return lines[0].split("Error: ", 1)[-1]
-    what = next(
-        (
-            line.rstrip(".")
-            for line in lines[1:]
-            if not line.startswith(("Original Line", "Possible", "*"))
-        ),
-        "malformed row",
-    )
-    return f"line {where.group(1)}: {what[0].lower()}{what[1:]}"
-
-
-def _run_with_progress(
-    connection: duckdb.DuckDBPyConnection,
-    work: Callable[[], object],
-    on_progress: ProgressCallback | None,
-) -> None:
-    """Run `work` in a thread and report DuckDB's query progress (0-100) while it runs."""
-    if on_progress is None:
-        work()
-        return
-    # DuckDB only tracks progress with its progress bar on; it prints nothing itself.
-    connection.execute("SET enable_progress_bar = true")
-    connection.execute("SET enable_progress_bar_print = false")
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            work()
-        except BaseException as error:
-            failure.append(error)
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.1)
-        progress = connection.query_progress()
-        if progress >= 0:
-            on_progress(progress)
-    if failure:
-        raise failure[0]
-    on_progress(100.0)
 
 
 def _share(

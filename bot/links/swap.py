@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,5 +33,8 @@ def import_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterat
 def replace_text(path: Path, text: str) -> None:
     """Write a small file so that readers see the old or the new content, never a part."""
     partial = path.with_name(path.name + ".new")
-    partial.write_text(text + "\n")
+    with partial.open("w") as handle:
+        handle.write(text + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before the rename makes it the live state
     partial.replace(path)

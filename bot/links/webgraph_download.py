@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +25,7 @@ from rich.progress import (
 from bot.config import DEFAULT_WEBGRAPH_URL
 from bot.links.base import LinkSourceError
 from bot.links.http import RETRY_STATUSES, RetryLater, RetryPolicy, retry_after_seconds
+from bot.links.webgraph import ReleaseFiles
 
 # Where Common Crawl publishes the graphs (SPEC 3, GAPBOT_WEBGRAPH_URL). A release's domain-level
 # files are `<release>/domain/<release>-domain-{vertices,edges,ranks}.txt.gz` under it, e.g.
@@ -48,16 +49,6 @@ T = TypeVar("T")
 
 class WebgraphDownloadError(LinkSourceError):
     """A release could not be fetched; the message names the URL and what went wrong."""
-
-
-@dataclass(frozen=True)
-class DownloadedRelease:
-    """The three files of one downloaded release."""
-
-    name: str
-    vertices: Path
-    edges: Path
-    ranks: Path
 
 
 @dataclass(frozen=True)
@@ -123,12 +114,35 @@ def downloads_folder(home: Path, release: str) -> Path:
     return home / "webgraph" / "downloads" / release
 
 
-def release_paths(home: Path, release: str) -> DownloadedRelease:
+def downloaded_release(home: Path, release: str | None = None) -> ReleaseFiles:
+    """A downloaded release's files (default: the release downloaded last), checked present."""
+    if release is None:
+        folders = [path for path in (home / "webgraph" / "downloads").glob("*") if path.is_dir()]
+        if not folders:
+            raise WebgraphDownloadError(
+                "no web graph downloaded yet: run `gapbot webgraph download` first"
+            )
+        release = max(folders, key=lambda path: path.stat().st_mtime).name
+    files = release_paths(home, release)
+    missing = [path.name for path in (files.vertices, files.edges) if not path.is_file()]
+    if missing:
+        raise WebgraphDownloadError(
+            f"{release} is not (fully) downloaded: {', '.join(missing)} missing;"
+            f" run `gapbot webgraph download {release}`"
+        )
+    if files.ranks is not None and not files.ranks.is_file():
+        files = replace(files, ranks=None)
+    return files
+
+
+def release_paths(home: Path, release: str) -> ReleaseFiles:
     """Where a release's files are (or will be) once downloaded."""
+    return ReleaseFiles(release, *_release_file_paths(home, release))
+
+
+def _release_file_paths(home: Path, release: str) -> list[Path]:
     folder = downloads_folder(home, release)
-    return DownloadedRelease(
-        release, *(folder / f"{release}-domain-{kind}.txt.gz" for kind in KINDS)
-    )
+    return [folder / f"{release}-domain-{kind}.txt.gz" for kind in KINDS]
 
 
 def download_columns() -> tuple[ProgressColumn, ...]:
@@ -158,9 +172,8 @@ def plan_download(
     listing = graphinfo_url or catalogue_url(base_url)
     with _client(policy) as client:
         name = _choose_release(_fetch_catalogue(client, listing, policy), release, listing)
-        paths = release_paths(home, name)
         files = []
-        for path in (paths.vertices, paths.edges, paths.ranks):
+        for path in _release_file_paths(home, name):
             url = f"{base_url.rstrip('/')}/{name}/domain/{path.name}"
             files.append(RemoteFile(url, _remote_size(client, url, policy), path))
     plan = DownloadPlan(name, downloads_folder(home, name), tuple(files))
@@ -173,7 +186,7 @@ def download_release(
     on_progress: ProgressCallback | None = None,
     *,
     policy: RetryPolicy | None = None,
-) -> DownloadedRelease:
+) -> ReleaseFiles:
     """Fetch every file of `plan` not yet complete; `on_progress(bytes done, bytes total)`."""
     policy = policy or RetryPolicy()
     plan.folder.mkdir(parents=True, exist_ok=True)
@@ -184,7 +197,7 @@ def download_release(
                 transfer = partial(_transfer, client, remote, meter)
                 _with_retries(policy, remote.url, transfer, progress=remote.received)
             meter.update(remote, remote.size)
-    return DownloadedRelease(plan.release, *(remote.path for remote in plan.files))
+    return ReleaseFiles(plan.release, *(remote.path for remote in plan.files))
 
 
 # -- the catalogue and the sizes ---------------------------------------------------------------

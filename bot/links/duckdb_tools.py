@@ -1,0 +1,74 @@
+"""What the DuckDB stores share: a long statement's progress, one-line errors, literals."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+import duckdb
+
+ProgressCallback = Callable[[float], None]
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal (for the places DuckDB takes no parameter, e.g. ATTACH)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def duckdb_reason(error: duckdb.Error) -> str:
+    """DuckDB's CSV errors run to many lines; keep where and what, in one line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    where = re.search(r"CSV Error on Line: (\d+)", lines[0])
+    if where is None:
+        return lines[0].split("Error: ", 1)[-1]
+    what = next(
+        (
+            line.rstrip(".")
+            for line in lines[1:]
+            if not line.startswith(("Original Line", "Possible", "*"))
+        ),
+        "malformed row",
+    )
+    return f"line {where.group(1)}: {what[0].lower()}{what[1:]}"
+
+
+def run_with_progress(
+    connection: duckdb.DuckDBPyConnection,
+    work: Callable[[], object],
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Run `work` in a thread and report DuckDB's query progress (0-100) while it runs."""
+    if on_progress is None:
+        work()
+        return
+    # DuckDB only tracks progress with its progress bar on; it prints nothing itself.
+    connection.execute("SET enable_progress_bar = true")
+    connection.execute("SET enable_progress_bar_print = false")
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as error:
+            failure.append(error)
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            progress = connection.query_progress()
+            if progress >= 0:
+                on_progress(progress)
+    except BaseException:
+        # Ctrl-C, or a callback that gave up: stop the statement and wait for the worker,
+        # or DuckDB refuses to close the busy connection and the process aborts at exit.
+        connection.interrupt()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
+    on_progress(100.0)
