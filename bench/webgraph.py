@@ -368,13 +368,19 @@ gaps AS (
     FROM profiles
     WHERE site <> $site
       AND refdomain NOT IN (SELECT refdomain FROM mine)
-      AND refdomain NOT IN (SELECT unnest($sites::VARCHAR[]))
+      AND refdomain NOT IN
+          (SELECT name_key FROM domains WHERE name IN (SELECT unnest($sites::VARCHAR[])))
     GROUP BY refdomain
+),
+shown AS (
+    SELECT count(*) OVER () AS total, refdomain, matches, links FROM gaps
+    ORDER BY matches DESC, links DESC, refdomain
+    LIMIT $limit
 )
-SELECT count(*) OVER () AS total, refdomain FROM gaps
+SELECT total, name FROM shown JOIN domains ON name_key = refdomain
 ORDER BY matches DESC, links DESC, refdomain
-LIMIT $limit
 """
+# (`refdomain` is a domain's name key, its position in name order: see bot/links/webgraph.py.)
 
 
 def reference_query(graph: WebGraph, sites: Sequence[str]) -> Answer:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.gaps import (
+    TALLY_COLUMNS,
     GapPage,
     Listing,
     Opportunity,
@@ -64,7 +65,7 @@ class GapReport:
 class RunningAnalysis:
     """One query over one source's open profiles: its pages, and its whole list as files."""
 
-    tally = "gap_tally"
+    tally = "gap_tally"  # one row per opportunity; `domain` is a name, or a name key
 
     def __init__(
         self, query: GapQuery, profiles: GapProfiles, blocklist: frozenset[str] = frozenset()
@@ -73,13 +74,37 @@ class RunningAnalysis:
         self.profiles = profiles
         self.connection = profiles.connection
         self.listing = Listing.of(query.options)
-        # Computed once: a page, the count and a whole-list output each read it.
         competitors = query.competitors
+        parameters = tally_parameters(query.site, competitors, query.options.blocklist | blocklist)
+        if profiles.names is not None:
+            parameters["excluded"] = self._keys(parameters["excluded"])
+        # Computed once: a page, the count and a whole-list output each read it.
         self.connection.execute(
             f"CREATE OR REPLACE TEMP TABLE {self.tally} AS"
             f" {tally_sql(profiles.relation, len(competitors))}",
-            tally_parameters(query.site, competitors, query.options.blocklist | blocklist),
+            parameters,
         )
+        # The tally with names, for the outputs that write every row, and the column
+        # that orders it by name.
+        self.named, self.name_order = self.tally, "domain"
+        if profiles.names is not None:
+            self.named, self.name_order = "gap_named", "name_key"
+            self.connection.execute(
+                "CREATE OR REPLACE TEMP VIEW gap_named AS"
+                " SELECT names.name AS domain, tally.* EXCLUDE (domain),"
+                " tally.domain AS name_key"
+                f" FROM {self.tally} AS tally JOIN {profiles.names} AS names"
+                " ON names.key = tally.domain"
+            )
+
+    def _keys(self, names: object) -> list[object]:
+        """The keys of the named domains (those the source knows)."""
+        row = self.connection.execute(
+            f"SELECT list(key) FROM {self.profiles.names}"
+            " WHERE name IN (SELECT unnest($names::VARCHAR[]))",
+            {"names": names},
+        ).fetchone()
+        return list(row[0] or []) if row else []
 
     @property
     def provenance(self) -> Provenance:
@@ -95,11 +120,24 @@ class RunningAnalysis:
             offset=offset,
             limit=limit,
         )
+        if self.profiles.names is not None:
+            names = self._names([item.domain for item in page.opportunities])
+            return GapPage(
+                page.total,
+                [replace(item, domain=names[item.domain]) for item in page.opportunities],
+            )
         samples = self._samples([item.domain for item in page.opportunities])
         shown = [
             replace(item, sample_urls=samples.get(item.domain, {})) for item in page.opportunities
         ]
         return GapPage(page.total, shown)
+
+    def _names(self, keys: Sequence[object]) -> dict[object, str]:
+        rows = self.connection.execute(
+            f"SELECT key, name FROM {self.profiles.names} WHERE key IN (SELECT unnest($keys))",
+            {"keys": list(keys)},
+        ).fetchall()
+        return dict(rows)
 
     def _samples(self, domains: Sequence[str]) -> dict[str, dict[str, tuple[str, ...]]]:
         rows = self.connection.execute(
@@ -125,7 +163,7 @@ class RunningAnalysis:
             shutil.copyfileobj(rows, out)
 
     def _json_rows(self, limit: int | None) -> str:
-        listed = f"{listing_sql(self.tally, self.listing)}{_limit(limit)}"
+        listed = f"{listing_sql(self.named, self.listing)}{_limit(limit)}"
         return f"""
             SELECT domain, matches, map($competitors, links) AS links, authority, sample_urls
             FROM ({self._with_samples(listed)})
@@ -134,6 +172,8 @@ class RunningAnalysis:
 
     def _with_samples(self, rows: str) -> str:
         """`rows` (with a `domain` column) and, per row, its sample URLs per competitor."""
+        if self.profiles.names is not None:  # such a source has none
+            return f"SELECT *, {_NO_SAMPLES} AS sample_urls FROM ({rows})"
         by_position = "ORDER BY list_position($competitors, site)"
         return f"""
             WITH listed AS ({rows}),
@@ -146,7 +186,7 @@ class RunningAnalysis:
                 GROUP BY refdomain
             )
             SELECT listed.*,
-                   coalesce(sample_urls, map([]::VARCHAR[], []::VARCHAR[][])) AS sample_urls
+                   coalesce(sample_urls, {_NO_SAMPLES}) AS sample_urls
             FROM listed LEFT JOIN samples ON samples.refdomain = listed.domain
         """
 
@@ -154,7 +194,7 @@ class RunningAnalysis:
         """One row per opportunity, in bot.gaps' CSV columns, written by DuckDB."""
         rows = (
             f"SELECT {csv_select(self.query.competitors)}"
-            f" FROM ({listing_sql(self.tally, self.listing)}{_limit(limit)})"
+            f" FROM ({listing_sql(self.named, self.listing)}{_limit(limit)})"
             f" ORDER BY {order_by(self.listing.sort)}"
         )
         csv_rows = self._copied(rows, "FORMAT csv, HEADER true", {})
@@ -170,10 +210,14 @@ class RunningAnalysis:
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
-        ranked = f"SELECT *, row_number() OVER (ORDER BY domain) AS domain_rank FROM {self.tally}"
+        ranked = (
+            f"SELECT {', '.join(TALLY_COLUMNS)},"
+            f" row_number() OVER (ORDER BY {self.name_order}) AS domain_rank FROM {self.named}"
+        )
         rows = self._with_samples(ranked)
         row = self.connection.execute(
-            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self._competitors
+            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)",
+            {} if self.profiles.names is not None else self._competitors,
         ).fetchone()
         partial.replace(path)
         return int(row[0]) if row else 0
@@ -212,6 +256,9 @@ def analyse(
     with running(query, source, blocklist) as analysis:
         page = analysis.page(limit)
         return GapReport(query, page.total, page.opportunities, analysis.provenance)
+
+
+_NO_SAMPLES = "map([]::VARCHAR[], []::VARCHAR[][])"
 
 
 def _limit(limit: int | None) -> str:

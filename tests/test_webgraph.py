@@ -8,11 +8,13 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from webgraph_files import NEWER, SCENARIO, Graph, truncated, write_release
 
+from bot.analysis import running
 from bot.links.webgraph import (
     PHASE_DOMAINS,
     PHASE_EDGES,
@@ -26,6 +28,7 @@ from bot.links.webgraph import (
     release_of,
     web_graph_files,
 )
+from bot.query import make_query
 
 OLDER = "cc-main-2024-feb-apr-may"
 LATER = "cc-main-2024-jun-jul-aug"
@@ -89,10 +92,16 @@ def imported(home: Path, release: str = OLDER, graph: Graph = SCENARIO) -> WebGr
     return graph_store
 
 
+# A profile's referring domain is a name key (the domain's position in name order).
+NAME = "(SELECT name FROM domains WHERE name_key = refdomain) AS refdomain"
+
+
 def profile_rows(graph: WebGraph, sites: tuple[str, ...] = SITES) -> list[tuple[object, ...]]:
     with graph.connect() as connection:
         graph.profiles_table(connection, sites)
-        return connection.execute("SELECT * FROM profiles ORDER BY site, refdomain").fetchall()
+        return connection.execute(
+            f"SELECT * REPLACE ({NAME}) FROM profiles ORDER BY site, 2"
+        ).fetchall()
 
 
 def current(graph: WebGraph) -> bytes:
@@ -178,7 +187,10 @@ def test_import_renumbers_domains_by_harmonic_centrality(tmp_path: Path) -> None
     assert report.release == Release(OLDER, date(2024, 5, 1))
     assert graph.release() == Release(OLDER, date(2024, 5, 1))
     with graph.connect() as connection:
-        assert connection.execute("SELECT * FROM domains ORDER BY id").fetchall() == BY_CENTRALITY
+        rows = connection.execute("SELECT id, name, hosts FROM domains ORDER BY id").fetchall()
+        assert rows == BY_CENTRALITY
+        keys = connection.execute("SELECT name_key FROM domains ORDER BY name").fetchall()
+        assert keys == [(key,) for key in range(9)]
     pointer = json.loads(current(graph))
     assert pointer["release"] == OLDER
     assert pointer["date"] == "2024-05-01"
@@ -221,7 +233,7 @@ def test_authority_is_the_centrality_position_as_a_percentile(order: list[int]) 
         with store.connect() as connection:
             store.profiles_table(connection, [f"site{number}.com" for number in range(domains)])
             authority = dict(
-                connection.execute("SELECT refdomain, authority FROM profiles").fetchall()
+                connection.execute(f"SELECT {NAME}, authority FROM profiles").fetchall()
             )
     for position, number in enumerate(order, start=1):
         # SPEC 5.7: the share of the other domains ranked below it, rounded down.
@@ -242,7 +254,7 @@ def test_profiles_columns_are_the_gap_engine_s_contract(tmp_path: Path) -> None:
         columns = connection.execute("DESCRIBE profiles").fetchall()
     assert [(column[0], column[1]) for column in columns] == [
         ("site", "VARCHAR"),
-        ("refdomain", "VARCHAR"),
+        ("refdomain", "INTEGER"),
         ("links", "BIGINT"),
         ("dofollow_links", "BIGINT"),
         ("authority", "SMALLINT"),
@@ -255,7 +267,7 @@ def test_profiles_are_replaced_by_the_next_call(tmp_path: Path) -> None:
     with graph.connect() as connection:
         graph.profiles_table(connection, SITES)
         graph.profiles_table(connection, ("mysite.com", "unknown-site.com"))
-        rows = connection.execute("SELECT site, refdomain FROM profiles ORDER BY 2").fetchall()
+        rows = connection.execute(f"SELECT site, {NAME} FROM profiles ORDER BY 2").fetchall()
     assert rows == [
         ("mysite.com", "news.com"),
         ("mysite.com", "rival-b.net"),
@@ -266,7 +278,7 @@ def test_profiles_are_replaced_by_the_next_call(tmp_path: Path) -> None:
 def test_who_links_to_a_site_reads_only_its_run_of_edges(tmp_path: Path) -> None:
     graph = imported(tmp_path)
     with graph.connect() as connection:
-        plan = connection.execute("EXPLAIN SELECT from_id FROM edges WHERE to_id IN (4, 5)")
+        plan = connection.execute("EXPLAIN SELECT from_key FROM edges WHERE to_id IN (4, 5)")
         text = plan.fetchall()[0][1]
     # The filter sits in the scan itself, where DuckDB checks each row group's min/max
     # of to_id; edges are stored sorted by to_id, so a site's links are few row groups.
@@ -448,3 +460,20 @@ def test_reading_before_any_import_says_what_to_do(tmp_path: Path) -> None:
     assert graph.release() is None
     with pytest.raises(WebgraphError, match="gapbot webgraph import"), graph.connect():
         pass
+
+
+def test_a_stored_result_names_its_domains_and_ranks_them_by_name(tmp_path: Path) -> None:
+    graph = imported(tmp_path)
+    query = make_query(["mysite.com", "rival-a.com", "rival-b.net"], limit=1)
+    with running(query, graph) as analysis:
+        assert [o.domain for o in analysis.page(1).opportunities] == ["bbc.co.uk"]
+        assert analysis.store(tmp_path / "result.parquet") == 3
+    rows = duckdb.sql(
+        f"SELECT domain, domain_rank, links, authority FROM '{tmp_path / 'result.parquet'}'"
+        " ORDER BY domain_rank"
+    ).fetchall()
+    assert rows == [
+        ("bbc.co.uk", 1, [1, 1], 87),
+        ("lakeblogger.blogspot.com", 2, [1, 0], 0),
+        ("xn--mnchen-blog-thb.de", 3, [0, 1], 12),
+    ]

@@ -36,11 +36,17 @@ class GapProfiles:
 
     `relation` names a table or view of `connection` with the engine's
     PROFILE_COLUMNS (bot.gaps), holding at least the analysed sites' rows.
+
+    `names`: where `refdomain` is not a name but an integer key in name order (a big
+    source, such as the web graph, whose gap query then groups and orders integers),
+    a relation (key, name) to look names up in; the engine does so for the rows it
+    shows or writes only. Such a source has no sample URLs.
     """
 
     connection: duckdb.DuckDBPyConnection
     relation: str
     provenance: Provenance
+    names: str | None = None
 
 
 @dataclass(frozen=True)
