@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO
@@ -21,9 +21,9 @@ from bot.gaps import (
     Opportunity,
     count_listed,
     csv_select,
-    list_gaps,
     listing_sql,
     order_by,
+    per_competitor_sql,
     tally_parameters,
     tally_sql,
     written_rows,
@@ -78,23 +78,30 @@ class RunningAnalysis:
         parameters = tally_parameters(query.site, competitors, query.options.blocklist | blocklist)
         if profiles.names is not None:
             parameters["excluded"] = self._keys(parameters["excluded"])
-        # Computed once: a page, the count and a whole-list output each read it.
+        # Computed once, without the per-competitor lists: enough to count and order, and
+        # cheaper by half; the lists are added for the rows shown or written.
         self.connection.execute(
             f"CREATE OR REPLACE TEMP TABLE {self.tally} AS"
-            f" {tally_sql(profiles.relation, len(competitors))}",
+            f" {tally_sql(profiles.relation, len(competitors), per_competitor=False)}",
             parameters,
         )
-        # The tally with names, for the outputs that write every row, and the column
-        # that orders it by name.
-        self.named, self.name_order = self.tally, "domain"
+        lists = per_competitor_sql(
+            profiles.relation, len(competitors), f"SELECT domain FROM {self.tally}"
+        )
+        # The whole tally, lists and names included, for the outputs that write every row
+        # (parameter $competitors), and the column that orders it by name.
+        self.full = (
+            f"(SELECT tally.*, lists.links, lists.dofollow_links FROM {self.tally} AS tally"
+            f" JOIN ({lists}) AS lists USING (domain))"
+        )
+        self.named, self.name_order = self.full, "domain"
         if profiles.names is not None:
-            self.named, self.name_order = "gap_named", "name_key"
-            self.connection.execute(
-                "CREATE OR REPLACE TEMP VIEW gap_named AS"
-                " SELECT names.name AS domain, tally.* EXCLUDE (domain),"
-                " tally.domain AS name_key"
-                f" FROM {self.tally} AS tally JOIN {profiles.names} AS names"
-                " ON names.key = tally.domain"
+            self.name_order = "name_key"
+            self.named = (
+                "(SELECT names.name AS domain, whole.* EXCLUDE (domain),"
+                " whole.domain AS name_key"
+                f" FROM {self.full} AS whole JOIN {profiles.names} AS names"
+                " ON names.key = whole.domain)"
             )
 
     def _keys(self, names: object) -> list[object]:
@@ -112,25 +119,33 @@ class RunningAnalysis:
 
     def page(self, limit: int | None, offset: int = 0) -> GapPage:
         """Opportunities `offset` to `offset + limit` (None or 0: all), with sample URLs."""
-        page = list_gaps(
-            self.connection,
-            self.tally,
-            self.query.competitors,
-            self.listing,
-            offset=offset,
-            limit=limit,
-        )
-        if self.profiles.names is not None:
-            names = self._names([item.domain for item in page.opportunities])
-            return GapPage(
-                page.total,
-                [replace(item, domain=names[item.domain]) for item in page.opportunities],
-            )
-        samples = self._samples([item.domain for item in page.opportunities])
+        listed = listing_sql(self.tally, self.listing, with_links=False)
+        rows = self.connection.execute(
+            f"{listed}{_limit(limit)} OFFSET {int(offset)}", {"hidden": []}
+        ).fetchall()
+        keys = [row[0] for row in rows]
+        counts = self._per_competitor(keys)
+        names = self._names(keys) if self.profiles.names is not None else {}
+        samples = self._samples(keys) if self.profiles.names is None else {}
         shown = [
-            replace(item, sample_urls=samples.get(item.domain, {})) for item in page.opportunities
+            Opportunity(
+                names.get(key, key),
+                dict(zip(self.query.competitors, counts[key], strict=True)),
+                authority,
+                samples.get(key, {}),
+            )
+            for key, authority, _matches, _total in rows
         ]
-        return GapPage(page.total, shown)
+        return GapPage(self.count(), shown)
+
+    def _per_competitor(self, keys: Sequence[object]) -> dict[object, list[int]]:
+        """Each domain's links per competitor, counted as the listing counts them."""
+        lists = per_competitor_sql(
+            self.profiles.relation, len(self.query.competitors), "SELECT unnest($keys) AS domain"
+        )
+        column = 2 if self.listing.dofollow_only else 1
+        rows = self.connection.execute(lists, {**self._competitors, "keys": list(keys)})
+        return {row[0]: row[column] for row in rows.fetchall()}
 
     def _names(self, keys: Sequence[object]) -> dict[object, str]:
         rows = self.connection.execute(
@@ -197,7 +212,7 @@ class RunningAnalysis:
             f" FROM ({listing_sql(self.named, self.listing)}{_limit(limit)})"
             f" ORDER BY {order_by(self.listing.sort)}"
         )
-        csv_rows = self._copied(rows, "FORMAT csv, HEADER true", {})
+        csv_rows = self._copied(rows, "FORMAT csv, HEADER true", self._competitors)
         with csv_rows as written, written.open() as text:
             shutil.copyfileobj(text, out)
 
@@ -216,8 +231,7 @@ class RunningAnalysis:
         )
         rows = self._with_samples(ranked)
         row = self.connection.execute(
-            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)",
-            {} if self.profiles.names is not None else self._competitors,
+            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self._competitors
         ).fetchone()
         partial.replace(path)
         return int(row[0]) if row else 0

@@ -111,6 +111,14 @@ def import_command(
             _print_import(report)
 
 
+_IMPORT_COLUMNS = (
+    TextColumn("[bold]{task.description}"),
+    BarColumn(),
+    TextColumn("{task.percentage:>3.0f}%"),
+    TimeElapsedColumn(),
+)
+
+
 def _import_one(
     index: LinkIndex, path: Path, site: str | None, format_name: str | None
 ) -> ImportReport:
@@ -118,13 +126,7 @@ def _import_one(
         raise Fail(f"{path}: no such file", 1)
     if not err.is_terminal:
         return index.import_file(path, site=site, format_name=format_name)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
+    with Progress(*_IMPORT_COLUMNS, console=err, transient=True) as progress:
         task = progress.add_task(f"Importing {path.name}", total=100)
         return index.import_file(
             path,
@@ -138,13 +140,7 @@ def _import_web_graph(settings: Settings, files: ReleaseFiles) -> None:
     from bot.links.webgraph import WebGraph
 
     graph = WebGraph(settings.webgraph_path, memory_limit=settings.index_memory)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, disable=not err.is_terminal) as progress:
+    with Progress(*_IMPORT_COLUMNS, console=err, disable=not err.is_terminal) as progress:
         task = progress.add_task(f"Importing {escape(files.release)}", total=100)
 
         def show(phase: str, percent: float) -> None:

@@ -129,24 +129,23 @@ def check_sites(site: str, competitors: Sequence[str]) -> None:
 # -- the tally ----------------------------------------------------------------------------------
 
 
-def tally_sql(relation: str, competitor_count: int) -> str:
+def tally_sql(relation: str, competitor_count: int, *, per_competitor: bool = True) -> str:
     """SQL for the tally of `relation` (PROFILE_COLUMNS), in TALLY_COLUMNS.
 
     Parameters: $site, $competitors (a list, in the analysis' order) and $excluded
     (the analysed sites and the blocklist). The per-competitor lists follow
     $competitors; a competitor a domain does not link to counts 0.
+
+    Without `per_competitor`, the tally has no `links` and `dofollow_links` lists:
+    enough to count and order (most of the cost of a tally of millions of domains is
+    in its lists); per_competitor_sql then gives them for the rows that need them.
     """
-    positions = range(1, competitor_count + 1)
-    links = ", ".join(f"coalesce(sum(links) FILTER (position = {i}), 0)" for i in positions)
-    dofollow = ", ".join(
-        f"coalesce(sum(dofollow_links) FILTER (position = {i}), 0)" for i in positions
-    )
+    lists = f", {_per_competitor_lists(competitor_count)}" if per_competitor else ""
     return f"""
         SELECT refdomain AS domain, max(authority)::SMALLINT AS authority,
                count(*)::INTEGER AS matches, sum(links)::BIGINT AS total_links,
                (count(*) FILTER (dofollow_links > 0))::INTEGER AS dofollow_matches,
-               sum(dofollow_links)::BIGINT AS dofollow_total,
-               [{links}]::BIGINT[] AS links, [{dofollow}]::BIGINT[] AS dofollow_links
+               sum(dofollow_links)::BIGINT AS dofollow_total{lists}
         FROM (
             SELECT refdomain, authority, links, dofollow_links,
                    list_position($competitors, site) AS position
@@ -160,6 +159,31 @@ def tally_sql(relation: str, competitor_count: int) -> str:
         )
         GROUP BY refdomain
     """
+
+
+def per_competitor_sql(relation: str, competitor_count: int, domains: str) -> str:
+    """The `links` and `dofollow_links` lists of a tally, for the referring domains of
+    the query `domains` (one column, `domain`). Parameter: $competitors."""
+    return f"""
+        SELECT refdomain AS domain, {_per_competitor_lists(competitor_count)}
+        FROM (
+            SELECT refdomain, links, dofollow_links,
+                   list_position($competitors, site) AS position
+            FROM {relation}
+            WHERE site IN (SELECT unnest($competitors)) AND links > 0
+              AND refdomain IN (SELECT domain FROM ({domains}))
+        )
+        GROUP BY refdomain
+    """
+
+
+def _per_competitor_lists(competitor_count: int) -> str:
+    positions = range(1, competitor_count + 1)
+    links = ", ".join(f"coalesce(sum(links) FILTER (position = {i}), 0)" for i in positions)
+    dofollow = ", ".join(
+        f"coalesce(sum(dofollow_links) FILTER (position = {i}), 0)" for i in positions
+    )
+    return f"[{links}]::BIGINT[] AS links, [{dofollow}]::BIGINT[] AS dofollow_links"
 
 
 def tally_parameters(
@@ -186,14 +210,14 @@ class Listing:
         return cls(options.sort, options.min_matches, options.dofollow_only)
 
 
-def listing_columns(listing: Listing) -> str:
+def listing_columns(listing: Listing, *, with_links: bool = True) -> str:
     """The counts a listing shows: all links, or dofollow links only (SPEC 5.5)."""
     if listing.dofollow_only:
+        links = ", dofollow_links AS links" if with_links else ""
         return (
-            "domain, authority, dofollow_matches AS matches, dofollow_total AS total_links,"
-            " dofollow_links AS links"
+            "domain, authority, dofollow_matches AS matches, dofollow_total AS total_links" + links
         )
-    return "domain, authority, matches, total_links, links"
+    return "domain, authority, matches, total_links" + (", links" if with_links else "")
 
 
 def matches_filter(listing: Listing) -> str:
@@ -221,10 +245,10 @@ def order_by(sort: SortOrder, domain_key: str = "domain") -> str:
     return default
 
 
-def listing_sql(tally: str, listing: Listing) -> str:
+def listing_sql(tally: str, listing: Listing, *, with_links: bool = True) -> str:
     """The listed rows of `tally` (a relation or a parenthesised query), ordered."""
     return (
-        f"SELECT {listing_columns(listing)} FROM {tally} AS tally"
+        f"SELECT {listing_columns(listing, with_links=with_links)} FROM {tally} AS tally"
         f" WHERE {listing_filter(listing)} ORDER BY {order_by(listing.sort)}"
     )
 
@@ -240,7 +264,7 @@ def count_listed(
     """How many rows of `tally` the listing shows."""
     values = {**(parameters or {}), "hidden": list(hidden)}
     counted = connection.execute(
-        f"SELECT count(*) FROM ({listing_sql(tally, listing)})", values
+        f"SELECT count(*) FROM ({listing_sql(tally, listing, with_links=False)})", values
     ).fetchone()
     return int(counted[0]) if counted else 0
 
