@@ -125,7 +125,7 @@ def _import_one(
     if not path.is_file():
         raise Fail(f"{path}: no such file", 1)
     if not err.is_terminal:
-        return index.import_file(path, site=site, format_name=format_name)
+        return index.import_file(path, site=site, format_name=format_name, on_wait=_waiting)
     with Progress(*_IMPORT_COLUMNS, console=err, transient=True) as progress:
         task = progress.add_task(f"Importing {path.name}", total=100)
         return index.import_file(
@@ -133,7 +133,12 @@ def _import_one(
             site=site,
             format_name=format_name,
             on_progress=lambda percent: progress.update(task, completed=percent),
+            on_wait=_waiting,
         )
+
+
+def _waiting() -> None:
+    err.print("waiting for another import to finish…", highlight=False)
 
 
 def _import_web_graph(settings: Settings, files: ReleaseFiles) -> None:
@@ -154,7 +159,7 @@ def _import_web_graph(settings: Settings, files: ReleaseFiles) -> None:
             files.ranks,
             release=files.release,
             on_progress=show,
-            on_wait=lambda: err.print("waiting for another web-graph import to finish…"),
+            on_wait=_waiting,
         )
     dated = f" (data of {report.release.date:%B %Y})" if report.release.date else ""
     out.print(
