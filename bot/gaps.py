@@ -264,7 +264,7 @@ def count_listed(
     """How many rows of `tally` the listing shows."""
     values = {**(parameters or {}), "hidden": list(hidden)}
     counted = connection.execute(
-        f"SELECT count(*) FROM ({listing_sql(tally, listing, with_links=False)})", values
+        f"SELECT count(*) FROM {tally} AS tally WHERE {listing_filter(listing)}", values
     ).fetchone()
     return int(counted[0]) if counted else 0
 
