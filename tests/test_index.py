@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -341,3 +343,40 @@ def test_two_imports_at_once_take_turns(index: LinkIndex, tmp_path: Path) -> Non
     assert "news.example" in _domains(index, "rival-a.com")
     assert _domains(index, "rival-b.com")
     assert len(list(index.folder.glob("links-*.duckdb"))) == 1
+
+
+def test_a_killed_import_leaves_nothing_for_the_next(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    assert index.path is not None
+    # A process killed half-way through an import: its copy of the index, and a row it
+    # wrote that is still in DuckDB's log (os._exit: no checkpoint, no cleanup).
+    building = index.folder / "links-000002.duckdb.building"
+    killed = f"""
+import duckdb, os, shutil
+shutil.copyfile({str(index.path)!r}, {str(building)!r})
+connection = duckdb.connect({str(building)!r})
+connection.execute("SET checkpoint_threshold = '1TB'")
+connection.execute("INSERT INTO profiles VALUES ('rival-a.com', 'ghost.example', 1, 1, NULL, [])")
+os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", killed], check=True, timeout=60)
+    assert building.with_name(building.name + ".wal").exists()
+
+    index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    assert "ghost.example" not in _domains(index, "rival-a.com")
+    assert [p.name for p in index.folder.glob("*.building*")] == []
+
+
+def test_an_index_of_an_earlier_version_is_adopted(tmp_path: Path) -> None:
+    earlier = LinkIndex(tmp_path / "before")
+    earlier.import_file(export_copy("generic-links.csv", tmp_path))
+    assert earlier.path is not None
+    home = tmp_path / "home"
+    home.mkdir()
+    earlier.path.replace(home / "links.duckdb")  # where Gapbot kept its index before
+    index = LinkIndex(home / "index")
+    domains = _domains(index, "rival-a.com")
+    assert domains  # read where it is
+    index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    assert _domains(index, "rival-a.com") == domains  # and kept by the next import
+    assert not (home / "links.duckdb").exists()

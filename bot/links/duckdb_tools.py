@@ -9,6 +9,8 @@ from collections.abc import Callable
 import duckdb
 
 ProgressCallback = Callable[[float], None]
+# What duckdb.connect takes as `config`: settings given when a database is opened.
+DuckDBSettings = dict[str, str | bool | int | float | list[str]]
 
 
 def sql_string(value: str) -> str:

@@ -16,7 +16,13 @@ import duckdb
 from bot.domains import AUTHORITY_PATTERN, DomainError, fold_authority
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkingPages, LinkingUrl, LinkSourceError, Provenance
-from bot.links.duckdb_tools import ProgressCallback, duckdb_reason, run_with_progress, sql_string
+from bot.links.duckdb_tools import (
+    DuckDBSettings,
+    ProgressCallback,
+    duckdb_reason,
+    run_with_progress,
+    sql_string,
+)
 from bot.links.imports import (
     STAGING_COLUMNS,
     ExportError,
@@ -29,7 +35,7 @@ from bot.links.imports import (
     quoted_columns,
     sniff_layout,
 )
-from bot.links.swap import import_lock, replace_text
+from bot.links.swap import import_lock, remove_database, replace_text
 
 SAMPLE_URLS = 3
 # Of an import's progress bar, the share for reading the file; the rest is storing.
@@ -175,7 +181,6 @@ class LinkIndex:
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         connection = self._open_live()
         try:
-            self._configure(connection)
             yield connection
         finally:
             connection.close()
@@ -184,13 +189,13 @@ class LinkIndex:
         # The live file can be replaced (and the old one removed) between reading
         # CURRENT and opening it: read CURRENT again then.
         for _ in range(_OPEN_ATTEMPTS):
-            path = self.path
+            path = self.path or self._earlier_index()
             if path is None:
                 connection = duckdb.connect(":memory:")
                 connection.execute(_SCHEMA)
                 return connection
             try:
-                return duckdb.connect(str(path), read_only=True)
+                return duckdb.connect(str(path), read_only=True, config=self._settings())
             except duckdb.IOException as error:
                 if path.exists():
                     raise LinkSourceError(
@@ -202,9 +207,13 @@ class LinkIndex:
                 ) from None
         raise LinkSourceError(f"the link index {self.folder} keeps changing: try again")
 
-    def _configure(self, connection: duckdb.DuckDBPyConnection) -> None:
-        connection.execute(f"SET memory_limit = '{self._memory_limit}'")
-        connection.execute("SET preserve_insertion_order = false")
+    def _settings(self) -> DuckDBSettings:
+        return {"memory_limit": self._memory_limit}
+
+    def _earlier_index(self) -> Path | None:
+        """The single-file index of Gapbot before copy-on-write ($GAPBOT_HOME/links.duckdb)."""
+        earlier = self.folder.parent / "links.duckdb"
+        return earlier if earlier.is_file() else None
 
     @contextmanager
     def _writing(
@@ -213,30 +222,51 @@ class LinkIndex:
         """A writable copy of the live index, made live if the block ends without error."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with import_lock(self.folder / _LOCK, on_wait):
+            self._adopt_earlier_index()
+            # What a killed import left: its copy, and its log, which DuckDB would replay
+            # into the next copy of the same name.
+            for leftover in self.folder.glob("*.building*"):
+                leftover.unlink(missing_ok=True)
             live = self.path
             number = _generation(live) + 1 if live else 1
             final = self.folder / f"links-{number:06d}.duckdb"
             building = final.with_name(final.name + ".building")
-            building.unlink(missing_ok=True)
             if live is not None:
                 shutil.copyfile(live, building)
-            connection = duckdb.connect(str(building))
+            settings: DuckDBSettings = {
+                **self._settings(),
+                "temp_directory": str(self.folder / "tmp"),
+                "preserve_insertion_order": False,
+            }
+            connection = duckdb.connect(str(building), config=settings)
             try:
-                self._configure(connection)
-                connection.execute(f"SET temp_directory = '{self.folder / 'tmp'}'")
                 connection.execute(_SCHEMA)
+                connection.execute("BEGIN TRANSACTION")
                 yield connection
+                connection.execute("COMMIT")
                 connection.execute("CHECKPOINT")
             except BaseException:
                 connection.close()
-                building.unlink(missing_ok=True)
+                remove_database(building)
                 raise
             connection.close()
             building.replace(final)
             replace_text(self.folder / _CURRENT, final.name)
             for old in self.folder.glob("links-*.duckdb"):
                 if old != final:
-                    old.unlink(missing_ok=True)
+                    remove_database(old)
+
+    def _adopt_earlier_index(self) -> None:
+        """An index written before copy-on-write becomes the first generation (under the lock)."""
+        earlier = self._earlier_index()
+        if self.path is not None or earlier is None:
+            return
+        first = self.folder / "links-000001.duckdb"
+        earlier.replace(first)
+        wal = earlier.with_name(earlier.name + ".wal")
+        if wal.exists():
+            wal.replace(first.with_name(first.name + ".wal"))
+        replace_text(self.folder / _CURRENT, first.name)
 
     # -- imports ---------------------------------------------------------------------------
 

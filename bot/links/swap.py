@@ -38,3 +38,10 @@ def replace_text(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())  # on disk before the rename makes it the live state
     partial.replace(path)
+
+
+def remove_database(path: Path) -> None:
+    """A DuckDB file and its write-ahead log: a log left beside a name is replayed into
+    whatever database opens that name next."""
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)

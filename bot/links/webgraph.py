@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 
 from bot.links.base import GapProfiles, LinkingPages, LinkSourceError, Provenance
-from bot.links.duckdb_tools import duckdb_reason, run_with_progress, sql_string
-from bot.links.swap import import_lock, replace_text
+from bot.links.duckdb_tools import DuckDBSettings, duckdb_reason, run_with_progress, sql_string
+from bot.links.swap import import_lock, remove_database, replace_text
 
 # The files, as Common Crawl's cc-webgraph writes them (HostToDomainGraph.java and
 # src/script/webgraph_ranking/process_webgraph.sh in github.com/commoncrawl/cc-webgraph; the
@@ -50,7 +50,6 @@ PHASE_SAVING = "saving"
 PHASES = (PHASE_EDGES, PHASE_DOMAINS, PHASE_LINKS, PHASE_SAVING)
 
 PhaseProgress = Callable[[str, float], None]
-DuckDBSettings = dict[str, str | bool | int | float | list[str]]
 
 
 class WebgraphError(LinkSourceError):
@@ -308,7 +307,7 @@ class WebGraph:
     def _remove_other_releases(self, live: Path) -> None:
         for path in self.folder.glob("*.duckdb"):
             if path != live:
-                _remove_database(path)
+                remove_database(path)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -530,11 +529,11 @@ class _Builder:
             connection.execute("DETACH staging")
         except BaseException:
             connection.close()
-            _remove_database(self.path)
-            _remove_database(staging)
+            remove_database(self.path)
+            remove_database(staging)
             raise
         connection.close()
-        _remove_database(staging)
+        remove_database(staging)
         return counts
 
     def _fill(
@@ -689,8 +688,3 @@ def _fetch_count(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
 def _quiet(connection: duckdb.DuckDBPyConnection) -> None:
     """No progress bar on the terminal: DuckDB prints one for statements over 2 s."""
     connection.execute("SET enable_progress_bar_print = false")
-
-
-def _remove_database(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
