@@ -230,9 +230,13 @@ class RunningAnalysis:
             f" row_number() OVER (ORDER BY {self.name_order}) AS domain_rank FROM {self.named}"
         )
         rows = self._with_samples(ranked)
-        row = self.connection.execute(
-            f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self._competitors
-        ).fetchone()
+        try:
+            row = self.connection.execute(
+                f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self._competitors
+            ).fetchone()
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(path)
         return int(row[0]) if row else 0
 

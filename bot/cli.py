@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -19,6 +20,7 @@ from bot.analysis import GapReport, RunningAnalysis, running
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain
 from bot.links.base import LinkSourceError
+from bot.links.duckdb_tools import duckdb_reason
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
 from bot.links.index import ImportReport, LinkIndex
 from bot.links.sources import estimate_cost, open_source
@@ -74,6 +76,10 @@ def _errors_as_exit() -> Iterator[None]:
         raise Fail(str(error), 2) from None
     except FAILURES as error:
         raise Fail(str(error), 1) from None
+    except duckdb.Error as error:  # a store that DuckDB cannot read or write
+        raise Fail(
+            f"the link data could not be read or written: {duckdb_reason(error)}", 1
+        ) from None
 
 
 @app.command("import")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -57,6 +58,14 @@ class Settings(BaseSettings):
     provider_max_rows: int = Field(default=1000, ge=1, alias="GAPBOT_PROVIDER_MAX_ROWS")
     provider_concurrency: int = Field(default=4, ge=1, le=32, alias="GAPBOT_PROVIDER_CONCURRENCY")
 
+    @field_validator("index_memory")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        # DuckDB's memory_limit: a number and a unit (`1GB`, `1536MB`, `2GiB`).
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*", value, re.IGNORECASE):
+            raise ValueError("must be a size such as 1GB or 1536MB")
+        return value.strip()
+
     @field_validator("link_source")
     @classmethod
     def _lower(cls, value: str) -> str:
@@ -100,4 +109,5 @@ def load_settings() -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"{name}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

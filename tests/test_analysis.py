@@ -10,9 +10,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
+from gap_reference import analyses, reference_gaps, table
+from hypothesis import given, settings
 
 from bot.analysis import analyse, running
-from bot.gaps import RefDomainLinks, SiteProfile
+from bot.gaps import GapOptions, RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkData, LinkingPages, profiles_in_memory
 from bot.query import make_query
 from bot.render import write_json
@@ -152,3 +154,29 @@ def test_a_stored_result_holds_both_counts_and_the_samples(tmp_path: Path) -> No
         ("solo.io", [9, 0], [9, 0], {}),
     ]
     assert [p.name for p in path.parent.iterdir()] == ["7.parquet"]  # no partial file left
+
+
+@settings(max_examples=60, deadline=None)
+@given(analyses())
+def test_the_running_analysis_agrees_with_the_obvious_reference(
+    case: tuple[SiteProfile, list[SiteProfile], GapOptions],
+) -> None:
+    """The production path (tally without lists, then lists for the rows shown) as well."""
+    site, competitors, options = case
+
+    class Source(FixedSource):
+        def profiles(
+            self, site_name: str, names: Sequence[str]
+        ) -> AbstractContextManager[GapProfiles]:
+            return profiles_in_memory(LinkData(site, competitors, source="random"))
+
+    query = make_query(
+        [site.site, *(c.site for c in competitors)],
+        min_matches=options.min_matches,
+        dofollow_only=options.dofollow_only,
+        sort=options.sort.value,
+    )
+    report = analyse(query, Source(), options.blocklist)
+    expected = reference_gaps(site, competitors, options)
+    assert table(report.opportunities) == expected
+    assert report.total == len(expected)

@@ -271,3 +271,13 @@ def outreach_draft(team: str, domain: str) -> NewDraft:
         f"editor@{domain}",
         "U1",
     )
+
+
+def test_a_bad_memory_limit_is_one_sentence_naming_the_variable(tmp_path: Path) -> None:
+    result = run_gapbot(
+        tmp_path, "gaps", "mysite.com", "rival-a.com", env={"GAPBOT_INDEX_MEMORY": "lots"}
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "gapbot: error: GAPBOT_INDEX_MEMORY: must be a size such as 1GB or 1536MB"
+    )

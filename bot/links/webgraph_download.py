@@ -123,6 +123,10 @@ def downloaded_release(home: Path, release: str | None = None) -> ReleaseFiles:
                 "no web graph downloaded yet: run `gapbot webgraph download` first"
             )
         release = max(folders, key=lambda path: path.stat().st_mtime).name
+    if not RELEASE_ID.fullmatch(release):
+        raise WebgraphDownloadError(
+            f"{release!r} is not a release name (such as cc-main-2024-feb-apr-may)"
+        )
     files = release_paths(home, release)
     missing = [path.name for path in (files.vertices, files.edges) if not path.is_file()]
     if missing:

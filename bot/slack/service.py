@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
+import duckdb
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
@@ -230,15 +231,18 @@ def linking_samples(
     services: Services, team_id: str, site: str, refdomain: str
 ) -> dict[str, tuple[str, ...]]:
     """Competitor -> sample pages of `refdomain` linking to it, from the team's latest
-    analysis of `site` that lists the domain; only the competitors it links to."""
+    analysis of `site` that lists the domain (of its last ten); only the competitors it
+    links to."""
     with session_scope(services.engine) as session:
         recent = analyses.recent_analyses(session, team_id, site=site)
     for analysis in recent:
-        if not services.results.exists(team_id, analysis.rows_id):
+        try:
+            found = services.results.opportunity(
+                team_id, analysis.rows_id, analysis.competitors, refdomain
+            )
+        except (OSError, duckdb.Error):
+            # A result file gone or unreadable: the draft is written without its samples.
             continue
-        found = services.results.opportunity(
-            team_id, analysis.rows_id, analysis.competitors, refdomain
-        )
         if found is not None:
             return {
                 competitor: found.sample_urls.get(competitor, ())
