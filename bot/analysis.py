@@ -26,9 +26,9 @@ from bot.gaps import (
     per_competitor_sql,
     tally_parameters,
     tally_sql,
-    written_rows,
 )
 from bot.links.base import GapProfiles, LinkSource, Provenance
+from bot.links.duckdb_tools import sql_string, written_rows
 from bot.query import GapQuery
 
 
@@ -56,10 +56,6 @@ class GapReport:
     @property
     def cost(self) -> str | None:
         return self.provenance.cost
-
-    @property
-    def failures(self) -> dict[str, str]:
-        return self.provenance.failures
 
 
 class RunningAnalysis:
@@ -232,7 +228,7 @@ class RunningAnalysis:
         rows = self._with_samples(ranked)
         try:
             row = self.connection.execute(
-                f"COPY ({rows}) TO '{_quoted(partial)}' (FORMAT parquet)", self._competitors
+                f"COPY ({rows}) TO {sql_string(str(partial))} (FORMAT parquet)", self._competitors
             ).fetchone()
         except BaseException:
             partial.unlink(missing_ok=True)
@@ -281,7 +277,3 @@ _NO_SAMPLES = "map([]::VARCHAR[], []::VARCHAR[][])"
 
 def _limit(limit: int | None) -> str:
     return f" LIMIT {int(limit)}" if limit else ""
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

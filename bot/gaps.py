@@ -17,12 +17,9 @@ the analysis again:
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 import duckdb
 
@@ -346,28 +343,8 @@ def csv_select(competitors: Sequence[str]) -> str:
     return f"domain, matches, {per_competitor}, total_links, authority"
 
 
-@contextmanager
-def written_rows(
-    connection: duckdb.DuckDBPyConnection,
-    rows: str,
-    parameters: Mapping[str, object],
-    options: str,
-) -> Iterator[Path]:
-    """The query `rows` written by DuckDB's COPY (e.g. `FORMAT csv, HEADER true`) to a
-    temporary file, in the query's order; the file is removed when the block ends."""
-    with tempfile.TemporaryDirectory(prefix="gapbot-") as folder:
-        path = Path(folder) / "rows"
-        connection.execute("SET preserve_insertion_order = true")
-        connection.execute(f"COPY ({rows}) TO '{_quoted(path)}' ({options})", dict(parameters))
-        yield path
-
-
 def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 # -- plain data in, plain data out --------------------------------------------------------------

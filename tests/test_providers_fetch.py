@@ -99,7 +99,7 @@ def test_end_to_end_gaps_are_ranked(fake: FakeProviders, tmp_path: Path, name: s
     ]
     assert report.opportunities[1].authority == 71
     assert report.source == name
-    assert report.failures == {}
+    assert report.provenance.failures == {}
 
 
 @pytest.mark.parametrize("name", ["dataforseo", "ahrefs"])

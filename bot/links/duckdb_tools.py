@@ -1,10 +1,14 @@
-"""What the DuckDB stores share: a long statement's progress, one-line errors, literals."""
+"""What Gapbot's DuckDB code shares: a long statement's progress, one-line errors, literals,
+rows written by COPY."""
 
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
@@ -74,3 +78,21 @@ def run_with_progress(
     if failure:
         raise failure[0]
     on_progress(100.0)
+
+
+@contextmanager
+def written_rows(
+    connection: duckdb.DuckDBPyConnection,
+    rows: str,
+    parameters: Mapping[str, object],
+    options: str,
+) -> Iterator[Path]:
+    """The query `rows` written by DuckDB's COPY (e.g. `FORMAT csv, HEADER true`) to a
+    temporary file, in the query's order; the file is removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="gapbot-") as folder:
+        path = Path(folder) / "rows"
+        connection.execute("SET preserve_insertion_order = true")
+        connection.execute(
+            f"COPY ({rows}) TO {sql_string(str(path))} ({options})", dict(parameters)
+        )
+        yield path

@@ -47,7 +47,6 @@ PHASE_EDGES = "edges"  # reading the edges file
 PHASE_DOMAINS = "domains"  # reading the vertices (and ranks), numbering them by authority
 PHASE_LINKS = "links"  # renumbering and sorting the edges
 PHASE_SAVING = "saving"
-PHASES = (PHASE_EDGES, PHASE_DOMAINS, PHASE_LINKS, PHASE_SAVING)
 
 PhaseProgress = Callable[[str, float], None]
 

@@ -26,8 +26,8 @@ from bot.gaps import (
     listing_sql,
     matches_filter,
     order_by,
-    written_rows,
 )
+from bot.links.duckdb_tools import sql_string, written_rows
 
 _SAFE_TEAM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -63,9 +63,8 @@ class ResultFiles:
         path = self.path(team_id, analysis_id)
         if not path.is_file():
             raise FileNotFoundError(f"no stored result at {path}")
-        quoted = str(path).replace("'", "''")
         with self._database.cursor() as connection:
-            yield connection, f"read_parquet('{quoted}')"
+            yield connection, f"read_parquet({sql_string(str(path))})"
 
     def counts(
         self, team_id: str, analysis_id: int, listing: Listing, hidden: Sequence[str]
