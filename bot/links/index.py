@@ -35,15 +35,19 @@ from bot.links.imports import (
     quoted_columns,
     sniff_layout,
 )
-from bot.links.swap import import_lock, remove_database, replace_text
+from bot.links.swap import (
+    CURRENT,
+    IMPORT_LOCK,
+    import_lock,
+    open_live,
+    remove_database,
+    replace_text,
+)
 
 SAMPLE_URLS = 3
 # Of an import's progress bar, the share for reading the file; the rest is storing.
 READING_SHARE = 70
 _FINGERPRINT_BYTES = 1 << 20
-_CURRENT = "CURRENT"
-_LOCK = "import.lock"
-_OPEN_ATTEMPTS = 3
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS import_ids;
@@ -170,7 +174,7 @@ class LinkIndex:
     @property
     def path(self) -> Path | None:
         """The live database file; None while nothing was ever imported."""
-        pointer = self.folder / _CURRENT
+        pointer = self.folder / CURRENT
         try:
             name = pointer.read_text().strip()
         except FileNotFoundError:
@@ -186,26 +190,20 @@ class LinkIndex:
             connection.close()
 
     def _open_live(self) -> duckdb.DuckDBPyConnection:
-        # The live file can be replaced (and the old one removed) between reading
-        # CURRENT and opening it: read CURRENT again then.
-        for _ in range(_OPEN_ATTEMPTS):
-            path = self.path or self._earlier_index()
-            if path is None:
-                connection = duckdb.connect(":memory:")
-                connection.execute(_SCHEMA)
-                return connection
-            try:
-                return duckdb.connect(str(path), read_only=True, config=self._settings())
-            except duckdb.IOException as error:
-                if path.exists():
-                    raise LinkSourceError(
-                        f"cannot open the link index {path}: {duckdb_reason(error)}"
-                    ) from None
-            except duckdb.Error as error:
-                raise LinkSourceError(
-                    f"cannot open the link index {path}: {duckdb_reason(error)}"
-                ) from None
-        raise LinkSourceError(f"the link index {self.folder} keeps changing: try again")
+        try:
+            connection = open_live(
+                lambda: self.path or self._earlier_index(),
+                lambda path: duckdb.connect(str(path), read_only=True, config=self._settings()),
+            )
+        except duckdb.Error as error:
+            where = self.path or self.folder
+            raise LinkSourceError(
+                f"cannot open the link index {where}: {duckdb_reason(error)}"
+            ) from None
+        if connection is None:  # nothing imported yet: an empty index
+            connection = duckdb.connect(":memory:")
+            connection.execute(_SCHEMA)
+        return connection
 
     def _settings(self) -> DuckDBSettings:
         return {"memory_limit": self._memory_limit}
@@ -221,7 +219,7 @@ class LinkIndex:
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A writable copy of the live index, made live if the block ends without error."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with import_lock(self.folder / _LOCK, on_wait):
+        with import_lock(self.folder / IMPORT_LOCK, on_wait):
             self._adopt_earlier_index()
             # What a killed import left: its copy, and its log, which DuckDB would replay
             # into the next copy of the same name.
@@ -251,7 +249,7 @@ class LinkIndex:
                 raise
             connection.close()
             building.replace(final)
-            replace_text(self.folder / _CURRENT, final.name)
+            replace_text(self.folder / CURRENT, final.name)
             for old in self.folder.glob("links-*.duckdb"):
                 if old != final:
                     remove_database(old)
@@ -266,7 +264,7 @@ class LinkIndex:
         wal = earlier.with_name(earlier.name + ".wal")
         if wal.exists():
             wal.replace(first.with_name(first.name + ".wal"))
-        replace_text(self.folder / _CURRENT, first.name)
+        replace_text(self.folder / CURRENT, first.name)
 
     # -- imports ---------------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""Atomic swaps for local stores: imports take turns, readers see a whole state or the old one."""
+"""Atomic swaps for local stores: imports take turns, readers see a whole state or the old one.
+
+A store is a folder: its live database file, named by a small CURRENT file, and an
+import lock. An import writes a new file and makes it live by replacing CURRENT.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,16 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from bot.links.base import LinkSourceError
+
+CURRENT = "CURRENT"  # names the live file
+IMPORT_LOCK = "import.lock"
+_OPEN_ATTEMPTS = 3
+Opened = TypeVar("Opened")
 
 
 @contextmanager
@@ -45,3 +59,23 @@ def remove_database(path: Path) -> None:
     whatever database opens that name next."""
     path.unlink(missing_ok=True)
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+
+def open_live(
+    live_file: Callable[[], Path | None], open_file: Callable[[Path], Opened]
+) -> Opened | None:
+    """`open_file` on the live file (None before the first import).
+
+    An import can replace CURRENT, and remove the file it named, between our reading
+    CURRENT and opening that file: then CURRENT is read again.
+    """
+    for _ in range(_OPEN_ATTEMPTS):
+        path = live_file()
+        if path is None:
+            return None
+        try:
+            return open_file(path)
+        except duckdb.Error:
+            if path.exists():
+                raise
+    raise LinkSourceError(f"{live_file()} keeps being replaced by imports: try again")

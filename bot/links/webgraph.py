@@ -20,7 +20,14 @@ import duckdb
 
 from bot.links.base import GapProfiles, LinkingPages, LinkSourceError, Provenance
 from bot.links.duckdb_tools import DuckDBSettings, duckdb_reason, run_with_progress, sql_string
-from bot.links.swap import import_lock, remove_database, replace_text
+from bot.links.swap import (
+    CURRENT,
+    IMPORT_LOCK,
+    import_lock,
+    open_live,
+    remove_database,
+    replace_text,
+)
 
 # The files, as Common Crawl's cc-webgraph writes them (HostToDomainGraph.java and
 # src/script/webgraph_ranking/process_webgraph.sh in github.com/commoncrawl/cc-webgraph; the
@@ -36,8 +43,6 @@ from bot.links.swap import import_lock, remove_database, replace_text
 # Suffix List), so a vertex is stored as it stands, only turned round: `com.example` is
 # `example.com`.
 FILE_NAME = re.compile(r"(?P<release>.+)-domain-(?P<kind>vertices|edges|ranks)\.txt\.gz")
-_CURRENT = "CURRENT"
-_LOCK = "import.lock"
 _BUILDING = ".building"
 _SPILL = "tmp"  # DuckDB's spill folders, one per process, under this
 _IMPORT_SPILL = "import"
@@ -262,7 +267,7 @@ class WebGraph:
         name = release or _release_name(vertices, edges, ranks)
         info = Release(name, release_date(name))
         self.folder.mkdir(parents=True, exist_ok=True)
-        with import_lock(self.folder / _LOCK, on_wait):
+        with import_lock(self.folder / IMPORT_LOCK, on_wait):
             started = time.monotonic()
             self._remove_unfinished()
             # A new name for every import, even of the same release: DuckDB knows open
@@ -287,7 +292,7 @@ class WebGraph:
         """Files left by an import that was killed; only ever called under the lock."""
         for leftover in [
             *self.folder.glob(f"*.duckdb{_BUILDING}*"),
-            *self.folder.glob(f"{_CURRENT}.new"),
+            *self.folder.glob(f"{CURRENT}.new"),
         ]:
             leftover.unlink(missing_ok=True)
         shutil.rmtree(self.folder / _SPILL / _IMPORT_SPILL, ignore_errors=True)
@@ -301,7 +306,7 @@ class WebGraph:
             "vertices": counts.vertices,
             "edges": counts.edges,
         }
-        replace_text(self.folder / _CURRENT, json.dumps(pointer))
+        replace_text(self.folder / CURRENT, json.dumps(pointer))
 
     def _remove_other_releases(self, live: Path) -> None:
         for path in self.folder.glob("*.duckdb"):
@@ -320,7 +325,7 @@ class WebGraph:
 
     def _pointer(self) -> dict[str, str] | None:
         try:
-            text = (self.folder / _CURRENT).read_text()
+            text = (self.folder / CURRENT).read_text()
         except FileNotFoundError:
             return None
         try:
@@ -331,7 +336,7 @@ class WebGraph:
                 raise ValueError("no file or release")
         except (ValueError, AttributeError):
             raise WebgraphError(
-                f"{self.folder / _CURRENT} is damaged: import the web graph again"
+                f"{self.folder / CURRENT} is damaged: import the web graph again"
             ) from None
         return pointer
 
@@ -358,25 +363,24 @@ class WebGraph:
             connection.close()
 
     def _open_live(self) -> duckdb.DuckDBPyConnection:
-        # Twice at most: an import may replace CURRENT and delete the file it named between
-        # our reading CURRENT and opening that file; the second reading names the new one.
-        for attempt in range(2):
-            pointer = self._pointer()
-            if pointer is None:
-                raise WebgraphError(
-                    "no web graph imported yet: run `gapbot webgraph download`, then "
-                    "`gapbot webgraph import`"
-                )
-            path = self.folder / pointer["file"]
-            # A spill folder per process: they cannot share one safely.
-            settings = self._settings(f"read-{os.getpid()}")
-            try:
-                return _LIVE.cursor(path, settings)
-            except duckdb.Error as error:
-                if attempt == 0 and not path.exists():
-                    continue
-                raise WebgraphError(f"cannot open the web graph {path}: {error}") from None
-        raise AssertionError("unreachable")
+        # A spill folder per process: they cannot share one safely.
+        settings = self._settings(f"read-{os.getpid()}")
+        try:
+            cursor = open_live(self._live_file, lambda path: _LIVE.cursor(path, settings))
+        except duckdb.Error as error:
+            raise WebgraphError(
+                f"cannot open the web graph {self._live_file()}: {duckdb_reason(error)}"
+            ) from None
+        if cursor is None:
+            raise WebgraphError(
+                "no web graph imported yet: run `gapbot webgraph download`, then "
+                "`gapbot webgraph import`"
+            )
+        return cursor
+
+    def _live_file(self) -> Path | None:
+        pointer = self._pointer()
+        return None if pointer is None else self.folder / pointer["file"]
 
     # -- the LinkSource interface -----------------------------------------------------------
 
