@@ -350,6 +350,9 @@ class WebGraph:
         return {
             "memory_limit": self._memory_limit,
             "temp_directory": str(self.folder / _SPILL / spill),
+            # Gap queries order what they return themselves (ORDER BY); unordered steps,
+            # such as the tally, are then free to run in parallel without keeping order.
+            "preserve_insertion_order": False,
         }
 
     @contextmanager
@@ -521,9 +524,7 @@ class _Builder:
         # end: there they are compressed (3 bytes an edge against 8 as temporary data), and
         # the release's file does not keep their space.
         staging = self.path.with_name(self.path.name + "-edges")
-        # Nothing here relies on the order rows arrive in, except the ORDER BYs.
-        settings: DuckDBSettings = {**self.settings, "preserve_insertion_order": False}
-        connection = duckdb.connect(str(self.path), config=settings)
+        connection = duckdb.connect(str(self.path), config=self.settings)
         try:
             _quiet(connection)
             connection.execute(f"ATTACH {sql_string(str(staging))} AS staging")
