@@ -15,17 +15,20 @@ from pathlib import Path
 from typing import IO
 
 from bot.gaps import (
+    TALLY,
     TALLY_COLUMNS,
     GapPage,
     Listing,
     Opportunity,
     count_listed,
     csv_select,
+    excluded_domains,
     listing_sql,
     order_by,
+    page_rows,
     per_competitor_sql,
-    tally_parameters,
-    tally_sql,
+    tally_into,
+    window,
 )
 from bot.links.base import GapProfiles, LinkSource, Provenance
 from bot.links.duckdb_tools import sql_string, written_rows
@@ -61,8 +64,6 @@ class GapReport:
 class RunningAnalysis:
     """One query over one source's open profiles: its pages, and its whole list as files."""
 
-    tally = "gap_tally"  # one row per opportunity; `domain` is a name, or a name key
-
     def __init__(
         self, query: GapQuery, profiles: GapProfiles, blocklist: frozenset[str] = frozenset()
     ) -> None:
@@ -71,23 +72,19 @@ class RunningAnalysis:
         self.connection = profiles.connection
         self.listing = Listing.of(query.options)
         competitors = query.competitors
-        parameters = tally_parameters(query.site, competitors, query.options.blocklist | blocklist)
-        if profiles.names is not None:
-            parameters["excluded"] = self._keys(parameters["excluded"])
-        # Computed once, without the per-competitor lists: enough to count and order, and
-        # cheaper by half; the lists are added for the rows shown or written.
-        self.connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {self.tally} AS"
-            f" {tally_sql(profiles.relation, len(competitors), per_competitor=False)}",
-            parameters,
+        excluded: Sequence[object] = excluded_domains(
+            query.site, competitors, query.options.blocklist | blocklist
         )
+        if profiles.names is not None:
+            excluded = self._keys(excluded)
+        tally_into(self.connection, profiles.relation, query.site, competitors, excluded)
         lists = per_competitor_sql(
-            profiles.relation, len(competitors), f"SELECT domain FROM {self.tally}"
+            profiles.relation, len(competitors), f"SELECT domain FROM {TALLY}"
         )
         # The whole tally, lists and names included, for the outputs that write every row
         # (parameter $competitors), and the column that orders it by name.
         self.full = (
-            f"(SELECT tally.*, lists.links, lists.dofollow_links FROM {self.tally} AS tally"
+            f"(SELECT tally.*, lists.links, lists.dofollow_links FROM {TALLY} AS tally"
             f" JOIN ({lists}) AS lists USING (domain))"
         )
         self.named, self.name_order = self.full, "domain"
@@ -115,33 +112,34 @@ class RunningAnalysis:
 
     def page(self, limit: int | None, offset: int = 0) -> GapPage:
         """Opportunities `offset` to `offset + limit` (None or 0: all), with sample URLs."""
-        listed = listing_sql(self.tally, self.listing, with_links=False)
-        rows = self.connection.execute(
-            f"{listed}{_limit(limit)} OFFSET {int(offset)}", {"hidden": []}
-        ).fetchall()
+        competitors = self.query.competitors
+        rows = page_rows(
+            self.connection,
+            self.profiles.relation,
+            competitors,
+            self.listing,
+            offset=offset,
+            limit=limit,
+        )
         keys = [row[0] for row in rows]
-        counts = self._per_competitor(keys)
         names = self._names(keys) if self.profiles.names is not None else {}
         samples = self._samples(keys) if self.profiles.names is None else {}
         shown = [
             Opportunity(
-                names.get(key, key),
-                dict(zip(self.query.competitors, counts[key], strict=True)),
+                names.get(key, str(key)),
+                dict(zip(competitors, links, strict=True)),
                 authority,
-                samples.get(key, {}),
+                samples.get(str(key), {}),
             )
-            for key, authority, _matches, _total in rows
+            for key, authority, links in rows
         ]
         return GapPage(self.count(), shown)
 
-    def _per_competitor(self, keys: Sequence[object]) -> dict[object, list[int]]:
-        """Each domain's links per competitor, counted as the listing counts them."""
-        lists = per_competitor_sql(
-            self.profiles.relation, len(self.query.competitors), "SELECT unnest($keys) AS domain"
-        )
-        column = 2 if self.listing.dofollow_only else 1
-        rows = self.connection.execute(lists, {**self._competitors, "keys": list(keys)})
-        return {row[0]: row[column] for row in rows.fetchall()}
+    def report(self, default_limit: int | None = None) -> GapReport:
+        """The opportunities within the query's limit (or `default_limit`; 0 or None: all)."""
+        limit = self.query.limit if self.query.limit is not None else default_limit
+        page = self.page(limit)
+        return GapReport(self.query, page.total, page.opportunities, self.provenance)
 
     def _names(self, keys: Sequence[object]) -> dict[object, str]:
         rows = self.connection.execute(
@@ -150,7 +148,7 @@ class RunningAnalysis:
         ).fetchall()
         return dict(rows)
 
-    def _samples(self, domains: Sequence[str]) -> dict[str, dict[str, tuple[str, ...]]]:
+    def _samples(self, domains: Sequence[object]) -> dict[str, dict[str, tuple[str, ...]]]:
         rows = self.connection.execute(
             f"""
             SELECT refdomain, site, samples FROM {self.profiles.relation}
@@ -174,7 +172,7 @@ class RunningAnalysis:
             shutil.copyfileobj(rows, out)
 
     def _json_rows(self, limit: int | None) -> str:
-        listed = f"{listing_sql(self.named, self.listing)}{_limit(limit)}"
+        listed = f"{listing_sql(self.named, self.listing)}{window(0, limit)}"
         return f"""
             SELECT domain, matches, map($competitors, links) AS links, authority, sample_urls
             FROM ({self._with_samples(listed)})
@@ -205,7 +203,7 @@ class RunningAnalysis:
         """One row per opportunity, in bot.gaps' CSV columns, written by DuckDB."""
         rows = (
             f"SELECT {csv_select(self.query.competitors)}"
-            f" FROM ({listing_sql(self.named, self.listing)}{_limit(limit)})"
+            f" FROM ({listing_sql(self.named, self.listing)}{window(0, limit)})"
             f" ORDER BY {order_by(self.listing.sort)}"
         )
         csv_rows = self._copied(rows, "FORMAT csv, HEADER true", self._competitors)
@@ -214,7 +212,7 @@ class RunningAnalysis:
 
     def store(self, path: Path) -> int:
         """The whole tally, with sample URLs and each domain's rank by name, as a Parquet
-        file (a stored result, paged by bot.gaps.list_page).
+        file (a stored result, paged by bot.gaps.list_stored_page).
 
         Returns its number of rows. Written under a temporary name, then renamed: a
         reader finds the whole file or none.
@@ -237,7 +235,7 @@ class RunningAnalysis:
         return int(row[0]) if row else 0
 
     def count(self) -> int:
-        return count_listed(self.connection, self.tally, self.listing)
+        return count_listed(self.connection, TALLY, self.listing)
 
     @property
     def _competitors(self) -> dict[str, object]:
@@ -266,14 +264,8 @@ def analyse(
     default_limit: int | None = None,
 ) -> GapReport:
     """The opportunities within the query's limit (or `default_limit`; 0 or None: all)."""
-    limit = query.limit if query.limit is not None else default_limit
     with running(query, source, blocklist) as analysis:
-        page = analysis.page(limit)
-        return GapReport(query, page.total, page.opportunities, analysis.provenance)
+        return analysis.report(default_limit)
 
 
 _NO_SAMPLES = "map([]::VARCHAR[], []::VARCHAR[][])"
-
-
-def _limit(limit: int | None) -> str:
-    return f" LIMIT {int(limit)}" if limit else ""

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.analysis import GapReport, RunningAnalysis, running
+from bot.analysis import RunningAnalysis, running
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain
 from bot.links.base import LinkSourceError
@@ -312,8 +312,7 @@ def _print_analysis(analysis: RunningAnalysis, chosen: OutputFormat, title: str 
     elif chosen is OutputFormat.CSV:
         analysis.write_csv(sys.stdout, limit)
     else:
-        page = analysis.page(TABLE_DEFAULT_LIMIT if limit is None else limit)
-        report = GapReport(analysis.query, page.total, page.opportunities, analysis.provenance)
+        report = analysis.report(TABLE_DEFAULT_LIMIT)
         out.print(as_table(report, report.opportunities, title))
 
 

@@ -9,8 +9,9 @@ Two steps, so that a stored result can be paged and re-filtered without running
 the analysis again:
 
 - the *tally*: one row per opportunity (a referring domain that links to a
-  competitor and not to the site), with its links and dofollow links per
-  competitor (SPEC 5.2-5.4, 5.7, the blocklist);
+  competitor and not to the site), with what it is counted and ordered by (SPEC
+  5.2-5.4, 5.7, the blocklist); its links and dofollow links per competitor are
+  added only for the rows shown or written;
 - the *listing*: the opportunities a view shows (min matches, dofollow only,
   hidden domains) in one of the SPEC 5.6 orders, a page at a time.
 """
@@ -28,7 +29,9 @@ MAX_COMPETITORS = 10
 # The relation a source hands the engine: one row per (site, referring domain) of the
 # analysed sites, `links` > 0 for a live link. Its name is the source's business.
 PROFILE_COLUMNS = ("site", "refdomain", "links", "dofollow_links", "authority", "samples")
-# The columns of a tally, in order (a stored result holds exactly these).
+# The temporary table tally_into fills.
+TALLY = "gap_tally"
+# The columns of a whole tally, lists included, in order (a stored result holds these).
 TALLY_COLUMNS = (
     "domain",
     "authority",
@@ -126,43 +129,43 @@ def check_sites(site: str, competitors: Sequence[str]) -> None:
 # -- the tally ----------------------------------------------------------------------------------
 
 
-def tally_sql(relation: str, competitor_count: int, *, per_competitor: bool = True) -> str:
-    """SQL for the tally of `relation` (PROFILE_COLUMNS), in TALLY_COLUMNS.
+def tally_sql(relation: str) -> str:
+    """SQL for the tally of `relation` (PROFILE_COLUMNS): per referring domain, what it
+    is counted and ordered by (TALLY_COLUMNS less the per-competitor lists, which
+    per_competitor_sql gives for the rows that need them: most of the cost of a tally
+    of millions of domains would be in its lists).
 
     Parameters: $site, $competitors (a list, in the analysis' order) and $excluded
-    (the analysed sites and the blocklist). The per-competitor lists follow
-    $competitors; a competitor a domain does not link to counts 0.
-
-    Without `per_competitor`, the tally has no `links` and `dofollow_links` lists:
-    enough to count and order (most of the cost of a tally of millions of domains is
-    in its lists); per_competitor_sql then gives them for the rows that need them.
+    (excluded_domains, as the relation names its referring domains).
     """
-    lists = f", {_per_competitor_lists(competitor_count)}" if per_competitor else ""
     return f"""
         SELECT refdomain AS domain, max(authority)::SMALLINT AS authority,
                count(*)::INTEGER AS matches, sum(links)::BIGINT AS total_links,
                (count(*) FILTER (dofollow_links > 0))::INTEGER AS dofollow_matches,
-               sum(dofollow_links)::BIGINT AS dofollow_total{lists}
-        FROM (
-            SELECT refdomain, authority, links, dofollow_links,
-                   list_position($competitors, site) AS position
-            FROM {relation} AS theirs
-            WHERE site IN (SELECT unnest($competitors)) AND links > 0
-              AND refdomain NOT IN (SELECT unnest($excluded))
-              AND NOT EXISTS (
-                  SELECT 1 FROM {relation} AS mine
-                  WHERE mine.site = $site AND mine.refdomain = theirs.refdomain
-              )
-        )
+               sum(dofollow_links)::BIGINT AS dofollow_total
+        FROM {relation} AS theirs
+        WHERE site IN (SELECT unnest($competitors)) AND links > 0
+          AND refdomain NOT IN (SELECT unnest($excluded))
+          AND NOT EXISTS (
+              SELECT 1 FROM {relation} AS mine
+              WHERE mine.site = $site AND mine.refdomain = theirs.refdomain
+          )
         GROUP BY refdomain
     """
 
 
 def per_competitor_sql(relation: str, competitor_count: int, domains: str) -> str:
     """The `links` and `dofollow_links` lists of a tally, for the referring domains of
-    the query `domains` (one column, `domain`). Parameter: $competitors."""
+    the query `domains` (one column, `domain`). Parameter: $competitors. The lists
+    follow $competitors; a competitor a domain does not link to counts 0."""
+    positions = range(1, competitor_count + 1)
+    links = ", ".join(f"coalesce(sum(links) FILTER (position = {i}), 0)" for i in positions)
+    dofollow = ", ".join(
+        f"coalesce(sum(dofollow_links) FILTER (position = {i}), 0)" for i in positions
+    )
     return f"""
-        SELECT refdomain AS domain, {_per_competitor_lists(competitor_count)}
+        SELECT refdomain AS domain,
+               [{links}]::BIGINT[] AS links, [{dofollow}]::BIGINT[] AS dofollow_links
         FROM (
             SELECT refdomain, links, dofollow_links,
                    list_position($competitors, site) AS position
@@ -174,21 +177,25 @@ def per_competitor_sql(relation: str, competitor_count: int, domains: str) -> st
     """
 
 
-def _per_competitor_lists(competitor_count: int) -> str:
-    positions = range(1, competitor_count + 1)
-    links = ", ".join(f"coalesce(sum(links) FILTER (position = {i}), 0)" for i in positions)
-    dofollow = ", ".join(
-        f"coalesce(sum(dofollow_links) FILTER (position = {i}), 0)" for i in positions
-    )
-    return f"[{links}]::BIGINT[] AS links, [{dofollow}]::BIGINT[] AS dofollow_links"
-
-
-def tally_parameters(
+def excluded_domains(
     site: str, competitors: Sequence[str], blocklist: Iterable[str] = ()
-) -> dict[str, object]:
-    """The parameters of tally_sql; the analysed sites are never opportunities (SPEC 5.3)."""
-    excluded = sorted({site, *competitors, *blocklist})
-    return {"site": site, "competitors": list(competitors), "excluded": excluded}
+) -> list[str]:
+    """What is never an opportunity: the analysed sites (SPEC 5.3) and the blocklist."""
+    return sorted({site, *competitors, *blocklist})
+
+
+def tally_into(
+    connection: duckdb.DuckDBPyConnection,
+    relation: str,
+    site: str,
+    competitors: Sequence[str],
+    excluded: Sequence[object],
+) -> None:
+    """The tally of `relation`, computed once into the temporary table TALLY."""
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {TALLY} AS {tally_sql(relation)}",
+        {"site": site, "competitors": list(competitors), "excluded": list(excluded)},
+    )
 
 
 # -- the listing --------------------------------------------------------------------------------
@@ -255,83 +262,77 @@ def count_listed(
     tally: str,
     listing: Listing,
     *,
-    parameters: Mapping[str, object] | None = None,
     hidden: Sequence[str] = (),
 ) -> int:
     """How many rows of `tally` the listing shows."""
-    values = {**(parameters or {}), "hidden": list(hidden)}
     counted = connection.execute(
-        f"SELECT count(*) FROM {tally} AS tally WHERE {listing_filter(listing)}", values
+        f"SELECT count(*) FROM {tally} AS tally WHERE {listing_filter(listing)}",
+        {"hidden": list(hidden)},
     ).fetchone()
     return int(counted[0]) if counted else 0
 
 
-def list_page(
+def page_rows(
     connection: duckdb.DuckDBPyConnection,
-    tally: str,
+    relation: str,
     competitors: Sequence[str],
     listing: Listing,
     *,
-    parameters: Mapping[str, object] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[tuple[object, int | None, list[int]]]:
+    """Rows `offset` to `offset + limit` (None or 0: all) of the listing of TALLY, in
+    order: each domain (as `relation` names it), its authority and its links per
+    competitor, counted as the listing counts them."""
+    listed = listing_sql(TALLY, listing, with_links=False)
+    rows = connection.execute(f"{listed}{window(offset, limit)}", {"hidden": []}).fetchall()
+    keys = [row[0] for row in rows]
+    lists = per_competitor_sql(relation, len(competitors), "SELECT unnest($keys) AS domain")
+    column = 2 if listing.dofollow_only else 1
+    found = connection.execute(lists, {"competitors": list(competitors), "keys": keys})
+    counts = {row[0]: row[column] for row in found.fetchall()}
+    return [(key, authority, counts[key]) for key, authority, _matches, _total in rows]
+
+
+def list_stored_page(
+    connection: duckdb.DuckDBPyConnection,
+    stored: str,
+    competitors: Sequence[str],
+    listing: Listing,
+    *,
     hidden: Sequence[str] = (),
     offset: int = 0,
     limit: int | None = None,
-    stored: bool = False,
 ) -> list[Opportunity]:
-    """Rows `offset` to `offset + limit` of the listing (limit None or 0: all), in order.
+    """Rows `offset` to `offset + limit` of the listing of a stored result (a file with
+    TALLY_COLUMNS and a `domain_rank` column), in order.
 
-    `stored`: the tally is a stored result (a file with a `domain_rank` column), cheap
-    to read twice. The page is then found from the integer sort keys alone, and only
-    its rows are read whole: a million-row result pages in tens of milliseconds. A
-    tally that is a query is read once: it would be computed twice.
+    The page is found from the integer sort keys alone, and only its rows are then read
+    whole: a million-row result pages in tens of milliseconds.
     """
-    values = {**(parameters or {}), "hidden": list(hidden)}
-    window = f" LIMIT {int(limit)}" if limit else ""
-    listed = f"{listing_sql(tally, listing)}{window} OFFSET {int(offset)}"
-    if stored:
-        ranked = f"SELECT {listing_columns(listing)}, domain_rank FROM {tally} AS tally"
-        order = order_by(listing.sort, "domain_rank")
-        page = (
-            f"SELECT domain_rank FROM ({ranked} WHERE {listing_filter(listing)})"
-            f" ORDER BY {order}{window} OFFSET {int(offset)}"
-        )
-        # The ranks go back as a parameter: as a subquery, DuckDB would read every
-        # row's lists before joining; as values, it reads only the page's rows.
-        ranks = [row[0] for row in connection.execute(page, values).fetchall()]
-        listed = (
-            "SELECT domain, authority, matches, total_links, links FROM"
-            f" ({ranked} WHERE domain_rank IN (SELECT unnest($ranks))) ORDER BY {order}"
-        )
-        values = {"ranks": ranks}
-    rows = connection.execute(listed, values).fetchall()
+    ranked = f"SELECT {listing_columns(listing)}, domain_rank FROM {stored} AS tally"
+    order = order_by(listing.sort, "domain_rank")
+    page = (
+        f"SELECT domain_rank FROM ({ranked} WHERE {listing_filter(listing)})"
+        f" ORDER BY {order}{window(offset, limit)}"
+    )
+    # The ranks go back as a parameter: as a subquery, DuckDB would read every row's
+    # lists before joining; as values, it reads only the page's rows.
+    ranks = [row[0] for row in connection.execute(page, {"hidden": list(hidden)}).fetchall()]
+    rows = connection.execute(
+        "SELECT domain, authority, matches, total_links, links FROM"
+        f" ({ranked} WHERE domain_rank IN (SELECT unnest($ranks))) ORDER BY {order}",
+        {"ranks": ranks},
+    ).fetchall()
     return [
         Opportunity(domain, dict(zip(competitors, links, strict=True)), authority)
         for domain, authority, _matches, _total, links in rows
     ]
 
 
-def list_gaps(
-    connection: duckdb.DuckDBPyConnection,
-    tally: str,
-    competitors: Sequence[str],
-    listing: Listing,
-    *,
-    parameters: Mapping[str, object] | None = None,
-    offset: int = 0,
-    limit: int | None = None,
-) -> GapPage:
-    """One page of a listing of `tally`, and the number of rows in the whole listing."""
-    total = count_listed(connection, tally, listing, parameters=parameters)
-    rows = list_page(
-        connection,
-        tally,
-        competitors,
-        listing,
-        parameters=parameters,
-        offset=offset,
-        limit=limit,
-    )
-    return GapPage(total, rows)
+def window(offset: int, limit: int | None) -> str:
+    """The LIMIT and OFFSET of a page (limit None or 0: all)."""
+    return (f" LIMIT {int(limit)}" if limit else "") + f" OFFSET {int(offset)}"
 
 
 def csv_select(competitors: Sequence[str]) -> str:
@@ -358,15 +359,13 @@ def find_gaps(
     check_sites(site.site, names)
     with duckdb.connect() as connection:
         load_profiles(connection, "profiles", [site, *competitors])
-        tally = f"({tally_sql('profiles', len(names))})"
-        page = list_gaps(
-            connection,
-            tally,
-            names,
-            Listing.of(options),
-            parameters=tally_parameters(site.site, names, options.blocklist),
-        )
-    return page.opportunities
+        excluded = excluded_domains(site.site, names, options.blocklist)
+        tally_into(connection, "profiles", site.site, names, excluded)
+        rows = page_rows(connection, "profiles", names, Listing.of(options))
+    return [
+        Opportunity(str(domain), dict(zip(names, links, strict=True)), authority)
+        for domain, authority, links in rows
+    ]
 
 
 def load_profiles(

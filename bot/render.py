@@ -12,8 +12,6 @@ from rich.table import Table
 
 from bot.analysis import GapReport, RunningAnalysis
 from bot.gaps import Opportunity
-from bot.links.base import Provenance
-from bot.query import GapQuery
 
 if TYPE_CHECKING:
     from bot.store.outreach import PipelineRow
@@ -21,12 +19,11 @@ if TYPE_CHECKING:
 TABLE_DEFAULT_LIMIT = 50
 
 
-def report_extras(query: GapQuery, total: int, provenance: Provenance) -> dict[str, Any]:
-    """The keys of the SPEC 4.1 document besides the opportunities, in its order."""
-    return {
-        "site": query.site,
-        "competitors": list(query.competitors),
-        "total": total,
+def write_json(analysis: RunningAnalysis, out: IO[str], limit: int | None) -> None:
+    """SPEC 4.1: the document's head and tail from Python, its opportunities from DuckDB."""
+    query, provenance = analysis.query, analysis.provenance
+    head = {"site": query.site, "competitors": list(query.competitors), "total": analysis.count()}
+    tail = {  # provenance and the view: extra keys, after the opportunities
         "source": provenance.source,
         "authority_source": provenance.authority_source,
         "data_date": provenance.data_date.isoformat() if provenance.data_date else None,
@@ -37,15 +34,9 @@ def report_extras(query: GapQuery, total: int, provenance: Provenance) -> dict[s
         "dofollow_only": query.options.dofollow_only,
         "failures": provenance.failures,
     }
-
-
-def write_json(analysis: RunningAnalysis, out: IO[str], limit: int | None) -> None:
-    """SPEC 4.1: the document's head and tail from Python, its opportunities from DuckDB."""
-    extras = report_extras(analysis.query, analysis.count(), analysis.provenance)
-    head = {key: extras.pop(key) for key in ("site", "competitors", "total")}
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "opportunities": ')
     analysis.write_json_opportunities(out, limit)
-    out.write(", " + json.dumps(extras, ensure_ascii=False)[1:] + "\n")
+    out.write(", " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
 
 
 def as_table(report: GapReport, opportunities: list[Opportunity], title: str = "") -> Table:

@@ -38,6 +38,7 @@ from bot.links.imports import (
 from bot.links.swap import (
     CURRENT,
     IMPORT_LOCK,
+    LIVE_FILES,
     import_lock,
     open_live,
     remove_database,
@@ -193,7 +194,7 @@ class LinkIndex:
         try:
             connection = open_live(
                 lambda: self.path or self._earlier_index(),
-                lambda path: duckdb.connect(str(path), read_only=True, config=self._settings()),
+                lambda path: LIVE_FILES.cursor(self.folder, path, self._settings()),
             )
         except duckdb.Error as error:
             where = self.path or self.folder

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TypeVar
 import duckdb
 
 from bot.links.base import LinkSourceError
+from bot.links.duckdb_tools import DuckDBSettings
 
 CURRENT = "CURRENT"  # names the live file
 IMPORT_LOCK = "import.lock"
@@ -75,7 +77,39 @@ def open_live(
             return None
         try:
             return open_file(path)
-        except duckdb.Error:
+        except (duckdb.Error, FileNotFoundError):
             if path.exists():
                 raise
     raise LinkSourceError(f"{live_file()} keeps being replaced by imports: try again")
+
+
+class LiveFiles:
+    """One read-only connection held open on each store's live file, in this process.
+
+    A query gets a cursor of it (a connection of its own on the same database), and so
+    finds DuckDB's caches warm instead of opening the file anew (measured on the web
+    graph: a typical 4-site query takes 100 ms instead of 200 ms; opening a database
+    costs about 20 ms). Once the store's CURRENT names another file, the held connection
+    is let go but not closed, since closing it would close the cursors of queries still
+    running; DuckDB frees the old database with the last of them. A live file is never
+    written again, so its name, inode and modification time say which content it holds.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[Path, tuple[tuple[Path, int, int], duckdb.DuckDBPyConnection]] = {}
+
+    def cursor(
+        self, store: Path, path: Path, settings: DuckDBSettings
+    ) -> duckdb.DuckDBPyConnection:
+        status = path.stat()  # FileNotFoundError if an import removed it: open_live reads again
+        identity = (path, status.st_ino, status.st_mtime_ns)
+        with self._lock:
+            held = self._held.get(store)
+            if held is None or held[0] != identity:
+                held = (identity, duckdb.connect(str(path), read_only=True, config=settings))
+                self._held[store] = held
+            return held[1].cursor()
+
+
+LIVE_FILES = LiveFiles()

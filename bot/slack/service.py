@@ -145,20 +145,18 @@ def result_page(services: Services, team_id: str, view: ResultView) -> ResultPag
         if analysis is None or not services.results.exists(team_id, analysis.rows_id):
             return None
         ignored = pipeline.ignored_domains(session, team_id, analysis.site)
-    hidden = () if view.show_ignored else ignored
-    counts = services.results.counts(team_id, analysis.rows_id, view.listing, ignored)
-    matching = counts.listed + counts.hidden if view.show_ignored else counts.listed
-    view, page_count = page_window(view, matching)
-    rows = services.results.page(
-        team_id,
-        analysis.rows_id,
-        analysis.competitors,
-        view.listing,
-        hidden=hidden,
-        offset=view.offset,
-        limit=PAGE_SIZE,
-    )
-    with session_scope(services.engine) as session:
+        counts = services.results.counts(team_id, analysis.rows_id, view.listing, ignored)
+        matching = counts.listed + counts.hidden if view.show_ignored else counts.listed
+        view, page_count = page_window(view, matching)
+        rows = services.results.page(
+            team_id,
+            analysis.rows_id,
+            analysis.competitors,
+            view.listing,
+            hidden=() if view.show_ignored else ignored,
+            offset=view.offset,
+            limit=PAGE_SIZE,
+        )
         marks = pipeline.marks_for(session, team_id, analysis.site, [row.domain for row in rows])
     return ResultPage(analysis, view, rows, marks, matching, counts.hidden, page_count)
 
@@ -207,8 +205,9 @@ def export(services: Services, team_id: str, view: ResultView) -> Export | None:
         if analysis is None or not services.results.exists(team_id, analysis.rows_id):
             return None
         marks = pipeline.marks_for(session, team_id, analysis.site)
+        ignored = pipeline.ignored_domains(session, team_id, analysis.site)
     statuses = {domain: mark.status.value for domain, mark in marks.items()}
-    hidden = () if view.show_ignored else [d for d, s in statuses.items() if s == Status.IGNORED]
+    hidden = () if view.show_ignored else ignored
     text = services.results.export_csv(
         team_id, analysis.rows_id, analysis.competitors, view.listing, statuses, hidden=hidden
     )

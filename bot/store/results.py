@@ -22,7 +22,7 @@ from bot.gaps import (
     Listing,
     Opportunity,
     csv_select,
-    list_page,
+    list_stored_page,
     listing_sql,
     matches_filter,
     order_by,
@@ -91,7 +91,7 @@ class ResultFiles:
         limit: int | None = None,
     ) -> list[Opportunity]:
         with self._reading(team_id, analysis_id) as (connection, relation):
-            return list_page(
+            return list_stored_page(
                 connection,
                 relation,
                 competitors,
@@ -99,7 +99,6 @@ class ResultFiles:
                 hidden=hidden,
                 offset=offset,
                 limit=limit,
-                stored=True,
             )
 
     def opportunity(
