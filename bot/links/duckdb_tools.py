@@ -22,6 +22,13 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The integer one query returns (a count, a sequence's next value)."""
+    row = connection.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def duckdb_reason(error: duckdb.Error) -> str:
     """DuckDB's CSV errors run to many lines; keep where and what, in one line."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]

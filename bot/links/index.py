@@ -21,6 +21,7 @@ from bot.links.duckdb_tools import (
     ProgressCallback,
     duckdb_reason,
     run_with_progress,
+    scalar,
     sql_string,
 )
 from bot.links.imports import (
@@ -356,7 +357,7 @@ class LinkIndex:
     ) -> None:
         resolved = str(report.path.resolve())
         touched = self._forget(connection, report, resolved, digest)
-        import_id = _scalar(connection, "SELECT nextval('import_ids')")
+        import_id = scalar(connection, "SELECT nextval('import_ids')")
         joined = """
             FROM staged s
             LEFT JOIN host_map src ON src.authority = s.source_authority
@@ -537,12 +538,6 @@ def _tally(report: ImportReport, counts: list[tuple[str | None, str | None, int]
             report.sites[target] = report.sites.get(target, 0) + count
         elif reason is not None:
             report.skipped[reason] = report.skipped.get(reason, 0) + count
-
-
-def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = connection.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def _fold_or_none(authority: str | None) -> str | None:

@@ -18,7 +18,13 @@ from pathlib import Path
 import duckdb
 
 from bot.links.base import GapProfiles, LinkingPages, LinkSourceError, Provenance
-from bot.links.duckdb_tools import DuckDBSettings, duckdb_reason, run_with_progress, sql_string
+from bot.links.duckdb_tools import (
+    DuckDBSettings,
+    duckdb_reason,
+    run_with_progress,
+    scalar,
+    sql_string,
+)
 from bot.links.swap import (
     CURRENT,
     IMPORT_LOCK,
@@ -542,11 +548,9 @@ class _Builder:
         connection.execute(
             _VERTEX_KEYS.format(authority=_AUTHORITY.format(domains=domains, id="v.new_id"))
         )
-        self_loops = _fetch_count(
-            connection, "SELECT count(*) FROM staging.edges WHERE source = target"
-        )
+        self_loops = scalar(connection, "SELECT count(*) FROM staging.edges WHERE source = target")
         self._run(connection, PHASE_LINKS, _LINKS, {})
-        edges = _fetch_count(connection, "SELECT count(*) FROM edges")
+        edges = scalar(connection, "SELECT count(*) FROM edges")
         connection.execute(
             "INSERT INTO release VALUES (?, ?, now(), ?, ?, ?)",
             [release.name, release.date, domains, edges, _AUTHORITY_SOURCES[ranked]],
@@ -655,12 +659,6 @@ def _name_key(connection: duckdb.DuckDBPyConnection, name: str) -> int:
     """The domain's position in name order; -1 for a domain the graph lacks."""
     row = connection.execute("SELECT name_key FROM domains WHERE name = ?", [name]).fetchone()
     return int(row[0]) if row else -1
-
-
-def _fetch_count(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = connection.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def _quiet(connection: duckdb.DuckDBPyConnection) -> None:
