@@ -1,8 +1,12 @@
 """A fake Slack Web API on 127.0.0.1, over real HTTP, that records every call.
 
 It answers the methods Gapbot uses the way Slack documents them, serves response
-URLs and file upload URLs, and can be told to fail a method (`not_in_channel`) or
-to rate-limit it (429 with Retry-After).
+URLs and file upload URLs, and can be told to fail a method (`not_in_channel`),
+to rate-limit it (429 with Retry-After), to answer it with an HTTP error (500,
+503) or to answer it slowly. Messages posted with chat.postMessage are kept per
+channel and served back by conversations.history, with their metadata when asked
+(https://api.slack.com/methods/conversations.history, `include_all_metadata`;
+https://api.slack.com/metadata/using).
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class FakeSlack:
         self.socket_url = "ws://127.0.0.1:1/"
         self._lock = threading.Condition()
         self._failures: dict[str, list[tuple[str, str | int]]] = {}
+        self._delays: dict[str, list[float]] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
@@ -87,6 +93,14 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._failures.setdefault(method, []).extend([("ratelimit", retry_after)] * times)
 
+    def server_error(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP `status` (500, 503...)."""
+        self._failures.setdefault(method, []).extend([("status", status)] * times)
+
+    def slow(self, method: str, seconds: float, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` only after `seconds`."""
+        self._delays.setdefault(method, []).extend([seconds] * times)
+
     # -- inspecting -------------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -119,13 +133,57 @@ class FakeSlack:
     # -- answering --------------------------------------------------------------------------
 
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-        queued = self._failures.get(method)
-        if queued:
-            kind, detail = queued.pop(0)
+        with self._lock:
+            delays = self._delays.get(method)
+            delay = delays.pop(0) if delays else 0.0
+            queued = self._failures.get(method)
+            failure = queued.pop(0) if queued else None
+        if delay:
+            time.sleep(delay)
+        if failure is not None:
+            kind, detail = failure
             if kind == "ratelimit":
                 return 429, {"Retry-After": str(detail)}, {"ok": False, "error": "ratelimited"}
+            if kind == "status":
+                return int(detail), {}, {"ok": False, "error": "fatal_error"}
             return 200, {}, {"ok": False, "error": detail}
         return 200, {}, self._success(method, args)
+
+    def _keep_message(self, args: dict[str, Any], ts: str) -> None:
+        """Remember a posted message for conversations.history (newest first there)."""
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": "UBOT",
+            "bot_id": "BBOT",
+            "text": args.get("text", ""),
+            "ts": ts,
+        }
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            with contextlib.suppress(ValueError):
+                metadata = json.loads(metadata)
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        with self._lock:
+            self.messages.setdefault(str(args.get("channel", "")), []).append(message)
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            kept = list(self.messages.get(str(args.get("channel", "")), []))
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        limit = int(args.get("limit") or 100)
+        found = [
+            message if with_metadata else {k: v for k, v in message.items() if k != "metadata"}
+            for message in reversed(kept)
+            if float(message["ts"]) > oldest
+        ]
+        return {
+            "ok": True,
+            "messages": found[:limit],
+            "has_more": len(found) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _success(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -140,7 +198,11 @@ class FakeSlack:
             }
         if method in ("chat.postMessage", "chat.update"):
             ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                self._keep_message(args, ts)
             return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "conversations.history":
+            return self._history(args)
         if method in ("views.open", "views.update", "views.publish"):
             return {"ok": True, "view": {"id": "V1", "hash": f"h{next(self._ts)}"}}
         if method == "files.getUploadURLExternal":

@@ -64,7 +64,7 @@ def _alembic_config(connection: Connection) -> Config:
 def create_schema(engine: Engine) -> None:
     """Bring the database to the newest schema with the Alembic migrations."""
     with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+        command.upgrade(_alembic_config(connection), "heads")
 
 
 def new_migration(engine: Engine, message: str) -> None:
