@@ -107,6 +107,10 @@ class WorkspaceSettings(SQLModel, table=True):
 
     team_id: str = Field(primary_key=True, max_length=32)
     follow_up_days: int = FOLLOW_UP_AFTER_DAYS
+    # A workspace admin's choice for the workspace's Slack analyses: may they use the live
+    # (paid) providers, and how many dollars a day (None: GAPBOT_WORKSPACE_BUDGET_USD).
+    paid_sources: bool = True
+    daily_budget_usd: float | None = Field(default=None, ge=0)
 
 
 @dataclass(frozen=True)
