@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,8 @@ def _serve(graph: dict[str, dict[str, Ref]], latency: float, calls: Any, urls: A
     fake = FakeProviders(graph, latency=latency)
     record = fake.record
 
-    def counted(*args: str) -> None:
-        record(*args)
+    def counted(provider: str, path: str, target: str) -> None:
+        record(provider, path, target)
         with calls.get_lock():
             calls.value += 1
 
@@ -72,7 +73,8 @@ def _serve(graph: dict[str, dict[str, Ref]], latency: float, calls: Any, urls: A
 
 @contextmanager
 def remote_fake(graph: dict[str, dict[str, Ref]], latency: float) -> Iterator[RemoteFake]:
-    calls, urls = multiprocessing.Value("i", 0), multiprocessing.Queue()
+    calls = multiprocessing.Value("i", 0)
+    urls: multiprocessing.Queue[str] = multiprocessing.Queue()
     child = multiprocessing.Process(target=_serve, args=(graph, latency, calls, urls), daemon=True)
     child.start()
     try:
@@ -97,7 +99,7 @@ def measure(fake: RemoteFake, home: Path) -> dict[str, float]:
         )
         source.fetch(SITE, COMPETITORS, dofollow_only=False)
 
-    slowest = max(timed(lambda s=site: one_site(s)) for site in [SITE, *COMPETITORS])
+    slowest = max(timed(partial(one_site, site)) for site in [SITE, *COMPETITORS])
     sequential = timed(lambda: analysis(1, refresh=True))
     concurrent = timed(lambda: analysis(4, refresh=True))
     calls_before = fake.paid_calls()

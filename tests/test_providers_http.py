@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from fake_providers import FakeProviders, Fault, running
+from fake_providers import (
+    AHREFS_KEY,
+    DATAFORSEO_LOGIN,
+    DATAFORSEO_PASSWORD,
+    MOZ_TOKEN,
+    SEMRUSH_KEY,
+    FakeProviders,
+    Fault,
+    running,
+)
 
 from bot.config import ConfigError
-from bot.links.base import LinkSourceError
+from bot.links.base import LinkData, LinkSourceError
 from bot.links.http import CredentialsRefused, RetryPolicy
 from bot.links.live import open_provider
 
@@ -30,7 +42,9 @@ def policy(sleeps: Sleeps, **overrides: float) -> RetryPolicy:
     return RetryPolicy(**(values | overrides), sleep=sleeps, jitter=lambda: 1.0)  # type: ignore[arg-type]
 
 
-def fetch(fake: FakeProviders, tmp_path: Path, name: str, sleeps: Sleeps, **overrides: float):  # type: ignore[no-untyped-def]
+def fetch(
+    fake: FakeProviders, tmp_path: Path, name: str, sleeps: Sleeps, **overrides: float
+) -> LinkData:
     source = open_provider(name, fake.settings(tmp_path), policy=policy(sleeps, **overrides))
     return source.fetch("me.com", ["a.com", "b.com"], dofollow_only=False)
 
@@ -126,3 +140,109 @@ def test_missing_credentials_are_a_config_error(
     settings = fake.settings(tmp_path, **{setting: None})
     with pytest.raises(ConfigError, match=variable):
         open_provider(name, settings)
+
+
+# Stands for the blank value each case is run with.
+BLANK = "<blank>"
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides", "variable"),
+    [
+        ("dataforseo", {"DATAFORSEO_LOGIN": BLANK}, "DATAFORSEO_LOGIN"),
+        ("dataforseo", {"DATAFORSEO_PASSWORD": BLANK}, "DATAFORSEO_PASSWORD"),
+        ("ahrefs", {"AHREFS_API_KEY": BLANK}, "AHREFS_API_KEY"),
+        ("semrush", {"SEMRUSH_API_KEY": BLANK}, "SEMRUSH_API_KEY"),
+        ("moz", {"MOZ_TOKEN": BLANK}, "MOZ_TOKEN"),
+        (
+            "moz",
+            {"MOZ_TOKEN": None, "MOZ_ACCESS_ID": BLANK, "MOZ_SECRET_KEY": "s"},
+            "MOZ_ACCESS_ID",
+        ),
+        (
+            "moz",
+            {"MOZ_TOKEN": None, "MOZ_ACCESS_ID": "id", "MOZ_SECRET_KEY": BLANK},
+            "MOZ_SECRET_KEY",
+        ),
+    ],
+)
+@pytest.mark.parametrize("blank", ["", "  \t"])
+def test_empty_credentials_are_refused_before_any_call(
+    fake: FakeProviders,
+    tmp_path: Path,
+    name: str,
+    overrides: dict[str, Any],
+    variable: str,
+    blank: str,
+) -> None:
+    values = {key: blank if value == BLANK else value for key, value in overrides.items()}
+    settings = fake.settings(tmp_path, **values)
+    with pytest.raises(ConfigError, match=f"^{variable} is empty: set it to use --source {name}$"):
+        open_provider(name, settings)
+    assert fake.paid_calls() == 0
+
+
+def test_semrush_error_122_is_refused_credentials(fake: FakeProviders, tmp_path: Path) -> None:
+    fake.fail("semrush", "a.com", Fault(body="ERROR 122 :: WRONG FORMAT OR EMPTY KEY"))
+    source = open_provider("semrush", fake.settings(tmp_path), policy=policy(Sleeps()))
+    with pytest.raises(
+        CredentialsRefused,
+        match=r"^Semrush refused the credentials \(ERROR 122 WRONG FORMAT OR EMPTY KEY\): "
+        r"check SEMRUSH_API_KEY$",
+    ):
+        source.fetch("me.com", ["a.com"], dofollow_only=False)
+
+
+def test_a_used_up_semrush_balance_says_so(fake: FakeProviders, tmp_path: Path) -> None:
+    fake.fail("semrush", "a.com", Fault(body="ERROR 132 :: API UNITS BALANCE IS ZERO"))
+    source = open_provider("semrush", fake.settings(tmp_path), policy=policy(Sleeps()))
+    with pytest.raises(LinkSourceError, match=r"the API units balance is used up \(ERROR 132\)"):
+        source.fetch("me.com", ["a.com"], dofollow_only=False)
+
+
+def test_a_dataforseo_account_out_of_funds_says_so(fake: FakeProviders, tmp_path: Path) -> None:
+    fake.fail("dataforseo", "*", *[Fault(402, body='{"status_code": 40200}')] * 2)
+    source = open_provider("dataforseo", fake.settings(tmp_path), policy=policy(Sleeps()))
+    with pytest.raises(LinkSourceError, match=r"HTTP 402 Payment Required\): check its balance"):
+        source.fetch("me.com", ["a.com"], dofollow_only=False)
+
+
+def test_the_fakes_refuse_what_the_docs_do_not_list(fake: FakeProviders) -> None:
+    """The guard behind every other test: an undocumented parameter fails as the vendor says."""
+    with httpx.Client(base_url=fake.url) as client:
+        # Ahrefs refdomains has no `offset`; errors are HTTP 4xx with {"error": ...}.
+        ahrefs = client.get(
+            "/v3/site-explorer/refdomains",
+            params={"target": "a.com", "select": "domain", "offset": "1000"},
+            headers={"Authorization": f"Bearer {AHREFS_KEY}"},
+        )
+        assert (ahrefs.status_code, ahrefs.json()) == (400, {"error": "unknown parameter: offset"})
+        # DataForSEO reports a bad task field in the task's status, under HTTP 200.
+        dataforseo = client.post(
+            "/v3/backlinks/referring_domains/live",
+            json=[{"target": "a.com", "exclude_targets": ["me.com"]}],
+            auth=(DATAFORSEO_LOGIN, DATAFORSEO_PASSWORD),
+        )
+        task = dataforseo.json()["tasks"][0]
+        assert (dataforseo.status_code, task["status_code"]) == (200, 40501)
+        assert task["status_message"] == "Invalid Field: 'exclude_targets'."
+        # Semrush: backlinks_matrix takes no `target` (it takes targets[]).
+        semrush = client.get(
+            "/analytics/v1/",
+            params={"key": SEMRUSH_KEY, "type": "backlinks_matrix", "target": "a.com"},
+        )
+        assert semrush.text == "ERROR 400 :: UNDOCUMENTED PARAMETER TARGET"
+        # Moz link_intersect sources are pages or root domains, nothing else.
+        moz = client.post(
+            "/v2/link_intersect",
+            json={
+                "positive_targets": [{"target": "a.com", "scope": "root_domain"}],
+                "source_scope": "subdomain",
+            },
+            headers={"x-moz-token": MOZ_TOKEN},
+        )
+        assert (moz.status_code, json.loads(moz.text)["message"]) == (
+            400,
+            "invalid source_scope: subdomain",
+        )
+    assert fake.paid_calls() == 0

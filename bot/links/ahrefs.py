@@ -1,4 +1,10 @@
-"""Ahrefs API v3 Site Explorer: `refdomains` for profiles, `all-backlinks` for linking pages."""
+"""Ahrefs API v3 Site Explorer: `refdomains` for profiles, `all-backlinks` for linking pages.
+
+Reference pages: https://docs.ahrefs.com/api/reference/site-explorer/get-refdomains and
+https://docs.ahrefs.com/api/reference/site-explorer/get-all-backlinks (parameters and fields),
+https://docs.ahrefs.com/api/docs/filter-syntax (`where`),
+https://docs.ahrefs.com/api/docs/limits-consumption (units).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.gaps import RefDomainLinks
 from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
 from bot.links.http import ProviderClient, RetryPolicy
@@ -15,6 +21,7 @@ from bot.links.providers import (
     Fetched,
     ProfileRequest,
     Spend,
+    credential,
     pages_needed,
     profile_of,
     scale_authority,
@@ -24,8 +31,13 @@ REFDOMAINS_PATH = "/v3/site-explorer/refdomains"
 BACKLINKS_PATH = "/v3/site-explorer/all-backlinks"
 REFDOMAIN_FIELDS = ("domain", "domain_rating", "links_to_target", "dofollow_links")
 BACKLINK_FIELDS = ("url_from", "url_to", "anchor", "is_dofollow")
-PAGE_SIZE = 1000
-# Ahrefs bills max(50, fields x rows) units per request (1 unit per plain field).
+# refdomains has no offset: pages follow each other by a keyset condition in `where` over
+# this order, total thanks to the domain, so that no page repeats or skips a domain. Both
+# columns are selected anyway, so the condition costs no extra units.
+ORDER_BY = "domain_rating:desc,domain:asc"
+PAGE_SIZE = 1000  # the documented default `limit`
+# Units per request: max(50, per-row cost x rows); the per-row cost is 1 unit for each
+# distinct plain field in select, where and order_by (limits-consumption page).
 MIN_UNITS = 50
 # Ahrefs sells units only inside its plans; this approximation is used for the budget only.
 USD_PER_UNIT = 0.0001
@@ -40,9 +52,8 @@ class Ahrefs:
     excludes_site = False
 
     def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
-        if settings.ahrefs_api_key is None:
-            raise ConfigError(f"set {CREDENTIALS} to use --source ahrefs")
-        self.headers = {"Authorization": f"Bearer {settings.ahrefs_api_key.get_secret_value()}"}
+        key = credential(settings.ahrefs_api_key, CREDENTIALS, self.name)
+        self.headers = {"Authorization": f"Bearer {key}"}
         self.base_url = settings.ahrefs_api_url
         self.page_size = page_size
 
@@ -69,10 +80,12 @@ class Ahrefs:
                 "mode": "subdomains",
                 "history": "live",
                 "select": ",".join(REFDOMAIN_FIELDS),
-                "order_by": "domain_rating:desc",
+                "order_by": ORDER_BY,
                 "limit": limit,
-                "offset": len(rows),
+                "output": "json",
             }
+            if rows:
+                params["where"] = json.dumps(_after(rows[-1]))
             response = http.request("GET", REFDOMAINS_PATH, params=params, check=_check)
             page = response.json().get("refdomains") or []
             rows += page
@@ -91,6 +104,7 @@ class Ahrefs:
             "select": ",".join(BACKLINK_FIELDS),
             "where": json.dumps({"field": "root_name_source", "is": ["eq", refdomain]}),
             "limit": limit,
+            "output": "json",
         }
         response = http.request("GET", BACKLINKS_PATH, params=params, check=_check)
         rows = response.json().get("backlinks") or []
@@ -103,10 +117,28 @@ class Ahrefs:
             )
             for row in rows
         ]
+        # root_name_source is in `where` only, so it adds one unit per row.
         return LinkingPages(urls, len(urls)), _spend(response, len(rows), len(BACKLINK_FIELDS) + 1)
 
 
+def _after(row: dict[str, Any]) -> dict[str, Any]:
+    """The rows that come after `row` in ORDER_BY: a lower DR, or the same DR and a later name."""
+    rating, domain = row["domain_rating"], row["domain"]
+    return {
+        "or": [
+            {"field": "domain_rating", "is": ["lt", rating]},
+            {
+                "and": [
+                    {"field": "domain_rating", "is": ["eq", rating]},
+                    {"field": "domain", "is": ["gt", domain]},
+                ]
+            },
+        ]
+    }
+
+
 def _check(response: httpx.Response) -> None:
+    """Errors come as HTTP 4xx with a JSON body {"error": "..."}."""
     if response.is_error:
         try:
             detail = str(response.json().get("error") or "")

@@ -1,4 +1,11 @@
-"""DataForSEO Backlinks API: `domain_intersection` for the gap, `backlinks` for linking pages."""
+"""DataForSEO Backlinks API: `referring_domains` for every site's profile, `backlinks` for pages.
+
+Each site's profile is one target's referring domains, the case the referring_domains page
+documents (https://docs.dataforseo.com/v3/backlinks/referring_domains/live/); the site's own
+linkers are then left out by the gap engine, as for Ahrefs. `domain_intersection` is not
+used: every example in its documentation has two or more targets, and what it answers is the
+domains linking to those targets together, not one site's profile.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.gaps import RefDomainLinks
 from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
 from bot.links.http import ProviderClient, RetryLater, RetryPolicy
@@ -14,21 +21,30 @@ from bot.links.providers import (
     Fetched,
     ProfileRequest,
     Spend,
+    credential,
     pages_needed,
     profile_of,
     scale_authority,
 )
 
-INTERSECTION_PATH = "/v3/backlinks/domain_intersection/live"
+REFERRING_DOMAINS_PATH = "/v3/backlinks/referring_domains/live"
 BACKLINKS_PATH = "/v3/backlinks/backlinks/live"
-PAGE_SIZE = 1000  # the endpoint's maximum `limit`
-# List prices of the Backlinks API: per request, plus per returned row.
+PAGE_SIZE = 1000  # both endpoints' documented maximum `limit`
+# Backlinks API price: $0.02 a request plus $0.00003 a returned item; the documented example
+# answers 5 items for "cost": 0.02015
+# (https://dataforseo.com/update/structure-in-domain-and-page-intersection).
 USD_PER_REQUEST = 0.02
 USD_PER_ROW = 0.00003
+# https://docs.dataforseo.com/v3/appendix/errors/: every answer is HTTP 200 with a status in
+# the body, except 401, 402, 404 and 500.
 STATUS_OK = 20000
 STATUS_RATE_LIMITED = 40202
+HTTP_PAYMENT_REQUIRED = 402
 CREDENTIALS = "DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD"
 NOT_DOFOLLOW = ("nofollow", "ugc", "sponsored")
+# Rank first, so that a max_rows cut keeps the strongest; then the domain, so that the order
+# is total and offset pages neither repeat nor skip domains of equal rank.
+ORDER_BY = ["rank,desc", "domain,asc"]
 
 
 class DataForSEO:
@@ -36,13 +52,12 @@ class DataForSEO:
     label = "DataForSEO"
     authority_source = "DataForSEO rank"
     unit_name: str | None = None
-    excludes_site = True
+    excludes_site = False
 
     def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
-        if not settings.dataforseo_login or settings.dataforseo_password is None:
-            raise ConfigError(f"set {CREDENTIALS} to use --source dataforseo")
         self.auth = httpx.BasicAuth(
-            settings.dataforseo_login, settings.dataforseo_password.get_secret_value()
+            credential(settings.dataforseo_login, "DATAFORSEO_LOGIN", self.name),
+            credential(settings.dataforseo_password, "DATAFORSEO_PASSWORD", self.name),
         )
         self.base_url = settings.dataforseo_api_url
         self.page_size = page_size
@@ -59,33 +74,27 @@ class DataForSEO:
     def fetch_profile(
         self, http: ProviderClient, request: ProfileRequest, max_rows: int
     ) -> Fetched:
-        """The site's referring domains that do not link to `request.excluding`, strongest first."""
+        """The site's live referring domains, strongest first, up to `max_rows`."""
         entries: list[RefDomainLinks] = []
         spend = Spend()
         while len(entries) < max_rows:
-            task = self._intersection_task(request, min(self.page_size, max_rows - len(entries)))
-            task["offset"] = len(entries)
-            body = _post(http, INTERSECTION_PATH, task)
-            spend += Spend(requests=1, usd=float(body.get("cost") or 0))
+            task = {
+                "target": request.site,
+                "limit": min(self.page_size, max_rows - len(entries)),
+                "offset": len(entries),
+                "order_by": ORDER_BY,
+                "backlinks_status_type": "live",
+                "include_subdomains": True,
+                "exclude_internal_backlinks": True,
+            }
+            body = _post(http, REFERRING_DOMAINS_PATH, task)
+            spend += _spend(body)
             result = _result(body)
             items = result.get("items") or []
             entries += [_refdomain(item) for item in items]
             if not items or len(entries) >= int(result.get("total_count") or 0):
                 break
-        return Fetched(profile_of(request.site, entries, [request.excluding]), spend)
-
-    def _intersection_task(self, request: ProfileRequest, limit: int) -> dict[str, Any]:
-        task: dict[str, Any] = {
-            "targets": {"1": request.site},
-            "limit": limit,
-            "order_by": ["1.rank,desc"],
-            "backlinks_status_type": "live",
-            "include_subdomains": True,
-            "exclude_internal_backlinks": True,
-        }
-        if request.excluding:
-            task["exclude_targets"] = [request.excluding]
-        return task
+        return Fetched(profile_of(request.site, entries), spend)
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int
@@ -115,18 +124,25 @@ class DataForSEO:
             for item in result.get("items") or []
         ]
         total = int(result.get("total_count") or len(urls))
-        return LinkingPages(urls, total), Spend(requests=1, usd=float(body.get("cost") or 0))
+        return LinkingPages(urls, total), _spend(body)
 
 
 def _post(http: ProviderClient, path: str, task: dict[str, Any]) -> dict[str, Any]:
-    # The API takes an array of tasks; one per call keeps the per-site concurrency simple.
+    # The API takes an array of tasks, and its live endpoints one task per call.
     response = http.request("POST", path, json=[task], check=lambda r: _check(http, r))
     body: dict[str, Any] = response.json()
     return body
 
 
 def _check(http: ProviderClient, response: httpx.Response) -> None:
-    """DataForSEO reports most errors in the body, with HTTP 200."""
+    """The few HTTP errors, then the status codes in the body (top level, then the task)."""
+    if response.status_code == HTTP_PAYMENT_REQUIRED:
+        raise LinkSourceError(
+            "DataForSEO could not bill the account (HTTP 402 Payment Required): check its"
+            " balance at https://app.dataforseo.com"
+        )
+    if response.is_error:
+        raise LinkSourceError(f"DataForSEO answered HTTP {response.status_code}")
     try:
         body = response.json()
     except ValueError:
@@ -152,15 +168,20 @@ def _result(body: dict[str, Any]) -> dict[str, Any]:
     return results[0] or {}
 
 
+def _spend(body: dict[str, Any]) -> Spend:
+    """A call as DataForSEO bills it: the `cost` in USD its answer reports."""
+    return Spend(requests=1, usd=float(body.get("cost") or 0))
+
+
 def _refdomain(item: dict[str, Any]) -> RefDomainLinks:
-    entry = item["domain_intersection"]["1"]
-    links = int(entry.get("backlinks") or 0)
-    attributes = entry.get("referring_links_attributes") or {}
+    links = int(item.get("backlinks") or 0)
+    attributes = item.get("referring_links_attributes") or {}
     not_dofollow = sum(int(attributes.get(name) or 0) for name in NOT_DOFOLLOW)
     return RefDomainLinks(
-        domain=entry["target"],
+        domain=item["domain"],
         links=links,
         # A link may carry several of these rels, so this is a lower bound.
         dofollow_links=max(0, links - not_dofollow),
-        authority=scale_authority(entry.get("rank"), 1000),
+        # `rank` is on DataForSEO's default 0-1000 scale.
+        authority=scale_authority(item.get("rank"), 1000),
     )

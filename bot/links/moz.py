@@ -1,4 +1,10 @@
-"""Moz Links API v2: `link_intersect` for the gap, `links` for the linking pages."""
+"""Moz Links API v2: `link_intersect` for the gap, `links` for the linking pages.
+
+Reference pages: https://moz.com/help/links-api/making-calls/link-intersect,
+https://moz.com/help/links-api/making-calls/links,
+https://moz.com/help/links-api/making-calls/weighted-endpoints (row counts),
+https://moz.com/help/links-api/getting-started/overview (authentication, errors).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ import httpx
 
 from bot.config import ConfigError, Settings
 from bot.gaps import RefDomainLinks
-from bot.links.base import LinkingPages, LinkingUrl
+from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
 from bot.links.http import ProviderClient, RetryPolicy
 from bot.links.providers import (
     Fetched,
     ProfileRequest,
     Spend,
+    credential,
     pages_needed,
     profile_of,
     scale_authority,
@@ -21,8 +28,10 @@ from bot.links.providers import (
 
 INTERSECT_PATH = "/v2/link_intersect"
 LINKS_PATH = "/v2/links"
-PAGE_SIZE = 50  # the endpoint's maximum `limit`
-# Moz bills rows (one per result, at least one per request); approximation for the budget only.
+PAGE_SIZE = 50  # the documented maximum `limit` of both endpoints
+# link_intersect is a weighted endpoint: every row it returns counts as 5 rows.
+INTERSECT_ROW_WEIGHT = 5
+# Moz sells rows inside its plans; this approximation is used for the budget only.
 USD_PER_ROW = 0.002
 CREDENTIALS = "MOZ_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)"
 
@@ -38,10 +47,11 @@ class Moz:
         self.auth: httpx.Auth | None = None
         self.headers: dict[str, str] = {}
         if settings.moz_token is not None:
-            self.headers["x-moz-token"] = settings.moz_token.get_secret_value()
-        elif settings.moz_access_id and settings.moz_secret_key is not None:
+            self.headers["x-moz-token"] = credential(settings.moz_token, "MOZ_TOKEN", self.name)
+        elif settings.moz_access_id is not None and settings.moz_secret_key is not None:
             self.auth = httpx.BasicAuth(
-                settings.moz_access_id, settings.moz_secret_key.get_secret_value()
+                credential(settings.moz_access_id, "MOZ_ACCESS_ID", self.name),
+                credential(settings.moz_secret_key, "MOZ_SECRET_KEY", self.name),
             )
         else:
             raise ConfigError(f"set {CREDENTIALS} to use --source moz")
@@ -59,42 +69,44 @@ class Moz:
         )
 
     def most_spend(self, max_rows: int) -> Spend:
-        return Spend(pages_needed(max_rows, self.page_size), max_rows, max_rows * USD_PER_ROW)
+        rows = INTERSECT_ROW_WEIGHT * max_rows
+        return Spend(pages_needed(max_rows, self.page_size), rows, rows * USD_PER_ROW)
 
     def fetch_profile(
         self, http: ProviderClient, request: ProfileRequest, max_rows: int
     ) -> Fetched:
-        """Pages linking to the site (and not to `excluding`), grouped by their domain."""
-        pages: list[dict[str, Any]] = []
+        """The root domains linking to the site and, from no page at all, to `excluding`."""
+        domains: list[dict[str, Any]] = []
         spend = Spend()
         token: str | None = None
-        while len(pages) < max_rows:
-            body = self._intersect_body(request, min(self.page_size, max_rows - len(pages)), token)
-            answer = http.request("POST", INTERSECT_PATH, json=body).json()
+        while len(domains) < max_rows:
+            body = self._intersect_body(request, min(self.page_size, max_rows - len(domains)))
+            if token:
+                body["next_token"] = token
+            answer = http.request("POST", INTERSECT_PATH, json=body, check=_check).json()
             results = answer.get("results") or []
-            pages += results
-            spend += _spend(len(results))
+            domains += results
+            spend += _spend(len(results), INTERSECT_ROW_WEIGHT)
             token = answer.get("next_token")
             if not results or not token:
                 break
-        entries = [_page_link(page) for page in pages]
+        entries = [_root_domain(result) for result in domains]
         return Fetched(profile_of(request.site, entries, [request.excluding]), spend)
 
-    def _intersect_body(
-        self, request: ProfileRequest, limit: int, token: str | None
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def _intersect_body(self, request: ProfileRequest, limit: int) -> dict[str, Any]:
+        if request.excluding is None:
+            raise ValueError("Moz profiles are fetched against the analysed site")
+        return {
             "positive_targets": [{"target": request.site, "scope": "root_domain"}],
-            "negative_targets": [],
-            "source_scope": "page",
+            "negative_targets": [{"target": request.excluding, "scope": "root_domain"}],
+            # Negative targets exclude *sources*, at source_scope: at the default "page" scope
+            # only the very page linking to the site is dropped, and a domain linking to the
+            # site from one page and to the competitor from another comes back as a false
+            # gap. At root-domain scope the whole domain is dropped.
+            "source_scope": "root_domain",
             "sort": "source_domain_authority",
             "limit": limit,
         }
-        if request.excluding:
-            body["negative_targets"] = [{"target": request.excluding, "scope": "root_domain"}]
-        if token:
-            body["next_token"] = token
-        return body
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int
@@ -106,7 +118,7 @@ class Moz:
             "filter": "external",
             "limit": min(limit, self.page_size),
         }
-        results = http.request("POST", LINKS_PATH, json=body).json().get("results") or []
+        results = http.request("POST", LINKS_PATH, json=body, check=_check).json().get("results")
         urls = [
             LinkingUrl(
                 _page_url(link.get("source") or {}),
@@ -114,13 +126,24 @@ class Moz:
                 link.get("anchor_text"),
                 link.get("nofollow"),
             )
-            for link in results
+            for link in results or []
         ]
-        return LinkingPages(urls, len(urls)), _spend(len(results))
+        return LinkingPages(urls, len(urls)), _spend(len(urls), 1)
 
 
-def _spend(rows: int) -> Spend:
-    billed = max(1, rows)
+def _check(response: httpx.Response) -> None:
+    """Errors come as HTTP 4xx with a JSON body naming the problem in `message`."""
+    if response.is_error:
+        try:
+            detail = str(response.json().get("message") or "")
+        except ValueError:
+            detail = ""
+        raise LinkSourceError(f"Moz answered HTTP {response.status_code}: {detail}".rstrip(": "))
+
+
+def _spend(rows: int, weight: int) -> Spend:
+    """Rows as Moz counts them: those returned, times the endpoint's weight."""
+    billed = rows * weight
     return Spend(requests=1, units=billed, usd=billed * USD_PER_ROW)
 
 
@@ -129,13 +152,12 @@ def _page_url(page: dict[str, Any]) -> str:
     return url if "://" in url or not url else f"http://{url}"
 
 
-def _page_link(result: dict[str, Any]) -> RefDomainLinks:
-    # link_intersect has no rel information: SPEC 5.5 counts such links as dofollow.
-    url = _page_url(result)
+def _root_domain(result: dict[str, Any]) -> RefDomainLinks:
+    # At root-domain scope Moz gives each linking domain once and no count of its links, nor
+    # rel information: it counts as one link, dofollow by SPEC 5.5.
     return RefDomainLinks(
-        domain=url,
+        domain=result["root_domain"],
         links=1,
         dofollow_links=1,
         authority=scale_authority(result.get("domain_authority"), 100),
-        sample_urls=(url,),
     )

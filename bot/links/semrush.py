@@ -1,4 +1,9 @@
-"""Semrush Backlinks API (v3 analytics): `backlinks_matrix` for the gap, `backlinks` for pages."""
+"""Semrush Backlinks API (v3 analytics): `backlinks_matrix` for the gap, `backlinks` for pages.
+
+Reference page for both reports: https://developer.semrush.com/api/v3/analytics/backlinks/
+(parameters, columns, prices); errors: https://developer.semrush.com/api/v3/projects/basic-docs/
+and https://developer.semrush.com/api/basics/api-units-balance.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.gaps import RefDomainLinks
 from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
 from bot.links.http import ProviderClient, RetryPolicy
@@ -16,6 +21,7 @@ from bot.links.providers import (
     Fetched,
     ProfileRequest,
     Spend,
+    credential,
     pages_needed,
     profile_of,
     scale_authority,
@@ -23,12 +29,16 @@ from bot.links.providers import (
 
 ANALYTICS_PATH = "/analytics/v1/"
 PAGE_SIZE = 1000
+# Both reports cost 40 units a line.
 UNITS_PER_LINE = 40
 # Semrush: "one dollar is equal to approximately 20,000 API units".
 USD_PER_UNIT = 1 / 20_000
 CREDENTIALS = "SEMRUSH_API_KEY"
 NOTHING_FOUND = 50
-REFUSED_KEY = frozenset({120, 121, 130})
+# 70 key hash failure, 120 wrong key-ID pair, 121 wrong format or empty hash, 122 wrong format
+# or empty key, 130 API disabled: each is answered by checking the key.
+REFUSED_KEY = frozenset({70, 120, 121, 122, 130})
+BALANCE_IS_ZERO = 132
 _ERROR = re.compile(r"^\s*ERROR\s+(\d+)\s*::\s*(.*)", re.DOTALL)
 
 
@@ -40,9 +50,7 @@ class Semrush:
     excludes_site = True
 
     def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
-        if settings.semrush_api_key is None:
-            raise ConfigError(f"set {CREDENTIALS} to use --source semrush")
-        self.key = settings.semrush_api_key
+        self.key = credential(settings.semrush_api_key, CREDENTIALS, self.name)
         self.base_url = settings.semrush_api_url
         self.page_size = page_size
 
@@ -52,7 +60,7 @@ class Semrush:
             self.base_url,
             credentials=CREDENTIALS,
             policy=policy,
-            params={"key": self.key.get_secret_value()},
+            params={"key": self.key},
         )
 
     def most_spend(self, max_rows: int) -> Spend:
@@ -62,33 +70,25 @@ class Semrush:
     def fetch_profile(
         self, http: ProviderClient, request: ProfileRequest, max_rows: int
     ) -> Fetched:
-        """Referring domains of the site; with `excluding`, those with no backlink to it."""
-        targets = [request.excluding, request.site] if request.excluding else [request.site]
+        """The referring domains of the site with no backlink to `request.excluding`."""
+        if request.excluding is None:
+            raise ValueError("Semrush profiles are fetched against the analysed site")
+        targets = [request.excluding, request.site]
         rows: list[dict[str, str]] = []
         spend = Spend()
         while len(rows) < max_rows:
             limit = min(self.page_size, max_rows - len(rows))
-            page = _lines(http, self._matrix_params(targets, len(rows), limit))
+            page = _lines(http, _matrix_params(targets, len(rows), limit))
             rows += page
             spend += _spend(len(page))
+            # A short page is the end of the report (or of the units balance: Semrush then
+            # answers the lines it can pay for).
             if len(page) < limit:
                 break
+        if rows and request.site not in rows[0]:
+            raise LinkSourceError(f"Semrush answered no backlink column for {request.site}")
         entries = [_refdomain(row, request.site) for row in rows]
         return Fetched(profile_of(request.site, entries, [request.excluding]), spend)
-
-    def _matrix_params(self, targets: list[str], offset: int, limit: int) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "type": "backlinks_matrix",
-            "targets[]": targets,
-            "target_types[]": ["root_domain"] * len(targets),
-            "export_columns": "domain,domain_ascore,matches_num,backlinks_num",
-            "display_offset": offset,
-            # Semrush counts display_limit from the first line, not from the offset.
-            "display_limit": offset + limit,
-        }
-        if len(targets) > 1:
-            params["display_filter"] = "+|backlinksnum_0|Eq|0"
-        return params
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int
@@ -98,7 +98,8 @@ class Semrush:
             "target": competitor,
             "target_type": "root_domain",
             "export_columns": "source_url,target_url,anchor,nofollow",
-            "display_filter": f"+|urlfrom|Co|{refdomain}",
+            # refdomain is one of the report's documented filter fields.
+            "display_filter": f"+|refdomain|Eq|{refdomain}",
             "display_limit": limit,
         }
         rows = _lines(http, params)
@@ -114,6 +115,22 @@ class Semrush:
         return LinkingPages(urls, len(urls)), _spend(len(rows))
 
 
+def _matrix_params(targets: list[str], offset: int, limit: int) -> dict[str, Any]:
+    """Referring domains of the last target with no backlink to the first one."""
+    return {
+        "type": "backlinks_matrix",
+        "targets[]": targets,
+        "target_types[]": ["root_domain"] * len(targets),
+        # The report adds one column per target, named after it, with its backlink count.
+        "export_columns": "domain,domain_ascore",
+        # The documented gap filter: no backlink to the first target.
+        "display_filter": "+|backlinksnum_0|Eq|0",
+        "display_offset": offset,
+        # display_limit counts from the first line, not from the offset.
+        "display_limit": offset + limit,
+    }
+
+
 def _lines(http: ProviderClient, params: dict[str, Any]) -> list[dict[str, str]]:
     """The report's lines as dicts; "NOTHING FOUND" is an empty report, not an error."""
     response = http.request("GET", ANALYTICS_PATH, params=params, check=lambda r: _check(http, r))
@@ -124,6 +141,7 @@ def _lines(http: ProviderClient, params: dict[str, Any]) -> list[dict[str, str]]
 
 
 def _check(http: ProviderClient, response: httpx.Response) -> None:
+    """Reports answer errors as "ERROR <code> :: <MESSAGE>" text."""
     match = _ERROR.match(response.text)
     if match is None:
         if response.is_error:
@@ -134,6 +152,11 @@ def _check(http: ProviderClient, response: httpx.Response) -> None:
         return
     if code in REFUSED_KEY:
         raise http.refused(f"ERROR {code} {message}")
+    if code == BALANCE_IS_ZERO:
+        raise LinkSourceError(
+            f"Semrush: the API units balance is used up (ERROR {code}): buy more under"
+            " Subscription info > API units"
+        )
     raise LinkSourceError(f"Semrush: {message} (ERROR {code})")
 
 
@@ -143,8 +166,7 @@ def _spend(lines: int) -> Spend:
 
 
 def _refdomain(row: dict[str, str], site: str) -> RefDomainLinks:
-    # One column per target, named after it; the site is the last target asked for.
-    links = int(row.get(site) or list(row.values())[-1] or 0)
+    links = int(row[site] or 0)
     return RefDomainLinks(
         domain=row["domain"],
         links=links,

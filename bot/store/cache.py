@@ -21,7 +21,7 @@ class ProviderCacheEntry(SQLModel, table=True):
 
     provider: str = Field(primary_key=True)
     site: str = Field(primary_key=True)
-    # What was asked about the site, e.g. "all" or "gap-vs:mysite.com" (see bot.links.providers).
+    # What was asked about the site, e.g. "all" or "domain-gap-vs:mysite.com" (bot.links.providers).
     mode: str = Field(primary_key=True)
     fetched_at: datetime
     payload: str
