@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -82,6 +83,9 @@ PIPELINE_COLUMNS = (
     "updated_at",
     "next_due",
     "next_action",
+    "reminder",
+    "reminder_error",
+    "next_try",
 )
 
 
@@ -94,11 +98,18 @@ def pipeline_records(rows: Sequence[PipelineRow]) -> list[dict[str, Any]]:
             "status": row.status.value,
             "owner": row.owner_id,
             "updated_at": row.updated_at.isoformat(timespec="seconds"),
-            "next_due": row.next_due.isoformat(timespec="seconds") if row.next_due else None,
+            "next_due": _iso(row.next_due),
             "next_action": row.next_action,
+            "reminder": row.reminder.value if row.reminder else None,
+            "reminder_error": row.reminder_error,
+            "next_try": _iso(row.retry_at),
         }
         for row in rows
     ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
 
 
 def pipeline_json(rows: Sequence[PipelineRow]) -> str:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from drafting import DOMAIN, inputs, open_draft, post_result, press_in_dm, save_draft, texts
 from fake_slack import Call, SlackDriver
+from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.outreach.followups import snooze_until
+from bot.scheduler import DEFAULT_RETRY as POLICY
 from bot.scheduler import ReminderTick
 from bot.slack.app import team_clients
+from bot.slack.draft_blocks import failed_reminders_blocks
 from bot.slack.ids import Action
 from bot.slack.reminders import reminder_delivery
+from bot.store.clock import as_utc
 from bot.store.db import make_engine
-from bot.store.outreach import Reminder
+from bot.store.outreach import LEASE, Reminder, claim_due, failed_reminders
 from bot.store.pipeline import PipelineEntry
 
 LATER = datetime.now(UTC) + timedelta(days=30)
@@ -126,15 +132,167 @@ def test_a_close_reminder_says_the_domain_was_marked_no_response(slack: SlackDri
     assert len(note.args["blocks"]) == 1 and status(slack) == "no_response"
 
 
-def test_reminder_buttons_from_another_team_or_user_change_nothing(slack: SlackDriver) -> None:
+def test_reminder_buttons_from_another_user_change_nothing(slack: SlackDriver) -> None:
     dm = reminder_dm(slack)
 
-    slack.press(dm.args["blocks"], Action.GOT_REPLY, team="T2", channel="DU1")
+    slack.press(dm.args["blocks"], Action.GOT_REPLY, user="U2", channel="DU1")
     slack.press(dm.args["blocks"], Action.STOP, user="U2", channel="DU1")
-    slack.press(dm.args["blocks"], Action.DRAFT_FOLLOW_UP, team="T2", channel="DU1")
+    slack.press(dm.args["blocks"], Action.DRAFT_FOLLOW_UP, user="U2", channel="DU1")
 
     replies = slack.fake.wait_for("respond/*", count=3)
     assert all("not yours" in reply.args["text"] for reply in replies)
     assert status(slack) == "contacted"
     assert len(slack.fake.calls_to("views.open")) == 1
     assert len(slack.fake.calls_to("chat.update")) == 1  # Mark as sent only
+
+
+# -- delivery: exactly once, through faults ----------------------------------------------------
+
+
+def add_due(slack: SlackDriver, owner: str, count: int, *, team: str = "T1", ago: int = 1) -> None:
+    """`count` reminders for `owner`, due `ago` minutes ago (real time: Slack's ts are)."""
+    with Session(make_engine(slack.settings.app_database_url)) as session:
+        for number in range(count):
+            session.add(
+                Reminder(
+                    team_id=team,
+                    site="mysite.com",
+                    refdomain=f"{owner.lower()}-{number}.example",
+                    owner_id=owner,
+                    action="follow_up",
+                    due_at=datetime.now(UTC) - timedelta(minutes=ago),
+                )
+            )
+        session.commit()
+
+
+def posted_to(slack: SlackDriver, channel: str) -> list[dict[str, Any]]:
+    """The messages Slack accepted in `channel` (not the calls it refused)."""
+    return list(slack.fake.messages.get(channel, []))
+
+
+def test_the_reminder_dm_carries_its_key_as_message_metadata(slack: SlackDriver) -> None:
+    dm = reminder_dm(slack)
+
+    (reminder,) = reminders(slack)
+    assert dm.args["metadata"] == {
+        "event_type": "gapbot_reminder",
+        "event_payload": {
+            "reminder_id": reminder.id,
+            "due_at": as_utc(reminder.due_at).isoformat(timespec="seconds"),
+        },
+    }
+    assert not slack.fake.calls_to("conversations.history")  # a first try posts at once
+
+
+def test_a_dm_posted_by_a_worker_that_died_is_not_posted_again(slack: SlackDriver) -> None:
+    add_due(slack, "U1", 1)
+    deliver = reminder_delivery(team_clients(slack.app, slack.settings))
+    engine = make_engine(slack.settings.app_database_url)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        (claimed,) = claim_due(session, "killed", now)
+    deliver(claimed)  # the DM went out; the worker died before recording it
+    assert len(posted_to(slack, "DU1")) == 1
+
+    after = now + LEASE + timedelta(seconds=1)
+    assert ReminderTick(engine, deliver, worker="next", clock=lambda: after)() == 1
+
+    assert len(posted_to(slack, "DU1")) == 1
+    (history,) = slack.fake.calls_to("conversations.history")
+    assert history.args["channel"] == "DU1" and history.args["include_all_metadata"] in (
+        "1",
+        "true",
+    )
+    assert float(history.args["oldest"]) <= now.timestamp()
+    (reminder,) = reminders(slack)
+    assert (reminder.state, reminder.attempts) == ("done", 2)
+
+
+def test_a_dm_a_dead_worker_never_posted_is_posted_by_the_next(slack: SlackDriver) -> None:
+    add_due(slack, "U1", 1)
+    deliver = reminder_delivery(team_clients(slack.app, slack.settings))
+    engine = make_engine(slack.settings.app_database_url)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        claim_due(session, "killed", now)  # died before posting
+    slack.fake.fail("chat.postMessage", "internal_error")  # and the next try's answer is lost
+
+    clock = [now + LEASE + timedelta(seconds=1)]
+    tick = ReminderTick(engine, deliver, worker="next", clock=lambda: clock[0])
+    assert tick() == 0
+    clock[0] = now + timedelta(minutes=10)  # past its backoff
+    assert tick() == 1
+
+    assert len(posted_to(slack, "DU1")) == 1
+    assert len(slack.fake.calls_to("conversations.history")) == 2  # looked before each post
+    assert [item.state for item in reminders(slack)] == ["done"]
+
+
+def test_undeliverable_reminders_are_given_up_and_never_hold_up_good_ones(
+    slack: SlackDriver,
+) -> None:
+    slack.fake.refuse("conversations.open", "user_not_found", users="U404")
+    add_due(slack, "U404", 30, ago=60)  # the owner left the workspace
+    add_due(slack, "U9", 30, team="T9", ago=60)  # Gapbot was uninstalled from T9
+    add_due(slack, "U1", 5)
+    clients = team_clients(slack.app, slack.settings)
+
+    def client_for(team_id: str) -> WebClient:
+        if team_id == "T9":
+            raise LookupError("Gapbot is not installed in workspace T9")
+        return clients(team_id)
+
+    engine = make_engine(slack.settings.app_database_url)
+    clock = [datetime.now(UTC)]
+    tick = ReminderTick(engine, reminder_delivery(client_for), clock=lambda: clock[0])
+
+    assert tick() == 5  # the first tick delivers every good reminder
+    assert len(posted_to(slack, "DU1")) == 5
+    assert tick() == 0 and len(slack.fake.calls_to("conversations.open")) == 30 + 5
+    deadline = clock[0] + timedelta(hours=2)
+    while any(item.state == "pending" for item in reminders(slack)):
+        assert clock[0] < deadline, "the undeliverable reminders were not given up"
+        clock[0] += timedelta(minutes=1)
+        tick()
+
+    given_up = [item for item in reminders(slack) if item.state == "failed"]
+    assert Counter(item.last_error for item in given_up) == {
+        "user_not_found": 30,
+        "not_installed": 30,
+    }
+    assert {item.attempts for item in given_up} == {POLICY.permanent_tries}
+    assert len(posted_to(slack, "DU1")) == 5 and not posted_to(slack, "DU404")
+    with Session(engine) as session:
+        shown = failed_reminders_blocks(failed_reminders(session, "T1"))
+    assert (
+        "the owner is not in the workspace any more"
+        in texts([block.to_dict() for block in shown])[0]
+    )
+
+
+def test_failed_reminders_are_listed_escaped_with_a_readable_reason() -> None:
+    def failed(domain: str, error: str) -> Reminder:
+        due = datetime(2026, 11, 27, tzinfo=UTC)
+        return Reminder(
+            id=1,
+            team_id="T1",
+            site="mysite.com",
+            refdomain=domain,
+            owner_id="U1",
+            action="follow_up",
+            due_at=due,
+            state="failed",
+            attempts=3,
+            last_error=error,
+        )
+
+    assert failed_reminders_blocks([]) == []
+    many = [failed("<!channel>.example", "user_not_found"), failed("b.example", "<weird>")]
+    many += [failed(f"d{n}.example", "not_installed") for n in range(10)]
+    text = texts([block.to_dict() for block in failed_reminders_blocks(many)])[0]
+    assert "<!channel>" not in text and "&lt;!channel&gt;.example" in text
+    assert "the owner is not in the workspace any more (gave up after 3 tries)" in text
+    assert "Slack answered &lt;weird&gt;" in text
+    assert "Gapbot is no longer installed in the workspace" in text
+    assert text.endswith("…and 2 more.")

@@ -1,15 +1,22 @@
-"""Follow-up reminders in Slack: the DM a due reminder becomes, and its buttons."""
+"""Follow-up reminders in Slack: the DM a due reminder becomes, and its buttons.
+
+Each DM carries Slack message metadata naming its reminder, so that a retry (after a
+worker died, or an answer that never came) first looks in the DM's history and does
+not post the reminder a second time (https://api.slack.com/metadata/using).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.scheduler import Deliver
+from bot.scheduler import Deliver, DeliveryFailed
 from bot.slack import outreach_service
 from bot.slack.draft_blocks import (
     reminder_answer_message,
@@ -18,10 +25,14 @@ from bot.slack.draft_blocks import (
 )
 from bot.slack.drafts import number_value, open_draft
 from bot.slack.ids import Action
-from bot.slack.messages import direct_message, replace_message, team_of, tell
+from bot.slack.listening import after_ack
+from bot.slack.messages import replace_message, team_of, tell
 from bot.slack.mrkdwn import escape
 from bot.slack.service import services_of
+from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
+
+log = logging.getLogger(__name__)
 
 _CHOICES = {
     Action.GOT_REPLY: "reply",
@@ -30,24 +41,100 @@ _CHOICES = {
     Action.STOP: "stop",
 }
 NOT_YOURS = "That reminder is not yours, or it is gone."
+REMINDER_EVENT = "gapbot_reminder"
+# Slack's clock and ours may disagree: the history is read from a little before the first try.
+CLOCK_SKEW = timedelta(minutes=10)
+# Errors that trying again will not mend: the owner is gone, or so is Gapbot's token.
+PERMANENT_ERRORS = frozenset(
+    {
+        "not_installed",
+        "user_not_found",
+        "user_not_visible",
+        "user_disabled",
+        "cannot_dm_bot",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "invalid_auth",
+        "not_authed",
+    }
+)
 
 
 def register(app: App) -> None:
-    app.action(Action.DRAFT_FOLLOW_UP)(draft_follow_up)
+    app.action(Action.DRAFT_FOLLOW_UP)(**after_ack(draft_follow_up))
     for action in _CHOICES:
-        app.action(action)(answer)
+        app.action(action)(**after_ack(answer))
 
 
 def reminder_delivery(client_for: Callable[[str], WebClient]) -> Deliver:
-    """The scheduler's `deliver`: one DM to the reminder's owner, in their workspace."""
+    """The scheduler's `deliver`: one DM to the reminder's owner, in their workspace.
+
+    Slack's refusals become `DeliveryFailed` with Slack's error code, permanent or not.
+    """
 
     def deliver(reminder: Reminder) -> None:
-        client = client_for(reminder.team_id)
-        direct_message(
-            client, reminder.owner_id, reminder_message(reminder), reminder_fallback(reminder)
-        )
+        try:
+            client = client_for(reminder.team_id)
+        except LookupError:
+            raise DeliveryFailed("not_installed", permanent=True) from None
+        try:
+            _post_once(client, reminder)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or f"http_{error.response.status_code}")
+            raise DeliveryFailed(code, permanent=code in PERMANENT_ERRORS) from None
 
     return deliver
+
+
+def reminder_metadata(reminder: Reminder) -> dict[str, Any]:
+    """The DM's key: one per reminder row (one due occurrence), and its due time."""
+    due = as_utc(reminder.due_at).isoformat(timespec="seconds")
+    return {
+        "event_type": REMINDER_EVENT,
+        "event_payload": {"reminder_id": reminder.id, "due_at": due},
+    }
+
+
+def _post_once(client: WebClient, reminder: Reminder) -> None:
+    channel = client.conversations_open(users=reminder.owner_id)["channel"]["id"]
+    metadata = reminder_metadata(reminder)
+    # An earlier try may have posted the DM and then died, or lost Slack's answer.
+    if reminder.attempts > 1 and _already_posted(client, channel, reminder, metadata):
+        log.info("reminder %s was already posted; not sending it again", reminder.id)
+        return
+    client.chat_postMessage(
+        channel=channel,
+        blocks=reminder_message(reminder),
+        text=reminder_fallback(reminder),
+        metadata=metadata,
+    )
+
+
+def _already_posted(
+    client: WebClient, channel: str, reminder: Reminder, metadata: dict[str, Any]
+) -> bool:
+    """Is a message with this reminder's key in the DM since its first try?"""
+    first_try = as_utc(reminder.first_claimed_at or reminder.due_at)
+    oldest = f"{(first_try - CLOCK_SKEW).timestamp():.6f}"
+    try:
+        # Iterating a response follows Slack's cursor to the next page.
+        for page in client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+        ):
+            for message in page.get("messages") or []:
+                found = message.get("metadata") or {}
+                if (found.get("event_type"), found.get("event_payload")) == (
+                    metadata["event_type"],
+                    metadata["event_payload"],
+                ):
+                    return True
+    except SlackApiError as error:
+        if error.response.get("error") != "missing_scope":
+            raise
+        # Installed before Gapbot asked for im:history: better a second DM than none.
+        log.warning("cannot read the DM history (reinstall Gapbot to grant im:history)")
+    return False
 
 
 def draft_follow_up(
