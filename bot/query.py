@@ -10,9 +10,24 @@ from dataclasses import dataclass, field
 from bot.domains import DomainError, fold_domain
 from bot.gaps import GapInputError, GapOptions, SortOrder, check_sites
 
+# `/gaps` text longer than this is refused before it is parsed: ten competitors given as
+# long URLs and every option fit, and a megabyte of text would take seconds to split.
+MAX_TEXT_LENGTH = 4000
+# How much of a bad value an error message repeats back.
+ECHO_LENGTH = 100
+
 
 class QueryError(ValueError):
     """Bad user input for an analysis; the message names the bad part."""
+
+
+def shown(value: str) -> str:
+    """A user's value, quoted for an error message and cut to ECHO_LENGTH characters."""
+    return repr(_cut(value, ECHO_LENGTH))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,8 @@ def _fold(token: str) -> str:
     try:
         return fold_domain(token)
     except DomainError as error:
-        raise QueryError(f"bad domain {token!r}: {error}") from None
+        # The reason repeats the host: cut it too.
+        raise QueryError(f"bad domain {shown(token)}: {_cut(str(error), ECHO_LENGTH)}") from None
 
 
 def make_query(
@@ -63,7 +79,7 @@ def make_query(
         order = SortOrder(sort)
     except ValueError:
         choices = ", ".join(order.value for order in SortOrder)
-        raise QueryError(f"unknown sort {sort!r}: use one of {choices}") from None
+        raise QueryError(f"unknown sort {shown(sort)}: use one of {choices}") from None
     if min_matches < 1 or min_matches > len(competitors):
         raise QueryError(f"--min-matches must be between 1 and {len(competitors)}")
     if limit is not None and limit < 0:
@@ -74,7 +90,12 @@ def make_query(
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise QueryError(message)
+        raise QueryError(_argparse_message(message))
+
+
+def _argparse_message(message: str) -> str:
+    """argparse's message repeats the bad values (all unknown options, say): cut it."""
+    return _cut(message, 2 * ECHO_LENGTH)
 
 
 def _text_parser() -> argparse.ArgumentParser:
@@ -91,11 +112,17 @@ def _text_parser() -> argparse.ArgumentParser:
 
 def parse_gap_text(text: str) -> GapQuery:
     """Parse `/gaps` text: the CLI's arguments and options, in one string."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise QueryError(f"the command is too long: at most {MAX_TEXT_LENGTH} characters")
     try:
         tokens = shlex.split(text)
     except ValueError as error:
         raise QueryError(f"could not read the command: {error}") from None
-    args = _text_parser().parse_intermixed_args(tokens)
+    try:
+        args = _text_parser().parse_intermixed_args(tokens)
+    except argparse.ArgumentError as error:
+        # With exit_on_error=False a bad or missing option value is raised, not sent to error().
+        raise QueryError(_argparse_message(str(error))) from None
     return make_query(
         args.words,
         min_matches=args.min_matches,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import outreach_service
-from bot.slack.blocks import gone_text, owned_text, refused_text
+from bot.slack.blocks import damaged_form_text, gone_text, owned_text, refused_text
 from bot.slack.draft_blocks import (
     draft_fallback,
     draft_message,
@@ -22,23 +23,27 @@ from bot.slack.draft_blocks import (
     sender_settings_modal,
     taken_over_text,
 )
-from bot.slack.ids import Action, Callback
+from bot.slack.ids import Action, Callback, Field
+from bot.slack.listening import after_ack
 from bot.slack.messages import direct_message, replace_message, row_of, team_of, tell
-from bot.slack.outreach_service import DraftModal, DraftTarget
+from bot.slack.outreach_service import DraftForm, DraftModal, DraftTarget
+from bot.slack.results import bounded_id, is_row_domain
 from bot.slack.service import services_of
 from bot.store.pipeline import MoveOutcome
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App) -> None:
-    app.action(Action.DRAFT_EMAIL)(draft_from_result)
-    app.action(Action.DRAFT_TARGET)(draft_from_home)
-    app.action(Action.EDIT_DRAFT)(edit_draft)
-    app.action(Action.DRAFT_RERENDER)(rerender_draft)
+    app.action(Action.DRAFT_EMAIL)(**after_ack(draft_from_result))
+    app.action(Action.DRAFT_TARGET)(**after_ack(draft_from_home))
+    app.action(Action.EDIT_DRAFT)(**after_ack(edit_draft))
+    app.action(Action.DRAFT_RERENDER)(**after_ack(rerender_draft))
     app.view(Callback.DRAFT)(submit_draft)
-    app.action(Action.MARK_SENT)(mark_sent)
+    app.action(Action.MARK_SENT)(**after_ack(mark_sent))
     app.action(Action.OPEN_MAILTO)(acknowledge)
-    app.action(Action.CONTACT_ANYWAY)(contact_anyway)
-    app.action(Action.SENDER_SETTINGS)(open_sender_settings)
+    app.action(Action.CONTACT_ANYWAY)(**after_ack(contact_anyway))
+    app.action(Action.SENDER_SETTINGS)(**after_ack(open_sender_settings))
     app.view(Callback.SENDER_SETTINGS)(save_sender_settings)
 
 
@@ -111,7 +116,9 @@ def rerender_draft(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     """A template was picked, or Enter pressed in a field: write the email again, in place."""
     ack()
     current = body["view"]
-    form = read_draft_modal(current)
+    form = _read_form(current)
+    if form is None:
+        return
     services = services_of(context)
     fresh = outreach_service.rerender(
         services, team_of(context), body["user"]["id"], form, form.template
@@ -124,7 +131,10 @@ def submit_draft(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Save draft: inline errors, or a new version saved and sent to the author as a DM."""
-    form = read_draft_modal(view)
+    form = _read_form(view)
+    if form is None:
+        ack(response_action="errors", errors={Field.TEMPLATE.value: damaged_form_text()})
+        return
     user = body["user"]["id"]
     done = outreach_service.submit(
         services_of(context), team_of(context), user, form, datetime.now(UTC)
@@ -206,14 +216,30 @@ def acknowledge(ack: Ack) -> None:
 def number_value(action: dict[str, Any]) -> int:
     """A button value that is an id (0, which matches nothing, if it is not)."""
     try:
-        return int(action.get("value", ""))
+        return bounded_id(action.get("value", ""))
     except ValueError:
         return 0
 
 
 def _site_and_domain(action: dict[str, Any]) -> tuple[str, str]:
+    """An App Home row's site and domain; empty (which match nothing) if it is forged."""
     try:
         value = json.loads(action.get("value", ""))
-        return str(value["s"]), str(value["d"])
+        site, domain = str(value["s"]), str(value["d"])
     except (ValueError, KeyError, TypeError):
         return "", ""
+    return (site, domain) if is_row_domain(site) and is_row_domain(domain) else ("", "")
+
+
+def _read_form(view: dict[str, Any]) -> DraftForm | None:
+    """The draft form a modal carries; None (logged) if its private_metadata is not ours."""
+    try:
+        form = read_draft_modal(view)
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
+        log.warning("a draft modal's private_metadata could not be read: %r", error)
+        return None
+    target = form.target
+    if not (is_row_domain(target.site) and is_row_domain(target.refdomain)):
+        log.warning("a draft modal names a domain this app did not write")
+        return None
+    return form

@@ -13,11 +13,17 @@ from dataclasses import asdict, dataclass, replace
 from math import ceil
 from typing import Any
 
+from bot.domains import authority_of
 from bot.gaps import Listing, Opportunity, SortOrder
 from bot.store.analyses import AnalysisRecord
 from bot.store.pipeline import PipelineMark
 
 PAGE_SIZE = 10
+# Ids are INTEGER columns (32 bits on PostgreSQL); a larger one names nothing and would
+# overflow the query, so it is refused with the rest of a forged value.
+MAX_ID = 2**31 - 1
+# A DNS name's limit: a row's domain longer than this was not written by this app.
+MAX_DOMAIN_LENGTH = 253
 
 
 class ViewError(ValueError):
@@ -88,16 +94,43 @@ def decode_value(value: str) -> tuple[ResultView, dict[str, str]]:
     try:
         data = json.loads(value)
         view = ResultView(
-            analysis_id=int(data.pop("a")),
-            page=int(data.pop("p")),
+            analysis_id=bounded_id(data.pop("a")),
+            page=_bounded(data.pop("p"), 0, MAX_ID),
             sort=SortOrder(data.pop("s")),
-            min_matches=int(data.pop("m")),
+            min_matches=_bounded(data.pop("m"), 1, MAX_ID),
             dofollow_only=bool(data.pop("f")),
             show_ignored=bool(data.pop("i")),
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise ViewError(f"not a result view: {value[:80]!r}") from error
-    return view, {str(key): str(item) for key, item in data.items()}
+    extra = {str(key): str(item) for key, item in data.items()}
+    if "d" in extra and not is_row_domain(extra["d"]):
+        raise ViewError(f"not a result row's domain: {extra['d'][:80]!r}")
+    return view, extra
+
+
+def bounded_id(value: object) -> int:
+    """A database id from a button value; ValueError if it cannot be one."""
+    return _bounded(value, 1, MAX_ID)
+
+
+def _bounded(value: object, low: int, high: int) -> int:
+    # A whole number only: JSON's 1e30, 2.5 or true are not what this app wrote.
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not a whole number: {value!r}")
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError(f"{number} is outside {low}..{high}")
+    return number
+
+
+def is_row_domain(domain: object) -> bool:
+    """A domain as a result row carries it: one host name of a sane length, nothing more."""
+    return (
+        isinstance(domain, str)
+        and 0 < len(domain) <= MAX_DOMAIN_LENGTH
+        and authority_of(domain) == domain
+    )
 
 
 @dataclass(frozen=True)
