@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 from export_files import SCENARIO, export_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.analysis import analyse
+from bot.config import Settings
 from bot.gaps import GapOptions, RefDomainLinks, SiteProfile, find_gaps
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
 from bot.links.index import LinkIndex
+from bot.links.sources import DEFAULT_TEAM, open_source, visible_teams
 from bot.query import make_query
 
 
@@ -356,7 +360,9 @@ import duckdb, os, shutil
 shutil.copyfile({str(index.path)!r}, {str(building)!r})
 connection = duckdb.connect({str(building)!r})
 connection.execute("SET checkpoint_threshold = '1TB'")
-connection.execute("INSERT INTO profiles VALUES ('rival-a.com', 'ghost.example', 1, 1, NULL, [])")
+connection.execute(
+    "INSERT INTO profiles VALUES ('rival-a.com', 'ghost.example', 1, 1, NULL, [], 'cli')"
+)
 os._exit(0)
 """
     subprocess.run([sys.executable, "-c", killed], check=True, timeout=60)
@@ -380,3 +386,160 @@ def test_an_index_of_an_earlier_version_is_adopted(tmp_path: Path) -> None:
     index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
     assert _domains(index, "rival-a.com") == domains  # and kept by the next import
     assert not (home / "links.duckdb").exists()
+
+
+# -- imports belong to a team -------------------------------------------------------------------
+
+
+def write_links(folder: Path, name: str, *rows: str) -> Path:
+    """A generic CSV export with `rows` (source_url,target_url,nofollow)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("source_url,target_url,nofollow\n" + "".join(f"{row}\n" for row in rows))
+    return path
+
+
+def test_each_team_sees_only_its_own_imports_of_a_site(tmp_path: Path) -> None:
+    folder = tmp_path / "home" / "index"
+    first, second = LinkIndex(folder, team="T1"), LinkIndex(folder, team="T2")
+    first.import_file(
+        write_links(
+            tmp_path / "t1",
+            "links.csv",
+            "https://aaa.net/p,https://rival-a.com/,false",
+            "https://bbb.net/x,https://rival-a.com/,true",
+            "https://ccc.net/m,https://mysite.com/,false",
+        )
+    )
+    second.import_file(
+        write_links(
+            tmp_path / "t2",
+            "links.csv",
+            "https://ddd.net/p,https://rival-a.com/,false",
+            "https://aaa.net/p,https://mysite.com/,false",
+        )
+    )
+
+    query = make_query(["mysite.com", "rival-a.com"])
+    assert [o.domain for o in analyse(query, first).opportunities] == ["aaa.net", "bbb.net"]
+    assert [o.domain for o in analyse(query, second).opportunities] == ["ddd.net"]
+    assert first.summary() == [("mysite.com", 1, 1), ("rival-a.com", 2, 2)]
+    assert second.summary() == [("mysite.com", 1, 1), ("rival-a.com", 1, 1)]
+    assert first.linking_urls("aaa.net", ["rival-a.com"], 5)["rival-a.com"].total == 1
+    assert second.linking_urls("aaa.net", ["rival-a.com"], 5)["rival-a.com"].total == 0
+    terminal = LinkIndex(folder)
+    assert terminal.summary() == []
+    with terminal.profiles("mysite.com", ["rival-a.com"]) as profiles:
+        assert set(profiles.provenance.failures) == {"mysite.com", "rival-a.com"}
+
+
+def settings_for(home: Path, **slack: str) -> Settings:
+    return Settings(_env_file=None, GAPBOT_HOME=str(home), **slack)  # type: ignore[call-arg]
+
+
+ONE_WORKSPACE = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+MANY_WORKSPACES = {
+    "SLACK_CLIENT_ID": "1.2",
+    "SLACK_CLIENT_SECRET": "s",
+    "SLACK_SIGNING_SECRET": "s",
+}
+
+
+def test_which_teams_imports_a_workspace_reads(tmp_path: Path) -> None:
+    one, many = settings_for(tmp_path, **ONE_WORKSPACE), settings_for(tmp_path, **MANY_WORKSPACES)
+    assert visible_teams(one, "T1") == ("T1", DEFAULT_TEAM)
+    assert visible_teams(many, "T1") == ("T1",)
+    assert visible_teams(one, DEFAULT_TEAM) == visible_teams(many, DEFAULT_TEAM) == ("cli",)
+
+
+def opened(settings: Settings, team: str) -> LinkIndex:
+    source = open_source("local", settings, team_id=team)
+    assert isinstance(source, LinkIndex)
+    return source
+
+
+def test_one_workspace_reads_the_terminals_imports_too(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    one, many = settings_for(home, **ONE_WORKSPACE), settings_for(home, **MANY_WORKSPACES)
+    opened(one, DEFAULT_TEAM).import_file(
+        write_links(
+            tmp_path / "cli",
+            "links.csv",
+            "https://aaa.net/p,https://rival-a.com/,false",
+            "https://aaa.net/q,https://rival-a.com/,false",
+            "https://eee.net/m,https://mysite.com/,false",
+        )
+    )
+    opened(one, "T1").import_file(
+        write_links(
+            tmp_path / "t1",
+            "links.csv",
+            "https://aaa.net/p,https://rival-a.com/,false",
+            "https://fff.net/z,https://rival-a.com/,false",
+        )
+    )
+
+    # Both teams' rows of a site, and per referring domain the larger count: aaa.net's
+    # link /p is in both imports.
+    workspace = opened(one, "T1")
+    assert {d: r.links for d, r in workspace.profile("rival-a.com").refdomains.items()} == {
+        "aaa.net": 2,
+        "fff.net": 1,
+    }
+    assert workspace.profile("rival-a.com").refdomains["aaa.net"].sample_urls == (
+        "https://aaa.net/p",
+        "https://aaa.net/q",
+    )
+    assert workspace.summary() == [("mysite.com", 1, 1), ("rival-a.com", 2, 3)]
+    assert workspace.linking_urls("aaa.net", ["rival-a.com"], 5)["rival-a.com"].total == 2
+    gaps = analyse(make_query(["mysite.com", "rival-a.com"]), workspace).opportunities
+    assert [(o.domain, dict(o.links)) for o in gaps] == [
+        ("aaa.net", {"rival-a.com": 2}),
+        ("fff.net", {"rival-a.com": 1}),
+    ]
+    # With many workspaces, the terminal's imports are no workspace's.
+    assert opened(many, "T1").summary() == [("rival-a.com", 2, 2)]
+    assert opened(many, DEFAULT_TEAM).summary() == [("mysite.com", 1, 1), ("rival-a.com", 1, 2)]
+
+
+def test_reimporting_a_file_for_one_team_leaves_another_teams_import(tmp_path: Path) -> None:
+    folder = tmp_path / "home" / "index"
+    first, second = LinkIndex(folder, team="T1"), LinkIndex(folder, team="T2")
+    path = export_copy("generic-links.csv", tmp_path)
+    first.import_file(path)
+    second.import_file(path)
+    both = [("rival-a.com", 1, 2), ("rival-b.com", 1, 1)]
+    assert first.summary() == second.summary() == both
+
+    with path.open("a") as export:
+        export.write("https://zzz.net/new,https://rival-b.com/,false\n")
+    assert first.import_file(path).replaced == 3
+
+    assert first.summary() == [("rival-a.com", 1, 2), ("rival-b.com", 2, 2)]
+    assert second.summary() == both
+    assert second.import_file(path).replaced == 3  # its own earlier import was still there
+
+
+def test_an_index_without_teams_is_read_as_the_terminals_then_adopted(tmp_path: Path) -> None:
+    index = LinkIndex(tmp_path / "home" / "index")
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    assert index.path is not None
+    with duckdb.connect(str(index.path)) as connection:  # as the previous version wrote it
+        for table in ("imports", "links", "profiles"):
+            connection.execute(f"ALTER TABLE {table} DROP COLUMN team")
+    terminal_rows = [("rival-a.com", 1, 2), ("rival-b.com", 1, 1)]
+
+    assert index.summary() == terminal_rows
+    assert LinkIndex(index.folder, team="T1").summary() == []
+    assert LinkIndex(index.folder, team="T1", visible=["T1", "cli"]).summary() == terminal_rows
+
+    workspace = LinkIndex(index.folder, team="T1")
+    workspace.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    assert workspace.summary() == [("rival-b.com", 4, 5), ("unrelated.com", 1, 1)]
+    assert index.summary() == terminal_rows
+    assert index.path is not None
+    adopted = tmp_path / "adopted.duckdb"  # a copy: this process holds the live file open
+    shutil.copyfile(index.path, adopted)
+    with duckdb.connect(str(adopted), read_only=True) as connection:
+        teams = connection.execute("SELECT DISTINCT team FROM links ORDER BY 1").fetchall()
+    assert teams == [("T1",), ("cli",)]

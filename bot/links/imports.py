@@ -29,6 +29,11 @@ class UnknownFormatError(ExportError):
 class SiteRequiredError(ExportError):
     """The export has no target column, so `--site` must say whose links these are."""
 
+    def __init__(self, name: str, label: str) -> None:
+        # Without the remedy, for a front end that asks for the site its own way (Slack).
+        self.problem = f"{name} is a {label}, which has no target column"
+        super().__init__(f"{self.problem}: say whose links these are with --site DOMAIN")
+
 
 @dataclass(frozen=True)
 class Layout:

@@ -8,13 +8,14 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
 from bot.domains import AUTHORITY_PATTERN, DomainError, fold_authority
-from bot.gaps import RefDomainLinks, SiteProfile
+from bot.gaps import PROFILE_COLUMNS, RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkingPages, LinkingUrl, LinkSourceError, Provenance
 from bot.links.duckdb_tools import (
     DuckDBSettings,
@@ -36,6 +37,7 @@ from bot.links.imports import (
     quoted_columns,
     sniff_layout,
 )
+from bot.links.sources import DEFAULT_TEAM
 from bot.links.swap import (
     CURRENT,
     IMPORT_LOCK,
@@ -51,7 +53,9 @@ SAMPLE_URLS = 3
 READING_SHARE = 70
 _FINGERPRINT_BYTES = 1 << 20
 
-_SCHEMA = """
+# Every import belongs to a team (a Slack workspace, or DEFAULT_TEAM), and so do its links
+# and the profiles built from them: a team reads only the teams' rows it may see.
+_SCHEMA = f"""
 CREATE SEQUENCE IF NOT EXISTS import_ids;
 CREATE TABLE IF NOT EXISTS imports (
     id BIGINT PRIMARY KEY,
@@ -62,7 +66,8 @@ CREATE TABLE IF NOT EXISTS imports (
     authority_source VARCHAR,
     imported_at TIMESTAMP NOT NULL,
     rows_read BIGINT NOT NULL,
-    rows_imported BIGINT NOT NULL
+    rows_imported BIGINT NOT NULL,
+    team VARCHAR NOT NULL
 );
 -- Which sites each import holds links to, and how many.
 CREATE TABLE IF NOT EXISTS import_sites (
@@ -83,18 +88,27 @@ CREATE TABLE IF NOT EXISTS links (
     authority SMALLINT,
     anchor VARCHAR,
     nofollow BOOLEAN,
-    aggregated BOOLEAN NOT NULL
+    aggregated BOOLEAN NOT NULL,
+    team VARCHAR NOT NULL
 );
--- One row per (site, referring domain): rebuilt for the sites an import touches, so a
--- gap query reads a few rows per domain instead of every link.
+-- One row per (team, site, referring domain): rebuilt for the sites an import touches, so
+-- a gap query reads a few rows per domain instead of every link. Written a team at a time
+-- in (site, refdomain) order, so that one team's site lies in few row groups and a lookup
+-- by team and site skips the rest by their min/max.
 CREATE TABLE IF NOT EXISTS profiles (
     site VARCHAR NOT NULL,
     refdomain VARCHAR NOT NULL,
     links BIGINT NOT NULL,
     dofollow_links BIGINT NOT NULL,
     authority SMALLINT,
-    samples VARCHAR[] NOT NULL
+    samples VARCHAR[] NOT NULL,
+    team VARCHAR NOT NULL
 );
+-- An index written before imports had a team: its rows are DEFAULT_TEAM's. The column
+-- goes last there as above, so that both take the same INSERTs.
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS team VARCHAR DEFAULT {sql_string(DEFAULT_TEAM)};
+ALTER TABLE links ADD COLUMN IF NOT EXISTS team VARCHAR DEFAULT {sql_string(DEFAULT_TEAM)};
+ALTER TABLE profiles ADD COLUMN IF NOT EXISTS team VARCHAR DEFAULT {sql_string(DEFAULT_TEAM)};
 """
 
 # Why a staged row is not imported; the first reason that applies wins.
@@ -110,16 +124,16 @@ CASE
 END
 """
 
-# Rebuild the profiles of $sites from their links. Exact duplicate links (same source
-# and target URL, from any import) count once; where a domain appears both link by link
-# and as an aggregated total, the larger count is taken, never the sum.
+# Rebuild $team's profiles of $sites from its links. Exact duplicate links (same source
+# and target URL, from any of its imports) count once; where a domain appears both link
+# by link and as an aggregated total, the larger count is taken, never the sum.
 _REBUILD_PROFILES = """
 INSERT INTO profiles
 WITH unique_links AS (
     SELECT target_domain, source_domain, link_hash, min(source_url) AS source_url,
            bool_or(NOT coalesce(nofollow, false)) AS dofollow, max(authority) AS authority
     FROM links
-    WHERE target_domain IN (SELECT unnest($sites)) AND NOT aggregated
+    WHERE team = $team AND target_domain IN (SELECT unnest($sites)) AND NOT aggregated
     GROUP BY ALL
 ),
 per_link AS (
@@ -133,14 +147,17 @@ per_total AS (
            max(dofollow_count) AS dofollow_links, max(authority) AS authority,
            []::VARCHAR[] AS samples
     FROM links
-    WHERE target_domain IN (SELECT unnest($sites)) AND aggregated
+    WHERE team = $team AND target_domain IN (SELECT unnest($sites)) AND aggregated
     GROUP BY ALL
 )
 SELECT target_domain, source_domain, max(links), max(dofollow_links), max(authority),
-       list_sort(list_distinct(flatten(list(samples))))[1:$samples]
+       list_sort(list_distinct(flatten(list(samples))))[1:$samples], $team
 FROM (SELECT * FROM per_link UNION ALL SELECT * FROM per_total)
-GROUP BY ALL;
+GROUP BY target_domain, source_domain
+ORDER BY target_domain, source_domain;
 """
+# The profiles a read sees, as the engine's PROFILE_COLUMNS (bot.gaps).
+_VISIBLE_PROFILES = "team_profiles"
 
 
 @dataclass
@@ -156,6 +173,29 @@ class ImportReport:
     replaced: int = 0  # rows of earlier imports of the same file that this one replaced
     sites: dict[str, int] = field(default_factory=dict)  # target site -> rows imported
 
+    def lines(self) -> list[str]:
+        """The report as plain lines, for the terminal and for Slack alike."""
+        lines = [
+            f"{self.path.name} ({self.format.label}): read {self.rows_read:,} rows,"
+            f" imported {self.rows_imported:,}"
+        ]
+        lines += [
+            f"  skipped {count:,}: {reason}" for reason, count in sorted(self.skipped.items())
+        ]
+        if self.replaced:
+            lines.append(f"  replaced {self.replaced:,} rows from an earlier import of this file")
+        lines += [f"  {target}: {count:,} links" for target, count in self.sites.items()]
+        return lines
+
+
+class _Held(NamedTuple):
+    """One import's links to one site, of a visible team."""
+
+    site: str
+    team: str
+    authority_source: str | None
+    imported_at: datetime
+
 
 class LinkIndex:
     """The DuckDB link index under GAPBOT_HOME; also a LinkSource named `local`.
@@ -165,12 +205,24 @@ class LinkIndex:
     live file read-only. An import copies it, writes the copy, and makes it live by
     replacing CURRENT (an atomic rename); a reader that opened the previous file goes
     on reading it. Imports take turns through a lock file.
+
+    Seen by one team: its imports belong to `team`, and it reads the imports of the
+    `visible` teams (default: `team`'s own; bot.links.sources.visible_teams says which).
     """
 
     name = "local"
 
-    def __init__(self, folder: Path, *, memory_limit: str = "1GB") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        memory_limit: str = "1GB",
+        team: str = DEFAULT_TEAM,
+        visible: Sequence[str] | None = None,
+    ) -> None:
         self.folder = folder
+        self.team = team
+        self.visible = list(visible if visible is not None else [team])
         self._memory_limit = memory_limit
 
     @property
@@ -184,10 +236,11 @@ class LinkIndex:
         return self.folder / name
 
     @contextmanager
-    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _reading(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+        """A read-only connection to the live index, and the SQL for a row's team there."""
         connection = self._open_live()
         try:
-            yield connection
+            yield connection, _team_column(connection)
         finally:
             connection.close()
 
@@ -279,17 +332,15 @@ class LinkIndex:
         on_progress: ProgressCallback | None = None,
         on_wait: Callable[[], None] | None = None,
     ) -> ImportReport:
-        """Import one export, all or nothing, replacing an earlier import of the same file.
+        """Import one export for this index's team, all or nothing, replacing the team's
+        earlier import of the same file (another team's import of it stays as it is).
 
         `on_wait` is called if another import holds the index (this one then waits).
         """
         layout = sniff_layout(path)
         export = format_named(format_name) if format_name else detect_format(layout)
         if export.needs_site and not site:
-            raise SiteRequiredError(
-                f"{path.name} is a {export.label}, which has no target column: "
-                "say whose links these are with --site DOMAIN"
-            )
+            raise SiteRequiredError(path.name, export.label)
         report = ImportReport(path=path, format=export, site=site)
         digest = _fingerprint(path)
         with self._writing(on_wait) as connection:
@@ -372,11 +423,11 @@ class LinkIndex:
                    s.link_count, s.dofollow_count,
                    CASE WHEN s.authority IS NOT NULL
                         THEN least(greatest(s.authority, 0), 100) END,
-                   s.anchor, s.nofollow, s.aggregated
+                   s.anchor, s.nofollow, s.aggregated, $team
             {joined}
             WHERE ({_SKIP_REASON}) IS NULL
             """,
-            {"id": import_id, "site": report.site},
+            {"id": import_id, "site": report.site, "team": self.team},
         )
         counts = connection.execute(
             f"SELECT {_SKIP_REASON} AS skip, coalesce(tgt.domain, $site) AS target, count(*)"
@@ -385,7 +436,7 @@ class LinkIndex:
         ).fetchall()
         _tally(report, counts)
         connection.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 import_id,
                 resolved,
@@ -396,6 +447,7 @@ class LinkIndex:
                 datetime.now(),
                 report.rows_read,
                 report.rows_imported,
+                self.team,
             ],
         )
         connection.execute(
@@ -403,17 +455,24 @@ class LinkIndex:
             [import_id, list(report.sites), list(report.sites.values())],
         )
         sites = sorted(touched | set(report.sites))
-        connection.execute("DELETE FROM profiles WHERE site IN (SELECT unnest(?))", [sites])
-        connection.execute(_REBUILD_PROFILES, {"sites": sites, "samples": SAMPLE_URLS})
+        connection.execute(
+            "DELETE FROM profiles WHERE team = ? AND site IN (SELECT unnest(?))",
+            [self.team, sites],
+        )
+        connection.execute(
+            _REBUILD_PROFILES, {"sites": sites, "samples": SAMPLE_URLS, "team": self.team}
+        )
 
     def _forget(
         self, connection: duckdb.DuckDBPyConnection, report: ImportReport, path: str, digest: str
     ) -> set[str]:
-        """Delete earlier imports of this file (same path or content); return their sites."""
+        """Delete the team's earlier imports of this file (same path or content); return
+        their sites."""
         previous = [
             row[0]
             for row in connection.execute(
-                "SELECT id FROM imports WHERE path = ? OR fingerprint = ?", [path, digest]
+                "SELECT id FROM imports WHERE team = ? AND (path = ? OR fingerprint = ?)",
+                [self.team, path, digest],
             ).fetchall()
         ]
         if not previous:
@@ -438,29 +497,35 @@ class LinkIndex:
 
     @contextmanager
     def profiles(self, site: str, competitors: Sequence[str]) -> Iterator[GapProfiles]:
-        """The index's profiles table, read-only, with where the sites' data came from."""
+        """The sites' profiles as the visible teams hold them, read-only, with where their
+        data came from."""
         sites = [site, *competitors]
-        with self._reading() as connection:
-            authority_sources, newest, present = self._provenance(connection, sites)
+        with self._reading() as (connection, team):
+            held = self._held(connection, team, sites)
+            sources = sorted({row.authority_source for row in held if row.authority_source})
+            newest = max((row.imported_at for row in held), default=None)
+            present = {row.site for row in held}
             provenance = Provenance(
                 source=self.name,
-                authority_source=authority_sources,
-                data_date=newest,
+                authority_source=", ".join(sources) or None,
+                data_date=newest.date() if newest else None,
                 failures={
                     name: "no links for it in the local index: import an export of its backlinks"
                     for name in sites
                     if name not in present
                 },
             )
-            yield GapProfiles(connection, "profiles", provenance)
+            relation = self._visible_profiles(connection, team, held)
+            yield GapProfiles(connection, relation, provenance)
 
     def profile(self, site: str) -> SiteProfile:
         """One site's whole profile as plain data (small sites: tests, inspection)."""
-        with self._reading() as connection:
+        with self._reading() as (connection, team):
+            held = self._held(connection, team, [site])
+            relation = self._visible_profiles(connection, team, held)
             rows = connection.execute(
-                "SELECT refdomain, links, dofollow_links, authority, samples FROM profiles"
-                " WHERE site = ? ORDER BY refdomain",
-                [site],
+                f"SELECT refdomain, links, dofollow_links, authority, samples FROM {relation}"
+                " ORDER BY refdomain"
             ).fetchall()
         return SiteProfile.of(
             site,
@@ -470,38 +535,79 @@ class LinkIndex:
             ),
         )
 
-    def _provenance(
-        self, connection: duckdb.DuckDBPyConnection, sites: list[str]
-    ) -> tuple[str | None, date | None, set[str]]:
-        """Authority sources and newest import date of the sites' data; sites with data."""
+    def _held(
+        self, connection: duckdb.DuckDBPyConnection, team: str, sites: Sequence[str] | None
+    ) -> list[_Held]:
+        """The visible teams' imports of links to `sites` (None: to any site)."""
+        among = "" if sites is None else f" AND {_one_of('s.site', sites)}"
         rows = connection.execute(
-            """
-            SELECT s.site, i.authority_source, i.imported_at
+            f"""
+            SELECT s.site, {team}, i.authority_source, i.imported_at
             FROM import_sites s JOIN imports i ON i.id = s.import_id
-            WHERE s.site IN (SELECT unnest(?::VARCHAR[])) AND s.links > 0
-            """,
-            [sites],
+            WHERE s.links > 0 AND {_one_of(team, self.visible)}{among}
+            """
         ).fetchall()
-        sources = sorted({row[1] for row in rows if row[1]})
-        newest = max((row[2] for row in rows), default=None)
-        return (
-            ", ".join(sources) or None,
-            newest.date() if newest else None,
-            {row[0] for row in rows},
+        return [_Held(*row) for row in rows]
+
+    def _visible_profiles(
+        self, connection: duckdb.DuckDBPyConnection, team: str, held: Sequence[_Held]
+    ) -> str:
+        """A temporary view of the profiles of the sites `held` names, as the visible teams
+        hold them: one row per (site, referring domain), in PROFILE_COLUMNS; its name.
+
+        A site one team holds is read as that team's rows, at the speed of an index of
+        one team: teams and sites are literals in the view (which takes no parameters),
+        so filters on the table scan that skip other teams' and sites' row groups.
+        """
+        holders: dict[str, set[str]] = {}
+        for row in held:
+            holders.setdefault(row.site, set()).add(row.team)
+        alone: dict[str, list[str]] = {}  # team -> the sites only it holds
+        shared = []
+        for site, teams in sorted(holders.items()):
+            if len(teams) == 1:
+                alone.setdefault(min(teams), []).append(site)
+            else:
+                shared.append(site)
+        parts = [
+            f"SELECT {', '.join(PROFILE_COLUMNS)} FROM profiles"
+            f" WHERE {team} = {sql_string(owner)} AND {_one_of('site', owned)}"
+            for owner, owned in sorted(alone.items())
+        ]
+        if shared:
+            # A site two teams hold (a workspace's import and the terminal's): per referring
+            # domain the larger count, as for an export holding a domain link by link and
+            # as a total; never the sum, since both may hold the same links. The samples
+            # are those of the team with the most links (a few URLs, not a union: merging
+            # lists costs more than the rest of the gap query).
+            parts.append(
+                f"""
+                SELECT site, refdomain, max(links) AS links,
+                       max(dofollow_links) AS dofollow_links, max(authority) AS authority,
+                       arg_max(samples, (links, {team})) AS samples
+                FROM profiles
+                WHERE {_one_of(team, self.visible)} AND {_one_of("site", shared)}
+                GROUP BY site, refdomain
+                """
+            )
+        select = " UNION ALL ".join(parts) or (
+            f"SELECT {', '.join(PROFILE_COLUMNS)} FROM profiles WHERE false"
         )
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW {_VISIBLE_PROFILES} AS {select}")
+        return _VISIBLE_PROFILES
 
     def linking_urls(
         self, refdomain: str, competitors: Sequence[str], limit: int
     ) -> dict[str, LinkingPages]:
-        with self._reading() as connection:
+        with self._reading() as (connection, team):
             rows = connection.execute(
-                """
+                f"""
                 SELECT target_domain, source_url, target_url, any_value(anchor),
                        bool_and(coalesce(nofollow, false)), count(*) OVER (PARTITION BY
                        target_domain)
                 FROM links
                 WHERE source_domain = ? AND target_domain IN (SELECT unnest(?::VARCHAR[]))
-                  AND source_url IS NOT NULL
+                  AND source_url IS NOT NULL AND {_one_of(team, self.visible)}
                 GROUP BY target_domain, source_url, target_url
                 QUALIFY row_number() OVER (PARTITION BY target_domain
                                            ORDER BY source_url, target_url) <= ?
@@ -518,11 +624,27 @@ class LinkIndex:
     # -- maintenance --------------------------------------------------------------------------
 
     def summary(self) -> list[tuple[str, int, int]]:
-        """Per site: referring domains and live links in the index."""
-        with self._reading() as connection:
+        """Per site the visible teams hold: referring domains and live links."""
+        with self._reading() as (connection, team):
+            held = self._held(connection, team, None)
+            relation = self._visible_profiles(connection, team, held)
             return connection.execute(
-                "SELECT site, count(*), sum(links) FROM profiles GROUP BY 1 ORDER BY 1"
+                f"SELECT site, count(*), sum(links) FROM {relation} GROUP BY 1 ORDER BY 1"
             ).fetchall()
+
+
+def _team_column(connection: duckdb.DuckDBPyConnection) -> str:
+    """SQL for a row's team: `team`, or in an index written before imports had a team
+    (read where it is; the next import adds the column), the team all its rows are."""
+    has_team = "team" in connection.table("imports").columns
+    return "team" if has_team else sql_string(DEFAULT_TEAM)
+
+
+def _one_of(expression: str, values: Sequence[str]) -> str:
+    """SQL: `expression` is one of `values`, given as literals."""
+    if not values:
+        return "false"
+    return f"{expression} IN ({', '.join(sql_string(value) for value in values)})"
 
 
 def _generation(path: Path) -> int:

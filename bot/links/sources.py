@@ -1,7 +1,9 @@
-"""Chooses the link data source for an analysis by name (`--source`, GAPBOT_LINK_SOURCE)."""
+"""Chooses the link data source for an analysis by name (`--source`, GAPBOT_LINK_SOURCE),
+and whose imports in the local index a team may read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,16 @@ from bot.store.clock import Clock, utc_now
 
 if TYPE_CHECKING:
     from bot.links.http import RetryPolicy
+    from bot.links.index import LinkIndex
+
+# The installation's own team: the terminal's imports (`gapbot import` without --team),
+# the rows of an index written before imports had a team, and the terminal's provider
+# budget. The same id as that budget's, so that the terminal is one team whatever it
+# does; and never a Slack team id (those are upper case, T... or E...), so that no
+# workspace can be mistaken for it. Stored in the index: never change it.
+DEFAULT_TEAM = "cli"
+# A Slack workspace's id, or an Enterprise Grid organisation's (an org-wide install).
+_SLACK_TEAM_ID = re.compile(r"[TE][A-Z0-9]+")
 
 LOCAL = "local"
 # The imported Common Crawl web graph (bot.links.webgraph): free, domain-level, whole web.
@@ -38,20 +50,20 @@ def open_source(
     settings: Settings,
     *,
     refresh: bool = False,
-    team_id: str = "cli",
+    team_id: str = DEFAULT_TEAM,
     policy: RetryPolicy | None = None,
     clock: Clock = utc_now,
 ) -> LinkSource:
-    """The source called `name` (default: the configured one), ready to fetch.
+    """The source called `name` (default: the configured one), ready to fetch, for the
+    workspace `team_id` (DEFAULT_TEAM: the terminal).
 
-    For a live provider, `refresh` skips the cache (and pays again), and `team_id` is the
-    workspace whose daily budget the calls count against. Missing credentials: ConfigError.
+    The local index shows the imports visible_teams allows `team_id`. For a live
+    provider, `refresh` skips the cache (and pays again), and the calls count against
+    `team_id`'s daily budget. Missing credentials: ConfigError.
     """
     chosen = _chosen(name, settings)
     if chosen == LOCAL:
-        from bot.links.index import LinkIndex
-
-        return LinkIndex(settings.index_path, memory_limit=settings.index_memory)
+        return open_index(settings, team_id)
     if chosen == WEBGRAPH:
         from bot.links.webgraph import WebGraph
 
@@ -70,7 +82,7 @@ def estimate_cost(
     competitors: Sequence[str],
     *,
     refresh: bool = False,
-    team_id: str = "cli",
+    team_id: str = DEFAULT_TEAM,
 ) -> str | None:
     """What the analysis may cost, to show before fetching; None for the free local sources."""
     chosen = _chosen(name, settings)
@@ -80,3 +92,45 @@ def estimate_cost(
 
     source = open_provider(chosen, settings, refresh=refresh, team_id=team_id)
     return source.estimate(site, competitors).text
+
+
+def visible_teams(settings: Settings, team_id: str) -> tuple[str, ...]:
+    """The teams whose imports `team_id` reads in the local index (the Common Crawl web
+    graph, public data, is everyone's).
+
+    A workspace reads its own imports; with one workspace (SLACK_BOT_TOKEN) also the
+    terminal's, so that `gapbot import FILE` then `/gaps` works. With OAuth installs in
+    many workspaces (SLACK_CLIENT_ID), the terminal's imports are no workspace's: a
+    workspace sees what was imported for it only.
+    """
+    if team_id == DEFAULT_TEAM or settings.oauth_configured:
+        return (team_id,)
+    return (team_id, DEFAULT_TEAM)
+
+
+def open_index(settings: Settings, team_id: str = DEFAULT_TEAM) -> LinkIndex:
+    """The local index as `team_id` sees it; its imports belong to `team_id`."""
+    from bot.links.index import LinkIndex
+
+    return LinkIndex(
+        settings.index_path,
+        memory_limit=settings.index_memory,
+        team=team_id,
+        visible=visible_teams(settings, team_id),
+    )
+
+
+class TeamError(ValueError):
+    """`--team` names no team: neither a Slack team id nor DEFAULT_TEAM."""
+
+
+def team_named(name: str | None) -> str:
+    """The team `--team` names (None: DEFAULT_TEAM)."""
+    if name is None or name == DEFAULT_TEAM:
+        return DEFAULT_TEAM
+    if not _SLACK_TEAM_ID.fullmatch(name):
+        raise TeamError(
+            f"--team {name[:40]!r} is neither a Slack team id (such as T0123ABCD: in Slack's"
+            f" web address, after /client/) nor {DEFAULT_TEAM!r}, the terminal's team"
+        )
+    return name
