@@ -31,7 +31,7 @@ lint: $(DEV_STAMP)
 
 # The benchmarks' smoke runs come first so that pytest's summary is the last line.
 test: $(DEV_STAMP) lint bench-smoke
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4
 
 bench-smoke: $(DEV_STAMP)
 	@for script in bench/*.py; do echo "== $$script --smoke"; $(BIN)/python $$script --smoke || exit 1; done

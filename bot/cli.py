@@ -23,7 +23,14 @@ from bot.links.base import LinkSourceError
 from bot.links.duckdb_tools import duckdb_reason
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
 from bot.links.index import ImportReport, LinkIndex
-from bot.links.sources import estimate_cost, open_source
+from bot.links.sources import (
+    DEFAULT_TEAM,
+    TeamError,
+    estimate_cost,
+    open_index,
+    open_source,
+    team_named,
+)
 from bot.query import QueryError, make_query
 from bot.render import (
     TABLE_DEFAULT_LIMIT,
@@ -48,8 +55,6 @@ app = typer.Typer(
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
-# Provider spend from the terminal counts against this workspace's daily budget.
-CLI_TEAM = "cli"
 USAGE_ERRORS = (QueryError, UnknownFormatError, SiteRequiredError, DomainError)
 FAILURES = (ExportError, LinkSourceError, ConfigError, OSError)
 
@@ -97,24 +102,42 @@ def import_command(
         str | None,
         typer.Option("--format", help="Skip detection: ahrefs-backlinks, semrush-backlinks, ..."),
     ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            help="The Slack workspace (team id, e.g. T0123ABCD) these imports are for."
+            " Default: the terminal's team, cli, which a one-workspace app also reads."
+        ),
+    ] = None,
 ) -> None:
     """Import backlink exports into the local link index (all or nothing, per file).
 
-    Common Crawl web-graph files (RELEASE-domain-vertices/edges/ranks.txt.gz) are
-    recognised by name and imported as that release of the web graph.
+    The imports belong to a team: the Slack workspace --team names, or the terminal's
+    own. Common Crawl web-graph files (RELEASE-domain-vertices/edges/ranks.txt.gz) are
+    recognised by name and imported as that release of the web graph, which every
+    team shares.
     """
     from bot.links.webgraph import web_graph_files
 
     with _errors_as_exit():
+        team_id = _team(team)
         settings = load_settings()
         releases, exports = web_graph_files(files)
         for release in releases:
             _import_web_graph(settings, release)
         folded = fold_domain(site) if site else None
-        index = LinkIndex(settings.index_path, memory_limit=settings.index_memory)
+        index = open_index(settings, team_id)
         for path in exports:
             report = _import_one(index, path, folded, format_name)
-            _print_import(report)
+            _print_import(report, team_id)
+
+
+def _team(name: str | None) -> str:
+    """The team `--team` names; a usage error if it names none."""
+    try:
+        return team_named(name)
+    except TeamError as error:
+        raise Fail(str(error), 2) from None
 
 
 _IMPORT_COLUMNS = (
@@ -181,17 +204,11 @@ def _count(number: int, thing: str) -> str:
     return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
-def _print_import(report: ImportReport) -> None:
-    out.print(
-        f"[bold]{report.path.name}[/bold] ({report.format.label}): read {report.rows_read:,} rows,"
-        f" imported {report.rows_imported:,}"
-    )
-    for reason, count in sorted(report.skipped.items()):
-        out.print(f"  skipped {count:,}: {reason}")
-    if report.replaced:
-        out.print(f"  replaced {report.replaced:,} rows from an earlier import of this file")
-    for target, count in report.sites.items():
-        out.print(f"  {target}: {count:,} links")
+def _print_import(report: ImportReport, team: str) -> None:
+    for line in report.lines():
+        out.print(line, markup=False, highlight=False)
+    if team != DEFAULT_TEAM:
+        out.print(f"  for team {team}", markup=False, highlight=False)
 
 
 webgraph_app = typer.Typer(
@@ -272,9 +289,17 @@ def gaps_command(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Live providers: fetch again, ignoring the cache.")
     ] = False,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            help="Run as this Slack workspace (team id), as its /gaps would: the imports it"
+            " sees, and its budget for paid sources. Default: the terminal's team, cli."
+        ),
+    ] = None,
 ) -> None:
     """List the referring domains that link to competitors but not to SITE."""
     with _errors_as_exit():
+        team_id = _team(team)
         chosen = _output_format(output)
         query = make_query(
             sites,
@@ -287,11 +312,11 @@ def gaps_command(
         )
         settings = load_settings()
         estimate = estimate_cost(
-            query.source, settings, query.site, query.competitors, refresh=refresh
+            query.source, settings, query.site, query.competitors, refresh=refresh, team_id=team_id
         )
         if estimate:
             err.print(f"cost estimate: {estimate}", highlight=False)
-        source_used = open_source(query.source, settings, refresh=refresh, team_id=CLI_TEAM)
+        source_used = open_source(query.source, settings, refresh=refresh, team_id=team_id)
         with running(query, source_used, settings.blocked_domains) as analysis:
             _print_analysis(analysis, chosen)
 
@@ -321,7 +346,8 @@ def pipeline_command(
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     team: Annotated[str | None, typer.Option(help="Only this Slack workspace (team id).")] = None,
 ) -> None:
-    """Export the outreach pipeline: every targeted domain, its status and next reminder."""
+    """Export the outreach pipeline: every targeted domain, its status, its next reminder and
+    whether that reminder is being retried or was given up (with Slack's error)."""
     with _errors_as_exit():
         chosen = _output_format(output)
         settings = load_settings()
@@ -352,13 +378,29 @@ def serve_command(
             help="Socket Mode or HTTP (default: Socket Mode when SLACK_APP_TOKEN is set).",
         ),
     ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="HTTP address to listen on (default: 127.0.0.1, this machine only). Use"
+            " 0.0.0.0 when the proxy in front runs on another host or container.",
+        ),
+    ] = None,
     port: Annotated[int, typer.Option(help="HTTP port.")] = 3000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="HTTP worker processes, each with its own app and reminder tick (every"
+            " reminder is still sent once). Use PostgreSQL (GAPBOT_DATABASE_URL) for more"
+            " than one.",
+        ),
+    ] = 1,
 ) -> None:
-    """Run the Slack app."""
+    """Run the Slack app: Socket Mode, or HTTP (POST /slack/events, GET /healthz)."""
     with _errors_as_exit():
         from bot.slack.server import serve
 
-        serve(load_settings(), socket=socket, port=port)
+        serve(load_settings(), socket=socket, host=host, port=port, workers=workers)
 
 
 @app.command("demo")

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
 
     # providers
     daily_budget_usd: float | None = Field(default=None, ge=0, alias="GAPBOT_DAILY_BUDGET_USD")
+    # What a Slack workspace may spend a day until its admin sets its own budget in App Home.
+    workspace_budget_usd: float = Field(default=5.0, ge=0, alias="GAPBOT_WORKSPACE_BUDGET_USD")
     cache_ttl_days: float = Field(default=7, ge=0, alias="GAPBOT_CACHE_TTL_DAYS")
     provider_max_rows: int = Field(default=1000, ge=1, alias="GAPBOT_PROVIDER_MAX_ROWS")
     provider_concurrency: int = Field(default=4, ge=1, le=32, alias="GAPBOT_PROVIDER_CONCURRENCY")
@@ -85,6 +87,12 @@ class Settings(BaseSettings):
     def results_path(self) -> Path:
         """Stored results of Slack analyses (one Parquet file each)."""
         return self.home / "results"
+
+    @property
+    def oauth_configured(self) -> bool:
+        """Installed in many workspaces (SLACK_CLIENT_ID/SECRET) rather than one
+        (SLACK_BOT_TOKEN); bot.slack.oauth checks that the settings agree."""
+        return self.slack_client_id is not None or self.slack_client_secret is not None
 
     @cached_property
     def app_database_url(self) -> str:

@@ -2,11 +2,13 @@
 
 It answers the methods Gapbot uses the way Slack documents them, serves response
 URLs and file upload URLs, and can be told to fail a method (`not_in_channel`),
-to rate-limit it (429 with Retry-After), to answer it with an HTTP error (500,
-503) or to answer it slowly. Messages posted with chat.postMessage are kept per
+to refuse some arguments for good (a user who left: `user_not_found`), to
+rate-limit it (429 with Retry-After), to answer it with an HTTP error (500, 503) or
+to answer it slowly. Messages posted with chat.postMessage are kept per
 channel and served back by conversations.history, with their metadata when asked
 (https://api.slack.com/methods/conversations.history, `include_all_metadata`;
-https://api.slack.com/metadata/using).
+https://api.slack.com/metadata/using). Files shared with the app (`share_file`) are
+described by files.info and downloaded from its /files-pri/ path with a bearer token.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hmac
 import itertools
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -34,6 +37,11 @@ _JSON_ARGS = ("blocks", "view", "files", "attachments")
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # bursts of concurrent calls, as Slack would take them
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client killed mid-call (a benchmark's SIGKILL) is not the fake's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -54,7 +62,12 @@ class FakeSlack:
         self._lock = threading.Condition()
         self._failures: dict[str, list[tuple[str, str | int]]] = {}
         self._delays: dict[str, list[float]] = {}
+        self._refusals: list[tuple[str, dict[str, str], str]] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.admins: set[str] = set()
+        # Files shared with the app: id -> (file object, content, the token that may download it)
+        self.files: dict[str, tuple[dict[str, Any], bytes, str]] = {}
+        self._expired_responses = 0
         self._ts = itertools.count(1)
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
@@ -89,6 +102,14 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
         self._failures.setdefault(method, []).extend([("error", error)] * times)
 
+    def refuse(self, method: str, error: str, **arguments: str) -> None:
+        """Answer every call of `method` with these `arguments` with `error`, for good.
+
+        A user who left: `refuse("conversations.open", "user_not_found", users="U404")`.
+        """
+        with self._lock:
+            self._refusals.append((method, arguments, error))
+
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         self._failures.setdefault(method, []).extend([("ratelimit", retry_after)] * times)
@@ -96,6 +117,11 @@ class FakeSlack:
     def server_error(self, method: str, status: int = 500, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP `status` (500, 503...)."""
         self._failures.setdefault(method, []).extend([("status", status)] * times)
+
+    def expire_response_urls(self, times: int = 1) -> None:
+        """The next `times` response URL posts get 404 `expired_url`, as an old URL does."""
+        with self._lock:
+            self._expired_responses += times
 
     def slow(self, method: str, seconds: float, times: int = 1) -> None:
         """Answer the next `times` calls of `method` only after `seconds`."""
@@ -136,8 +162,16 @@ class FakeSlack:
         with self._lock:
             delays = self._delays.get(method)
             delay = delays.pop(0) if delays else 0.0
+            refusal = next(
+                (
+                    ("error", error)
+                    for refused, arguments, error in self._refusals
+                    if refused == method and all(args.get(k) == v for k, v in arguments.items())
+                ),
+                None,
+            )
             queued = self._failures.get(method)
-            failure = queued.pop(0) if queued else None
+            failure = refusal or (queued.pop(0) if queued else None)
         if delay:
             time.sleep(delay)
         if failure is not None:
@@ -197,12 +231,31 @@ class FakeSlack:
                 "bot_id": "BBOT",
             }
         if method in ("chat.postMessage", "chat.update"):
-            ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            # Seconds as Slack's are (the time of posting), so that `oldest` finds them.
+            ts = args.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
             if method == "chat.postMessage":
                 self._keep_message(args, ts)
             return {"ok": True, "channel": args.get("channel"), "ts": ts}
+        if method == "files.info":
+            return self._file_info(args)
         if method == "conversations.history":
             return self._history(args)
+        if method == "users.info":
+            # https://api.slack.com/methods/users.info: the user object's admin flags.
+            user = str(args.get("user", ""))
+            admin = user in self.admins
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "team_id": "T1",
+                    "name": f"user-{user.lower()}",
+                    "is_admin": admin,
+                    "is_owner": False,
+                    "is_primary_owner": False,
+                    "is_bot": False,
+                },
+            }
         if method in ("views.open", "views.update", "views.publish"):
             return {"ok": True, "view": {"id": "V1", "hash": f"h{next(self._ts)}"}}
         if method == "files.getUploadURLExternal":
@@ -219,19 +272,93 @@ class FakeSlack:
         return {"ok": True}
 
     def oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
-        """An install into workspace T2, shaped as Slack's oauth.v2.access documents it."""
+        """An install, shaped as Slack's oauth.v2.access documents it: into workspace T2, or
+        into the workspace a test's code names (`team-T3`)."""
+        code = str(args.get("code", ""))
+        team = code.removeprefix("team-") if code.startswith("team-") else "T2"
         return {
             "ok": True,
             "access_token": f"xoxb-installed-{args.get('code', 'none')}",
             "token_type": "bot",
-            "scope": "commands,chat:write,files:write,im:write",
+            "scope": "commands,chat:write,files:read,files:write,im:history,im:write,users:read",
             "bot_user_id": "UBOT2",
             "app_id": "A1",
-            "team": {"name": "Second", "id": "T2"},
+            "team": {"name": f"Workspace {team}", "id": team},
             "enterprise": None,
             "is_enterprise_install": False,
             "authed_user": {"id": "U9"},
         }
+
+    def share_file(
+        self,
+        name: str,
+        content: bytes,
+        *,
+        token: str = "xoxb-test-token",
+        download_url: str | None = None,
+    ) -> str:
+        """A file a user shared with the app; its id. `token` may download its bytes from
+        the fake's /files-pri/ path; `download_url` puts its url_private_download elsewhere."""
+        file_id = f"F{next(self._ts):08d}"
+        # The file object as https://api.slack.com/types/file documents it (its main fields).
+        url = f"{self.base}/files-pri/T1-{file_id}/download/{name}"
+        info = {
+            "id": file_id,
+            "created": 1700000000,
+            "timestamp": 1700000000,
+            "name": name,
+            "title": name,
+            "mimetype": "text/csv",
+            "filetype": "csv",
+            "pretty_type": "CSV",
+            "user": "U1",
+            "editable": False,
+            "size": len(content),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": url,
+            "url_private_download": download_url or url,
+            "permalink": f"https://fake.slack.test/files/U1/{file_id}/{name}",
+            "channels": [],
+            "groups": [],
+            "ims": ["D1"],
+            "comments_count": 0,
+        }
+        with self._lock:
+            self.files[file_id] = (info, content, token)
+        return file_id
+
+    def _file_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """https://api.slack.com/methods/files.info: the file object, or file_not_found."""
+        with self._lock:
+            shared = self.files.get(str(args.get("file", "")))
+        if shared is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": shared[0], "comments": [], "response_metadata": {}}
+
+    def _download(self, path: str, authorization: str) -> tuple[int, bytes]:
+        """A file's bytes, only with its token as `Authorization: Bearer`
+        (https://api.slack.com/types/file#auth)."""
+        parts = path.split("/")  # files-pri/TEAM-FILE/download/NAME
+        with self._lock:
+            shared = self.files.get(parts[1].split("-", 1)[-1]) if len(parts) > 1 else None
+        if shared is None:
+            return 404, b"file_not_found"
+        if authorization != f"Bearer {shared[2]}":
+            return 403, b"not_authed"
+        return 200, shared[1]
+
+    def _take_expired_response(self) -> bool:
+        with self._lock:
+            if self._expired_responses <= 0:
+                return False
+            self._expired_responses -= 1
+            return True
 
     def _record(self, call: Call) -> None:
         with self._lock:
@@ -247,6 +374,13 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
+
+        def do_GET(self) -> None:
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            path = self.path.split("?", 1)[0].lstrip("/")
+            fake._record(Call(path, {}, headers))
+            status, body = fake._download(path, headers.get("authorization", ""))
+            self._send(status, {"Content-Type": "application/octet-stream"}, body)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -264,7 +398,10 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode())
             else:
                 fake._record(Call(path, _parse(raw, headers.get("content-type", "")), headers))
-                self._send(200, {"Content-Type": "text/plain"}, b"ok")
+                if fake._take_expired_response():
+                    self._send(404, {"Content-Type": "text/plain"}, b"expired_url")
+                else:
+                    self._send(200, {"Content-Type": "text/plain"}, b"ok")
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
@@ -494,6 +631,8 @@ class SlackDriver:
             "user": {"id": user, "username": f"user-{user.lower()}", "team_id": team},
             "api_app_id": "A1",
             "token": "legacy-verification-token",
+            # Each submission carries a fresh trigger_id, so no two are the same body.
+            "trigger_id": f"1337.42.{uuid.uuid4().hex[:8]}",
             "view": {
                 **view,
                 "id": "V1",

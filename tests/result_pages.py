@@ -50,7 +50,7 @@ def stored_result(
     options = options or GapOptions()
     names = tuple(profile.site for profile in competitors)
     source = MemorySource(LinkData(site, competitors, source="memory"))
-    services = service.Services(settings, engine, lambda _name: source)
+    services = service.Services(settings, engine, lambda _name, _team, _refresh: source)
     new = NewAnalysis(
         team,
         "C1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,15 @@ from sqlmodel import Session
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.pipeline import Status
 from bot.store.db import create_schema, make_engine
-from bot.store.outreach import NewDraft, mark_sent, save_draft
+from bot.store.outreach import (
+    NewDraft,
+    Reminder,
+    claim_due,
+    give_up,
+    mark_sent,
+    retry_later,
+    save_draft,
+)
 from bot.store.pipeline import Move, move
 
 COMPETITORS = ["rival-a.com", "rival-b.com", "rival-c.com"]
@@ -259,6 +267,42 @@ def test_pipeline_export_lists_due_follow_ups_first(tmp_path: Path) -> None:
     assert as_json == []
 
 
+def test_pipeline_shows_reminders_retried_and_given_up_with_slacks_error(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'gapbot.db'}")
+    create_schema(engine)
+    due = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    with Session(engine) as session:
+        for domain in ("retrying.example", "gone.example"):
+            move(session, Move("T1", "mysite.com", domain, Status.TARGETED, "U1"))
+            session.add(
+                Reminder(
+                    team_id="T1",
+                    site="mysite.com",
+                    refdomain=domain,
+                    owner_id="U1",
+                    action="follow_up",
+                    due_at=due,
+                )
+            )
+        session.commit()
+        claimed = {row.refdomain: row.id for row in claim_due(session, "w", due)}
+        retrying, gone = claimed["retrying.example"], claimed["gone.example"]
+        assert retrying and gone
+        retry_later(session, retrying, "w", due + timedelta(minutes=2), "http_503")
+        give_up(session, gone, "w", due, "user_not_found")
+    engine.dispose()
+    result = run_gapbot(tmp_path, "pipeline", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["domain"]: row for row in json.loads(result.stdout)}
+    assert rows["retrying.example"]["reminder"] == "retrying"
+    assert rows["retrying.example"]["reminder_error"] == "http_503"
+    assert rows["retrying.example"]["next_try"] == "2026-11-27T09:02:00+00:00"
+    assert rows["retrying.example"]["next_due"] == "2026-11-27T09:00:00+00:00"
+    assert rows["gone.example"]["reminder"] == "failed"
+    assert rows["gone.example"]["reminder_error"] == "user_not_found"
+    assert rows["gone.example"]["next_due"] is None
+
+
 def outreach_draft(team: str, domain: str) -> NewDraft:
     return NewDraft(
         team,
@@ -280,4 +324,62 @@ def test_a_bad_memory_limit_is_one_sentence_naming_the_variable(tmp_path: Path) 
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "gapbot: error: GAPBOT_INDEX_MEMORY: must be a size such as 1GB or 1536MB"
+    )
+
+
+# -- --team: imports belong to a workspace ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GAPBOT_HOME with the fixture scenario imported for workspace T1 only."""
+    home = tmp_path_factory.mktemp("team-home")
+    for name, site, utf16 in SCENARIO:
+        path = export_copy(name, home, utf16=utf16)
+        args = ["import", path, "--team", "T1", *(["--site", site] if site else [])]
+        result = run_gapbot(home, *args)
+        assert result.returncode == 0, result.stderr
+    return home
+
+
+def test_gaps_for_a_team_reads_the_imports_made_for_it(team_home: Path) -> None:
+    assert rows(gaps_json(team_home, "--team", "T1")) == EXPECTED
+    # Neither the terminal's own team nor another workspace has imported anything here.
+    for other in ([], ["--team", "cli"], ["--team", "T2"]):
+        payload = gaps_json(team_home, *other)
+        assert (payload["total"], payload["opportunities"]) == (0, []), other
+
+
+def test_with_many_workspaces_a_team_does_not_read_the_terminals_imports(home: Path) -> None:
+    # One workspace (no Slack settings, or SLACK_BOT_TOKEN): T9 reads the terminal's too.
+    assert rows(gaps_json(home, "--team", "T9")) == EXPECTED
+    oauth = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "secret"}
+    args = ["gaps", "mysite.com", *COMPETITORS, "--team", "T9", "--format", "json"]
+    result = run_gapbot(home, *args, env=oauth)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == 0
+
+
+def test_import_report_for_a_team(tmp_path: Path) -> None:
+    path = export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True)
+    result = run_gapbot(tmp_path, "import", path, "--team", "T1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "ahrefs-rival-a-backlinks.tsv (Ahrefs backlinks export): read 9 rows, imported 7\n"
+        "  skipped 1: link from a site to itself\n"
+        "  skipped 1: lost link\n"
+        "  rival-a.com: 7 links\n"
+        "  for team T1\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["import", "links.csv"], ["gaps", "mysite.com", "a.com"]])
+def test_a_team_that_is_no_slack_team_id_is_a_usage_error(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = run_gapbot(tmp_path, *command, "--team", "t1")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "gapbot: error: --team 't1' is neither a Slack team id (such as T0123ABCD: in"
+        " Slack's web address, after /client/) nor 'cli', the terminal's team\n"
     )

@@ -11,7 +11,7 @@ from bot.outreach.pipeline import (
     check_move,
 )
 
-VALID = [(before, after) for before, targets in MOVES.items() for after in targets]
+VALID = [(before, after) for before in Status for after in Status if after in MOVES[before]]
 INVALID = [(before, after) for before in Status for after in Status if after not in MOVES[before]]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import SIGNING_SECRET
-from fake_slack import Call, SlackDriver
+from fake_slack import Call, SlackDriver, find_element
 from sqlmodel import Session, select
 
 from bot.links.index import LinkIndex
@@ -191,20 +191,6 @@ def test_export_csv_uploads_the_whole_list_in_the_thread(slack: SlackDriver) -> 
     assert list(rows[0])[:5] == ["domain", "matches", "a.com", "b.com", "c.com"]
 
 
-def test_another_team_can_neither_see_nor_change_an_analysis(slack: SlackDriver) -> None:
-    message = post_result(slack)
-    press(slack, message, Action.PAGE_NEXT, team="T2")
-    press(slack, message, Action.TARGET, domain="gap10.example", team="T2")
-    press(slack, message, Action.EXPORT_CSV, team="T2")
-
-    replies = slack.fake.wait_for("respond/*", count=3)
-    assert all("not available" in reply.args["text"] for reply in replies)
-    assert all(".example" not in reply.args["text"] for reply in replies)
-    assert slack.fake.calls_to("chat.update") == []
-    assert slack.fake.calls_to("files.getUploadURLExternal") == []
-    assert pipeline(slack) == ([], [])
-
-
 def test_a_result_whose_stored_file_is_gone_is_not_available_and_changes_nothing(
     slack: SlackDriver,
 ) -> None:
@@ -227,3 +213,19 @@ def test_a_forged_button_value_is_refused(slack: SlackDriver) -> None:
     slack.block_action({"action_id": Action.PAGE_NEXT, "type": "button", "value": "{nope"})
     reply = slack.fake.wait_for("respond/*")[0].args
     assert "not available" in reply["text"]
+
+
+def test_target_refuses_a_domain_the_analysis_does_not_hold(slack: SlackDriver) -> None:
+    message = post_result(slack)
+    button = find_element(message.args["blocks"], Action.TARGET, "gap05.example")
+    forged = button["value"].replace('"d":"gap05.example"', '"d":"elsewhere.example"')
+
+    response = slack.block_action(
+        {"action_id": Action.TARGET, "type": "button", "value": forged},
+        message_ts=message.response["ts"],
+    )
+
+    assert response.status_code == 200
+    note = slack.fake.wait_for("respond/*")[0].args["text"]
+    assert "cannot be moved: it is not in this analysis" in note
+    assert pipeline(slack) == ([], [])

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import pytest
+from conftest import SIGNING_SECRET, build_index, make_settings, sample_links
 from drafting import (
     DOMAIN,
     PERSONAL,
@@ -15,7 +20,7 @@ from drafting import (
     texts,
     values_of,
 )
-from fake_slack import SlackDriver, find_element
+from fake_slack import FakeSlack, SlackDriver, find_element
 from sqlmodel import Session, select
 
 from bot.slack.ids import Action, Callback
@@ -211,23 +216,6 @@ def test_someone_elses_domain_is_refused_until_contact_anyway(slack: SlackDriver
     ]
 
 
-def test_another_team_can_neither_draft_nor_send(slack: SlackDriver) -> None:
-    message = post_result(slack)
-    slack.press(message.args["blocks"], Action.DRAFT_EMAIL, domain=DOMAIN, team="T2")
-    assert "not available" in slack.fake.wait_for("respond/*")[0].args["text"]
-    dm = save_draft(slack, open_draft(slack, message).args["view"])
-
-    slack.press(dm.args["blocks"], Action.MARK_SENT, team="T2", channel="DU1")
-    slack.press(dm.args["blocks"], Action.EDIT_DRAFT, team="T2", channel="DU1")
-
-    replies = slack.fake.wait_for("respond/*", count=3)
-    assert all(DOMAIN not in reply.args["text"] for reply in replies)
-    drafts, _, reminders = stored(slack)
-    assert drafts[0].sent_at is None and reminders == []
-    assert slack.fake.calls_to("chat.update") == []
-    assert len(slack.fake.calls_to("views.open")) == 1
-
-
 def test_app_home_lists_my_targets_with_draft_email_and_sender_settings(
     slack: SlackDriver,
 ) -> None:
@@ -262,3 +250,30 @@ def test_app_home_lists_my_targets_with_draft_email_and_sender_settings(
     assert body.endswith("Tom\nmysite.com")
     with Session(make_engine(slack.settings.app_database_url)) as session:
         assert follow_up_days(session, "T1") == 3
+
+
+def test_a_broken_custom_template_is_named_at_start_up_and_in_the_picker(
+    tmp_path: Path, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    home = tmp_path / "home"
+    build_index(home, sample_links())
+    custom = tmp_path / "team-templates"
+    custom.mkdir()
+    (custom / "broken.j2").write_text(
+        "{#\nname: Broken\ndescription: d\nsubject: s\n#}\nHi {{ recipient_name\n"
+    )
+    settings = make_settings(
+        home,
+        f"sqlite:///{tmp_path / 'app.db'}",
+        fake_slack.api_url,
+        GAPBOT_TEMPLATES_DIR=str(custom),
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.slack.app"):
+        slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+    try:
+        assert f"outreach template skipped: {custom / 'broken.j2'}:6: " in caplog.text
+        view = open_draft(slack, post_result(slack)).args["view"]
+        shown = "\n".join(texts(view["blocks"]))
+        assert ":warning: Templates skipped (fix and restart): broken.j2:6: " in shown
+    finally:
+        slack.stop()

@@ -8,15 +8,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SIGNING_SECRET
+from conftest import SIGNING_SECRET, sample_links
 from fake_slack import FakeSlack, SlackDriver
+from sqlmodel import Session, select
 
 from bot.config import ConfigError, Settings
+from bot.links.index import LinkIndex
 from bot.slack.app import build_app, team_clients
+from bot.slack.ids import Action
 from bot.slack.oauth import BOT_SCOPES
 from bot.slack.server import serve
 from bot.store.db import make_engine
 from bot.store.installations import installation_store
+from bot.store.pipeline import PipelineEntry
 
 CLIENT_ID = "111.222"
 
@@ -43,7 +47,7 @@ def oauth_app(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
     driver.stop()
 
 
-def install(driver: SlackDriver) -> None:
+def install(driver: SlackDriver, code: str = "c0de") -> None:
     page = driver.http.get(f"{driver.url}/slack/install")
     state = re.search(r"state=([\w-]+)", page.text)
     assert state is not None
@@ -51,7 +55,7 @@ def install(driver: SlackDriver) -> None:
     cookie = page.headers["set-cookie"].split(";", 1)[0]
     done = driver.http.get(
         f"{driver.url}/slack/oauth_redirect",
-        params={"code": "c0de", "state": state.group(1)},
+        params={"code": code, "state": state.group(1)},
         headers={"Cookie": cookie},
     )
     assert done.status_code == 200, done.text
@@ -119,3 +123,43 @@ def test_oauth_mode_refuses_socket_mode(tmp_path: Path, fake_slack: FakeSlack) -
     settings = oauth_settings(tmp_path, fake_slack.api_url, SLACK_APP_TOKEN="xapp-1")
     with pytest.raises(ConfigError, match="--http"):
         serve(settings, socket=None)
+
+
+def test_one_workspace_reaches_nothing_of_anothers(
+    oauth_app: SlackDriver, fake_slack: FakeSlack
+) -> None:
+    install(oauth_app, "team-T3")
+    install(oauth_app)  # T2
+    export = oauth_app.settings.home / "links.csv"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    export.write_text(sample_links())
+    LinkIndex(oauth_app.settings.index_path, team="T3").import_file(export)
+    oauth_app.command("mysite.com vs a.com b.com c.com", team="T3")
+    result = fake_slack.wait_for("chat.postMessage")[0]
+    assert "*26* gaps" in str(result.args["blocks"])
+    blocks, ts = result.args["blocks"], result.response["ts"]
+
+    # T2's own /gaps of the same site finds none of T3's imports...
+    oauth_app.command("mysite.com vs a.com b.com c.com", team="T2")
+    empty = fake_slack.wait_for("chat.postMessage", 2)[-1]
+    assert "*0* gaps" in str(empty.args["blocks"])
+    # ...and T3's buttons, pressed from T2, show, move and export nothing.
+    for action, domain in [
+        (Action.PAGE_NEXT, None),
+        (Action.TARGET, "gap05.example"),
+        (Action.EXPORT_CSV, None),
+        (Action.DRAFT_EMAIL, "gap05.example"),
+    ]:
+        oauth_app.press(blocks, action, domain=domain, message_ts=ts, team="T2", user="U9")
+    replies = fake_slack.wait_for("respond/*", 4)
+    assert all("not available" in reply.args["text"] for reply in replies)
+    oauth_app.press(blocks, Action.LINKS, domain="gap05.example", message_ts=ts, team="T2")
+    links = fake_slack.wait_for("views.update")[0].args["view"]
+    assert "not available" in str(links) and "a.com" not in str(links)
+    oauth_app.event({"type": "app_home_opened", "user": "U9", "tab": "home"}, team="T2")
+    home = str(fake_slack.wait_for("views.publish")[0].args["view"]["blocks"])
+    assert "0 gaps" in home and "26 gaps" not in home  # its own analysis only
+    assert fake_slack.calls_to("chat.update") == []
+    assert fake_slack.calls_to("files.getUploadURLExternal") == []
+    with Session(make_engine(oauth_app.settings.app_database_url)) as session:
+        assert session.exec(select(PipelineEntry)).all() == []

@@ -10,6 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
+from bot.config import ConfigError
 from bot.domains import try_fold_domain
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.links.base import (
@@ -21,6 +24,7 @@ from bot.links.base import (
     profiles_in_memory,
 )
 from bot.links.http import CredentialsRefused, ProviderClient, RetryPolicy
+from bot.links.sources import DEFAULT_TEAM
 from bot.store.cache import Cached, ProviderCache, SpendLedger
 
 SAMPLE_URLS = 3
@@ -54,7 +58,9 @@ class ProfileRequest:
 
     @property
     def mode(self) -> str:
-        return f"gap-vs:{self.excluding}" if self.excluding else "all"
+        """The profile's cache key. "domain-gap-vs:" since Moz leaves out whole domains: its
+        profiles cached under "gap-vs:" dropped only the pages linking to the site."""
+        return f"domain-gap-vs:{self.excluding}" if self.excluding else "all"
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,20 @@ class Provider(Protocol):
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int
     ) -> tuple[LinkingPages, Spend]: ...
+
+
+def credential(value: SecretStr | str | None, variable: str, source: str) -> str:
+    """A credential's value; unset, empty or blank is refused before any call, naming it.
+
+    An empty key reaches the provider as a wrong one (Semrush answers "ERROR 122 :: WRONG
+    FORMAT OR EMPTY KEY"); said before any call, the message names the variable to fix.
+    """
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text is None:
+        raise ConfigError(f"set {variable} to use --source {source}")
+    if not text.strip():
+        raise ConfigError(f"{variable} is empty: set it to use --source {source}")
+    return text
 
 
 def pages_needed(max_rows: int, page_size: int) -> int:
@@ -151,7 +171,7 @@ class ProviderSource:
         cache: ProviderCache,
         ledger: SpendLedger,
         *,
-        team_id: str = "cli",
+        team_id: str = DEFAULT_TEAM,
         refresh: bool = False,
         budget_usd: float | None = None,
         max_rows: int = 1000,
@@ -244,8 +264,9 @@ class ProviderSource:
         if estimate.spend.usd > left:
             raise BudgetExceeded(
                 f"this analysis could cost up to ${estimate.spend.usd:.2f} but only ${left:.2f} "
-                f"of today's ${self.budget_usd:.2f} GAPBOT_DAILY_BUDGET_USD is left for this "
-                "workspace: use fewer competitors or try again tomorrow (UTC)"
+                f"of today's ${self.budget_usd:.2f} budget is left (GAPBOT_DAILY_BUDGET_USD for"
+                " the command line, App Home for a Slack workspace): use fewer competitors or"
+                " try again tomorrow (UTC)"
             )
 
     def _fetch_all(

@@ -83,6 +83,11 @@ class TemplateProblem:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         return f"{where}: {self.message}"
 
+    def brief(self) -> str:
+        """The same with the file's name only (for Slack, which needn't see server paths)."""
+        where = f"{self.path.name}:{self.line}" if self.line else self.path.name
+        return f"{where}: {self.message}"
+
 
 class _Invalid(Exception):
     def __init__(self, line: int | None, message: str) -> None:

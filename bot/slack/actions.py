@@ -13,6 +13,7 @@ from bot.slack import service
 from bot.slack.blocks import gone_text, owned_text, refused_text
 from bot.slack.draft_blocks import owned_message
 from bot.slack.ids import Action
+from bot.slack.listening import after_ack
 from bot.slack.messages import row_of, team_of, tell, update_result
 from bot.slack.results import ResultView, ViewError
 from bot.slack.service import services_of
@@ -34,9 +35,9 @@ _TRIAGE = {
 
 
 def register(app: App) -> None:
-    app.action(_any_of(_VIEW_CHANGES))(change_view)
-    app.action(_any_of(tuple(_TRIAGE)))(triage)
-    app.action(Action.EXPORT_CSV)(export_csv)
+    app.action(_any_of(_VIEW_CHANGES))(**after_ack(change_view))
+    app.action(_any_of(tuple(_TRIAGE)))(**after_ack(triage))
+    app.action(Action.EXPORT_CSV)(**after_ack(export_csv))
 
 
 def change_view(

@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltContext
-from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
 
 from bot.config import ConfigError, Settings
-from bot.slack import actions, commands, drafts, home, reminders, views
+from bot.slack import actions, commands, drafts, guard, home, reminders, uploads, views
 from bot.slack.oauth import oauth_mode, oauth_settings
+from bot.slack.outreach_service import templates_of
 from bot.slack.service import SERVICES_KEY, Services
 from bot.store.db import create_schema, make_engine
 
-# Analyses running at once. More than the CPUs can serve only slows every ack down
-# (they share one interpreter); further commands wait their turn in the queue.
-LISTENER_THREADS = max(2, min(8, os.cpu_count() or 2) // 2)
+log = logging.getLogger(__name__)
+
+# Listeners ack in the request's thread and do their work afterwards on this pool
+# (bot.slack.listening): mostly waiting on Slack, so more threads than CPUs. Analyses take
+# their turn at `Services.analysis_slots`.
+LISTENER_THREADS = 32
+
+# What Slack says when the token itself is refused (not when Slack is down).
+_TOKEN_REFUSED = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
 
 
 def build_app(settings: Settings, client: WebClient | None = None) -> App:
@@ -42,27 +52,30 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
         client = client or web_client(
             settings, required(settings.slack_bot_token, "SLACK_BOT_TOKEN")
         )
-        credentials = {}
-    try:
-        app = App(
-            client=client,
-            signing_secret=signing_secret,
-            # Listeners answer in the request's own thread, so an ack never waits
-            # behind running analyses; the analyses are lazy listeners on the pool.
-            process_before_response=True,
-            listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "gapbot-listener"),
-            logger=logging.getLogger("gapbot.slack"),
-            **credentials,
-        )
-    except BoltError as error:
-        raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack: {error}") from None
+        check_token(client, settings)
+        # Checked above, with a sentence that tells a refused token from Slack being down.
+        credentials = {"token_verification_enabled": False}
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        # The ack function answers Slack from the request's own thread; what calls Slack
+        # runs after it (bot.slack.listening), so no answer waits for a slow Web API call.
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "gapbot-listener"),
+        logger=logging.getLogger("gapbot.slack"),
+        **credentials,
+    )
 
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
         context[SERVICES_KEY] = services
         next()
 
-    for feature in (commands, actions, views, home, drafts, reminders):
+    guard.install(app, settings, engine)
+
+    for problem in templates_of(services).problems:
+        log.warning("outreach template skipped: %s", problem)
+    for feature in (commands, actions, views, home, drafts, reminders, uploads):
         feature.register(app)
     return app
 
@@ -82,21 +95,42 @@ def team_clients(app: App, settings: Settings) -> Callable[[str], WebClient]:
     return client_for
 
 
+def check_token(client: WebClient, settings: Settings) -> None:
+    """auth.test once at start-up: a refused token, or Slack not answering, in one sentence."""
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error", ""))
+        if code in _TOKEN_REFUSED:
+            raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack ({code})") from None
+        raise ConfigError(
+            f"Slack is not answering at {settings.slack_api_url} (auth.test: HTTP "
+            f"{error.response.status_code}, {code or 'no error code'}); try again later"
+        ) from None
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
+        raise ConfigError(
+            f"Slack could not be reached at {settings.slack_api_url} (SLACK_API_URL): {reason}"
+        ) from None
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """slack_sdk's handlers: connection errors, 429 with Retry-After, and 500/503."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client for SLACK_API_URL that waits out 429s as Slack's Retry-After asks."""
+    """A Web API client for SLACK_API_URL with slack_sdk's retry handlers."""
     base_url = (
         settings.slack_api_url
         if settings.slack_api_url.endswith("/")
         else (settings.slack_api_url + "/")
     )
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
-    )
+    return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
 
 
 def required(value: SecretStr | None, variable: str) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -42,6 +44,7 @@ MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_OPTION_TEXT = 75
 MAX_URL_LABEL = 120
+MAX_REASON_TEXT = 300
 DUE_TITLE = "Follow-ups due"
 
 _SORT_LABELS = {
@@ -84,10 +87,47 @@ def query_error_text(error: object) -> str:
 
 
 def failure_text(site: str, error: object) -> str:
+    # The reason may repeat what was typed (an unknown --source): keep it short.
     return (
-        f":x: The gap analysis for *{escape(site)}* failed: {escape(error)}\n"
+        f":x: The gap analysis for *{escape(site)}* failed: "
+        f"{escape(_cut(str(error), MAX_REASON_TEXT))}\n"
         f"Nothing was posted. Run `{GAPS_COMMAND}` again once that is fixed."
     )
+
+
+def other_workspace_text() -> str:
+    return "This Gapbot serves another Slack workspace, so it cannot answer here."
+
+
+def slack_failed_text() -> str:
+    return ":warning: Slack did not answer in time, so that did not go through: try again."
+
+
+def internal_error_text() -> str:
+    return (
+        ":warning: Something went wrong on Gapbot's side (it is logged for the admin): try again."
+    )
+
+
+def damaged_form_text() -> str:
+    return "This form can no longer be read: close it and open the draft again."
+
+
+def not_posted_text(channel_id: str, reason: str, app_home: str) -> str:
+    """The result is stored but Slack would not take the message: say so, and where to go."""
+    return (
+        f":warning: The gap analysis is done, but Slack would not let me post it in "
+        f"<#{escape(channel_id)}> ({escape(reason)}). It is saved: open {app_home} and press "
+        "*Post again*."
+    )
+
+
+def app_home_link(team_id: str, app_id: str | None) -> str:
+    """A link that opens Gapbot's App Home (Slack's deep link), or its name if unknown."""
+    if not app_id:
+        return "Gapbot's App Home"
+    query = urlencode({"team": team_id, "id": app_id, "tab": "home"})
+    return f"<slack://app?{escape(query)}|Gapbot's App Home>"
 
 
 def invite_text(channel_id: str) -> str:
@@ -371,6 +411,8 @@ def home_view(
     counts: Mapping[Status, int],
     targets: Sequence[PipelineRow],
     now: datetime,
+    paid: PaidSourcesShown,
+    failed_reminders: Sequence[Block] = (),
 ) -> View:
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
@@ -382,7 +424,54 @@ def home_view(
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_counts_text(counts))))
     blocks.append(DividerBlock())
     blocks.extend(_targets(targets, now))
+    blocks.extend(failed_reminders)
+    blocks.append(DividerBlock())
+    blocks.append(_paid_sources(paid))
     return View(type="home", blocks=blocks)
+
+
+# What an admin may choose for the live providers: off, or a daily budget in dollars.
+PAID_SOURCE_CHOICES: tuple[float | None, ...] = (None, 1.0, 5.0, 20.0, 100.0)
+PAID_SOURCES_OFF = "off"
+
+
+@dataclass(frozen=True)
+class PaidSourcesShown:
+    """The workspace's rule for paid link sources, as App Home shows it."""
+
+    allowed: bool
+    daily_budget_usd: float
+    can_change: bool  # workspace admins and owners only
+
+
+def paid_sources_value(allowed: bool, budget_usd: float | None) -> str:
+    """A choice's option value: `off`, or the daily budget in dollars."""
+    return PAID_SOURCES_OFF if not allowed or budget_usd is None else f"{budget_usd:g}"
+
+
+def _paid_sources_label(allowed: bool, budget_usd: float | None) -> str:
+    if not allowed or budget_usd is None:
+        return "Off: local data and the web graph only"
+    return f"Up to ${budget_usd:,.2f} a day"
+
+
+def _paid_sources(paid: PaidSourcesShown) -> SectionBlock:
+    now = _paid_sources_label(paid.allowed, paid.daily_budget_usd)
+    text = f"*Paid link sources* (DataForSEO, Ahrefs, Semrush, Moz)\n{escape(now)}"
+    if not paid.can_change:
+        return SectionBlock(text=MarkdownTextObject(text=text + "\n_Set by a workspace admin._"))
+    options = [
+        Option(value=paid_sources_value(True, budget), label=_paid_sources_label(True, budget))
+        for budget in PAID_SOURCE_CHOICES
+    ]
+    current = paid_sources_value(paid.allowed, paid.daily_budget_usd)
+    chosen = next((option for option in options if option.value == current), None)
+    return SectionBlock(
+        text=MarkdownTextObject(text=text),
+        accessory=StaticSelectElement(
+            action_id=Action.PAID_SOURCES, options=options, initial_option=chosen
+        ),
+    )
 
 
 USAGE_HINT = f"(`{GAPS_COMMAND} mysite.com vs rival.com` in any channel)"

@@ -7,14 +7,22 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError
 from bot.links.base import LinkSourceError
 from bot.query import GapQuery, QueryError, parse_gap_text
 from bot.slack import service
-from bot.slack.blocks import USAGE, failure_text, query_error_text, working_text
+from bot.slack.blocks import (
+    USAGE,
+    app_home_link,
+    failure_text,
+    not_posted_text,
+    query_error_text,
+    working_text,
+)
 from bot.slack.ids import GAPS_COMMAND
-from bot.slack.messages import post_result, team_of
+from bot.slack.messages import post_result, team_of, tell_user
 from bot.slack.service import services_of
 from bot.store.analyses import NewAnalysis
 
@@ -45,7 +53,10 @@ def ack_gaps(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 def run_gaps(
     command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """After the ack: run the analysis, store it, post page one in the channel."""
+    """After the ack: run the analysis, store it, post page one in the channel.
+
+    Whatever happens, the user hears where the result went or why there is none.
+    """
     text = command.get("text") or ""
     if _is_help(text):
         return
@@ -54,19 +65,28 @@ def run_gaps(
     except QueryError:
         return  # already answered by the ack
     services = services_of(context)
-    team = team_of(context)
+    team, user = team_of(context), command["user_id"]
     try:
         analysis = service.run_analysis(services, _new_analysis(team, command, query), query)
     except (LinkSourceError, ConfigError) as error:
-        respond(response_type="ephemeral", text=failure_text(query.site, error))
+        tell_user(client, respond, user, failure_text(query.site, error))
         return
     except Exception:
         log.exception("gap analysis failed: %s", text)
-        respond(response_type="ephemeral", text=failure_text(query.site, "an internal error"))
+        tell_user(client, respond, user, failure_text(query.site, "an internal error"))
         return
     page = service.first_page(services, team, analysis.id)
     assert page is not None
-    post_result(client, respond, analysis.channel_id, page)
+    try:
+        post_result(client, respond, analysis.channel_id, page)
+    except (SlackApiError, OSError) as error:
+        log.warning("analysis %s was not posted: %s", analysis.id, error)
+        reason = "Slack could not be reached"
+        if isinstance(error, SlackApiError):
+            status = error.response.status_code
+            reason = f"HTTP {status}" if status != 200 else str(error.response.get("error"))
+        home = app_home_link(team, command.get("api_app_id"))
+        tell_user(client, respond, user, not_posted_text(analysis.channel_id, reason, home))
 
 
 def _new_analysis(team: str, command: dict[str, Any], query: GapQuery) -> NewAnalysis:

@@ -7,7 +7,7 @@ plain text, which Slack never parses, so it can be copied exactly as written.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +42,7 @@ from bot.slack.outreach_service import (
     SavedDraft,
     SenderSettings,
 )
+from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
 from bot.store.pipeline import MoveOutcome, PipelineMark
 
@@ -58,6 +59,16 @@ _CONTEXT_FIELDS = (
     (Field.OFFER, "What you offer", True),
     (Field.MY_PAGE, "My page URL", False),
 )
+MAX_FAILED_SHOWN = 10
+# Slack's error codes for a reminder that could not be sent, as its owner would put them.
+_FAILURE_REASONS = {
+    "user_not_found": "the owner is not in the workspace any more",
+    "user_disabled": "the owner's account is deactivated",
+    "not_installed": "Gapbot is no longer installed in the workspace",
+    "token_revoked": "Gapbot's access to the workspace was revoked",
+    "account_inactive": "Gapbot's access to the workspace was revoked",
+    "invalid_auth": "Slack no longer accepts Gapbot's token",
+}
 _ANSWERS = {
     "reply": "Marked *replied*; no more reminders.",
     "won": "Marked *won* :tada:; no more reminders.",
@@ -72,6 +83,10 @@ def draft_modal(modal: DraftModal) -> View:
     """The email editor: template picker, the fields it is written from, subject, body, count."""
     form = modal.form
     blocks: list[Block] = [_context(_target_line(form.target)), _template_picker(modal)]
+    if modal.skipped:
+        skipped = "; ".join(modal.skipped)
+        note = f":warning: Templates skipped (fix and restart): {escape(skipped)}"
+        blocks.append(_context(_cut(note, 2000)))
     for field, label, optional in _CONTEXT_FIELDS:
         blocks.append(_text_input(field, label, getattr(form, field), optional=optional))
     blocks.append(
@@ -338,6 +353,33 @@ def reminder_answer_message(answer: ReminderAnswer) -> list[Block]:
     return [_section(head + _ANSWERS[answer.choice])]
 
 
+def failed_reminders_blocks(reminders: Sequence[Reminder]) -> list[Block]:
+    """App Home: the reminders Gapbot gave up sending, and why ([] when there are none)."""
+    if not reminders:
+        return []
+    lines = [_failed_line(reminder) for reminder in reminders[:MAX_FAILED_SHOWN]]
+    if len(reminders) > MAX_FAILED_SHOWN:
+        lines.append(f"…and {len(reminders) - MAX_FAILED_SHOWN} more.")
+    return [
+        _section("*Reminders that could not be sent*\n" + "\n".join(lines)),
+        _context(
+            "Gapbot tried several times, then gave up. The next reminder is scheduled when "
+            "the next email to that domain is marked as sent."
+        ),
+    ]
+
+
+def _failed_line(reminder: Reminder) -> str:
+    error = reminder.last_error or ""
+    reason = _FAILURE_REASONS.get(error) or f"Slack answered {escape(error or 'nothing')}"
+    tries = f"{reminder.attempts} {'try' if reminder.attempts == 1 else 'tries'}"
+    return (
+        f":warning: *{escape(reminder.refdomain)}* for {escape(reminder.site)}, due "
+        f"{_date(as_utc(reminder.due_at))}, to <@{escape(reminder.owner_id)}>: {reason} "
+        f"(gave up after {tries})"
+    )
+
+
 # -- sender settings ---------------------------------------------------------------------------
 
 
@@ -365,7 +407,8 @@ def read_sender_settings(view: Mapping[str, Any]) -> SenderSettings | dict[str, 
     """The settings entered, or block id -> error for `response_action: errors`."""
     values: Mapping[str, Mapping[str, Any]] = (view.get("state") or {}).get("values") or {}
     days = _value(values, Field.FOLLOW_UP_DAYS).strip()
-    if not days.isdigit() or not 1 <= int(days) <= 30:
+    # ASCII digits only: int() cannot read every character isdigit() accepts ("²").
+    if not (days.isascii() and days.isdigit() and len(days) <= 2) or not 1 <= int(days) <= 30:
         return {Field.FOLLOW_UP_DAYS.value: "Enter a whole number of days from 1 to 30."}
     return SenderSettings(
         _value(values, Field.SENDER_NAME), _value(values, Field.SIGNATURE), int(days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,26 +11,63 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import outreach_service, service
-from bot.slack.blocks import home_view
+from bot.slack.blocks import PAID_SOURCES_OFF, PaidSourcesShown, home_view
+from bot.slack.draft_blocks import failed_reminders_blocks
 from bot.slack.ids import Action
+from bot.slack.listening import after_ack
 from bot.slack.messages import post_result, team_of
+from bot.slack.results import bounded_id
 from bot.slack.service import services_of
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(publish_home)
-    app.action(Action.REPOST)(repost)
+    app.event("app_home_opened")(**after_ack(publish_home))
+    app.action(Action.REPOST)(**after_ack(repost))
+    app.action(Action.PAID_SOURCES)(**after_ack(choose_paid_sources))
 
 
 def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if event.get("tab", "home") != "home":
+    user = event.get("user")
+    if event.get("tab", "home") != "home" or not isinstance(user, str):
         return
-    user = event["user"]
+    _publish(client, context, user)
+
+
+def _publish(client: WebClient, context: BoltContext, user: str) -> None:
     services, team = services_of(context), team_of(context)
     found = service.home(services, team)
     targets = outreach_service.home_targets(services, team, user)
-    view = home_view(found.recent, found.counts, targets, datetime.now(UTC))
+    paid = PaidSourcesShown(
+        found.paid.allowed, found.paid.daily_budget_usd, can_change=is_admin(client, user)
+    )
+    failed = failed_reminders_blocks(found.failed_reminders)
+    view = home_view(found.recent, found.counts, targets, datetime.now(UTC), paid, failed)
     client.views_publish(user_id=user, view=view)
+
+
+def choose_paid_sources(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """A workspace admin turns paid sources off or sets the daily budget (checked again here:
+    a button's presence proves nothing)."""
+    ack()
+    user = body["user"]["id"]
+    value = str((action.get("selected_option") or {}).get("value", ""))
+    if is_admin(client, user):
+        with contextlib.suppress(ValueError):
+            budget = None if value == PAID_SOURCES_OFF else float(value)
+            service.set_paid_sources(services_of(context), team_of(context), budget)
+    # Always redrawn, so the menu shows the rule in force, whoever chose what.
+    _publish(client, context, user)
+
+
+def is_admin(client: WebClient, user: str) -> bool:
+    """Whether Slack says `user` is an admin or owner of the workspace (users.info)."""
+    try:
+        found = client.users_info(user=user)["user"]
+    except (SlackApiError, OSError, KeyError, TypeError):
+        return False
+    return any(bool(found.get(flag)) for flag in ("is_admin", "is_owner", "is_primary_owner"))
 
 
 def repost(
@@ -39,7 +77,7 @@ def repost(
     ack()
     user = body["user"]["id"]
     try:
-        analysis_id = int(action.get("value", ""))
+        analysis_id = bounded_id(action.get("value", ""))
     except ValueError:
         return
     page = service.first_page(services_of(context), team_of(context), analysis_id)

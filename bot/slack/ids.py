@@ -22,6 +22,7 @@ class Action(StrEnum):
     RESTORE = "gaps_restore"
     LINKS = "gaps_links"
     REPOST = "home_repost"
+    PAID_SOURCES = "home_paid_sources"
     DRAFT_EMAIL = "outreach_draft_email"
     DRAFT_TARGET = "outreach_draft_target"
     DRAFT_RERENDER = "outreach_draft_rerender"

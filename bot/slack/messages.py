@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import BoltContext, Respond
@@ -11,6 +12,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.slack.blocks import gone_text, invite_text, result_fallback, result_message
 from bot.slack.results import ResultPage, ResultView, ViewError, decode_value
+
+log = logging.getLogger(__name__)
 
 # The bot is not a member (private channel, DM) or may not see the channel.
 _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -26,15 +29,45 @@ def team_of(context: BoltContext) -> str:
 
 
 def post_result(client: WebClient, respond: Respond | None, channel: str, page: ResultPage) -> None:
-    """Post the result in `channel`; if the bot may not, reply through the command instead."""
+    """Post the result in `channel`; if the bot may not, reply through the command instead.
+
+    Raises SlackApiError (or OSError) when neither reached Slack: the caller tells the user.
+    """
     blocks, text = result_message(page), result_fallback(page.analysis)
     try:
         client.chat_postMessage(channel=channel, blocks=blocks, text=text)
     except SlackApiError as error:
         if _error_code(error) not in _CANNOT_POST or respond is None:
             raise
-        respond(response_type="in_channel", blocks=blocks, text=text, replace_original=False)
-        respond(response_type="ephemeral", text=invite_text(channel), replace_original=False)
+        if not replied(respond, response_type="in_channel", blocks=blocks, text=text):
+            raise
+        replied(respond, response_type="ephemeral", text=invite_text(channel))
+
+
+def replied(respond: Respond, **message: Any) -> bool:
+    """Send through the response URL; False (logged) if Slack did not take it."""
+    try:
+        response = respond(replace_original=False, **message)
+    except (OSError, ValueError) as error:
+        log.warning("the response URL did not take the reply: %s", error)
+        return False
+    if response.status_code != 200:
+        log.warning("the response URL answered HTTP %s: %s", response.status_code, response.body)
+        return False
+    return True
+
+
+def tell_user(client: WebClient, respond: Respond | None, user_id: str, text: str) -> bool:
+    """An ephemeral note through the response URL, else a DM; False if neither got through."""
+    if respond is not None and replied(respond, response_type="ephemeral", text=text):
+        return True
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, text=text)
+    except (SlackApiError, OSError) as error:
+        log.error("could not tell %s: %s (%s)", user_id, text, error)
+        return False
+    return True
 
 
 def update_result(

@@ -11,7 +11,15 @@ from bot.store.installations import installation_store, state_store
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # The bot scopes asked for at install; the same list as manifest.yml (a test checks).
-BOT_SCOPES = ("commands", "chat:write", "files:write", "im:write")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "files:read",
+    "files:write",
+    "im:history",
+    "im:write",
+    "users:read",
+)
 
 
 def oauth_mode(settings: Settings) -> bool:

@@ -68,6 +68,7 @@ class DraftModal:
 
     form: DraftForm
     templates: tuple[tuple[str, str], ...]
+    skipped: tuple[str, ...] = ()  # template files that failed their checks: file:line: why
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,10 @@ def open_form(services: Services, team_id: str, user_id: str, target: DraftTarge
         form = _form_of(latest, target)
         unsent = latest is not None and latest.kind == target.kind and latest.sent_at is None
     choices = template_choices(services, target.kind)
-    if unsent:
-        return DraftModal(form, choices)
-    return DraftModal(_first_that_renders(services, team_id, user_id, form, choices), choices)
+    skipped = tuple(problem.brief() for problem in templates_of(services).problems)
+    if not unsent:
+        form = _first_that_renders(services, team_id, user_id, form, choices)
+    return DraftModal(form, choices, skipped)
 
 
 def _first_that_renders(

@@ -6,6 +6,8 @@ returns plain data for a block builder. Listeners never touch SQL or the engine.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -22,16 +24,21 @@ from bot.outreach.pipeline import Status
 from bot.query import GapQuery
 from bot.slack.inflight import InFlight
 from bot.slack.results import PAGE_SIZE, ResultPage, ResultView, page_window
-from bot.store import analyses, pipeline
+from bot.store import analyses, outreach, pipeline
 from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
-from bot.store.pipeline import Move, MoveResult
+from bot.store.pipeline import Move, MoveOutcome, MoveResult
 from bot.store.results import ResultFiles
 
 LINKING_URLS_LIMIT = 20
 
-SourceOpener = Callable[[str | None], LinkSource]
+# (source name or None for the default, the workspace, refresh) -> the source, scoped to it
+SourceOpener = Callable[[str | None, str, bool], LinkSource]
 SERVICES_KEY = "gapbot_services"
+
+# Analyses running at once. More than the CPUs can serve only slows every click down (they
+# share one interpreter); further commands wait their turn.
+ANALYSES_AT_ONCE = max(2, min(8, os.cpu_count() or 2) // 2)
 
 
 @dataclass(frozen=True)
@@ -42,10 +49,16 @@ class Services:
     engine: Engine
     open_source: SourceOpener
     running: InFlight[Stored] = field(default_factory=InFlight)
+    analysis_slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(ANALYSES_AT_ONCE)
+    )
 
     @classmethod
     def of(cls, settings: Settings, engine: Engine) -> Services:
-        return cls(settings, engine, lambda name: open_source(name, settings))
+        def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
+            return open_source(name, settings, refresh=refresh, team_id=team_id)
+
+        return cls(settings, engine, opener)
 
     @cached_property
     def results(self) -> ResultFiles:
@@ -116,9 +129,12 @@ def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery
     Counted over every link: the dofollow-only list is a part of this one, and the
     file carries the dofollow counts, so it serves every view of the result.
     """
-    source = services.open_source(query.source)
+    source = services.open_source(query.source, team_id, query.refresh)
     path = services.results.path(team_id, analysis_id)
-    with running(query, source, services.settings.blocked_domains) as analysis:
+    with (
+        services.analysis_slots,
+        running(query, source, services.settings.blocked_domains) as analysis,
+    ):
         total = analysis.store(path)
         provenance = analysis.provenance
     with session_scope(services.engine) as session:
@@ -176,13 +192,19 @@ def triage(
     status: Status,
 ) -> Triage | None:
     """Move one opportunity of the team's analysis in the pipeline; None if there is no such
-    analysis or its stored result is gone (then nothing moves)."""
+    analysis or its stored result is gone (then nothing moves). A domain the analysis does
+    not hold is refused: a button's value is not proof."""
     with session_scope(services.engine) as session:
         analysis = analyses.get_analysis(session, team_id, view.analysis_id)
     if analysis is None or not services.results.exists(team_id, analysis.rows_id):
         return None
-    with session_scope(services.engine) as session:
-        result = pipeline.move(session, Move(team_id, analysis.site, domain, status, user_id))
+    held = services.results.opportunity(team_id, analysis.rows_id, analysis.competitors, domain)
+    if held is None:
+        result = MoveResult(MoveOutcome.REFUSED, None, "it is not in this analysis")
+    else:
+        with session_scope(services.engine) as session:
+            move = Move(team_id, analysis.site, domain, status, user_id)
+            result = pipeline.move(session, move)
     page = result_page(services, team_id, view)
     assert page is not None
     return Triage(result, page)
@@ -222,7 +244,7 @@ def linking_pages(
         analysis = analyses.get_analysis(session, team_id, analysis_id)
     if analysis is None:
         return None
-    source = services.open_source(analysis.source_name)
+    source = services.open_source(analysis.source_name, team_id, False)
     return source.linking_urls(domain, analysis.competitors, LINKING_URLS_LIMIT)
 
 
@@ -255,14 +277,40 @@ def linking_samples(
 
 
 @dataclass(frozen=True)
+class PaidSourcesNow:
+    """Whether the workspace may use the live providers, and its daily budget in force."""
+
+    allowed: bool
+    daily_budget_usd: float
+
+
+@dataclass(frozen=True)
 class Home:
     recent: Sequence[AnalysisRecord]
     counts: dict[Status, int]
+    paid: PaidSourcesNow
+    failed_reminders: Sequence[outreach.Reminder]
 
 
 def home(services: Services, team_id: str) -> Home:
     with session_scope(services.engine) as session:
+        rule = outreach.paid_sources(session, team_id)
+        budget = rule.daily_budget_usd
+        failed = outreach.failed_reminders(session, team_id)
+        session.expunge_all()  # plain data from here on, not expired by the commit
         return Home(
             recent=analyses.recent_analyses(session, team_id),
             counts=pipeline.counts_by_status(session, team_id),
+            paid=PaidSourcesNow(
+                rule.allowed,
+                services.settings.workspace_budget_usd if budget is None else budget,
+            ),
+            failed_reminders=failed,
         )
+
+
+def set_paid_sources(services: Services, team_id: str, daily_budget_usd: float | None) -> None:
+    """Allow the live providers up to a daily budget, or (None) turn them off."""
+    rule = outreach.PaidSources(daily_budget_usd is not None, daily_budget_usd)
+    with session_scope(services.engine) as session:
+        outreach.set_paid_sources(session, team_id, rule)

@@ -13,6 +13,7 @@ from bot.links.base import LinkSourceError
 from bot.slack import service
 from bot.slack.blocks import gone_text, links_error_modal, links_loading_modal, links_modal
 from bot.slack.ids import Action
+from bot.slack.listening import after_ack
 from bot.slack.messages import row_of, team_of
 from bot.slack.service import services_of
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(Action.LINKS)(open_links)
+    app.action(Action.LINKS)(**after_ack(open_links))
 
 
 def open_links(

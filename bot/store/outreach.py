@@ -1,18 +1,30 @@
 """Outreach records: versioned drafts, follow-up reminders, sender and workspace settings.
 
-Reminders are rows. A scheduler claims due rows with a guarded UPDATE (and
-`FOR UPDATE SKIP LOCKED` on PostgreSQL), so each reminder is delivered by exactly
-one process, however many run and however often they restart.
+Reminders are rows. A scheduler claims due rows for a short lease with one atomic
+UPDATE per workspace (its rows picked with `FOR UPDATE SKIP LOCKED` on PostgreSQL),
+so each reminder is held by one process at a time, however many run; a lease its
+holder stops renewing (the process died) runs out and the row is claimed again.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint, func, or_
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Index,
+    Select,
+    UniqueConstraint,
+    func,
+    or_,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
@@ -30,8 +42,11 @@ from bot.store.pipeline import (
     move,
 )
 
-# A claimed reminder whose process died before delivering it is claimed again after this.
-STALE_CLAIM = timedelta(minutes=15)
+# How long a claim holds without being renewed: a dead worker's reminders come back after it.
+LEASE = timedelta(seconds=90)
+# Reminders claimed at a time: small, so that several processes share the due rows.
+CLAIM_BATCH = 10
+MAX_ERROR = 200
 RECENT_CONTACT = timedelta(days=90)
 
 
@@ -69,6 +84,7 @@ class ReminderState(StrEnum):
     CLAIMED = "claimed"
     DONE = "done"
     CANCELLED = "cancelled"
+    FAILED = "failed"  # given up: every try failed; `last_error` says why
 
 
 class Reminder(SQLModel, table=True):
@@ -87,6 +103,13 @@ class Reminder(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # Delivery: tries so far (each claim is one), the lease of the current claim, when a
+    # failed try may be retried, and the first claim (a DM may have gone out since then).
+    attempts: int = 0
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    retry_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    first_claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_error: str | None = Field(default=None, max_length=MAX_ERROR)
 
 
 class SenderProfile(SQLModel, table=True):
@@ -353,47 +376,146 @@ def reminder_by_id(session: Session, team_id: str, reminder_id: int) -> Reminder
     ).first()
 
 
-def claim_due(session: Session, worker: str, now: datetime, limit: int = 50) -> list[Reminder]:
-    """Claim up to `limit` due reminders for `worker`; each row is claimed by one worker only."""
-    stale = now - STALE_CLAIM
-    query = (
-        select(Reminder)
-        .where(
-            or_(
-                (col(Reminder.state) == ReminderState.PENDING) & (col(Reminder.due_at) <= now),
-                (col(Reminder.state) == ReminderState.CLAIMED) & (col(Reminder.claimed_at) < stale),
-            )
-        )
-        .order_by(col(Reminder.due_at), col(Reminder.id))
+def claim_due(
+    session: Session,
+    worker: str,
+    now: datetime,
+    *,
+    lease: timedelta = LEASE,
+    limit: int = CLAIM_BATCH,
+) -> list[Reminder]:
+    """Claim up to `limit` due reminders for `worker` until `now + lease`.
+
+    Every workspace with due reminders gets an equal share, in a random order, and the
+    claimed rows come back interleaved by workspace: one workspace's pile of due (or
+    failing) reminders never keeps another's waiting behind it.
+    """
+    teams = list(session.exec(select(Reminder.team_id).where(_claimable(now)).distinct()).all())
+    random.shuffle(teams)
+    claimed: list[int] = []
+    # Equal shares; what a workspace with fewer due rows leaves goes to the others.
+    still_due = teams
+    while still_due and len(claimed) < limit:
+        share = -(-(limit - len(claimed)) // len(still_due))
+        more_due = []
+        for team_id in still_due:
+            wanted = min(share, limit - len(claimed))
+            if wanted == 0:
+                break
+            got = _claim(session, team_id, worker, now, lease, wanted)
+            claimed += got
+            if len(got) == wanted:
+                more_due.append(team_id)
+        still_due = more_due
+    session.commit()
+    rows = session.exec(select(Reminder).where(col(Reminder.id).in_(claimed))).all()
+    by_team: dict[str, list[Reminder]] = {team_id: [] for team_id in teams}
+    for row in sorted(rows, key=_queue_position):
+        by_team[row.team_id].append(row)
+    rounds = zip_longest(*by_team.values())
+    return [row for one_round in rounds for row in one_round if row is not None]
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due and not backing off after a failed try, or held by a lease that has run out."""
+    pending = (
+        (col(Reminder.state) == ReminderState.PENDING)
+        & (col(Reminder.due_at) <= now)
+        & or_(col(Reminder.retry_at).is_(None), col(Reminder.retry_at) <= now)
+    )
+    expired = (col(Reminder.state) == ReminderState.CLAIMED) & (col(Reminder.lease_until) < now)
+    return or_(pending, expired)
+
+
+def _queue_position(reminder: Reminder) -> tuple[datetime, int]:
+    return as_utc(reminder.retry_at or reminder.due_at), reminder.id or 0
+
+
+def _claim(
+    session: Session, team_id: str, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """One atomic UPDATE: the workspace's next `limit` claimable rows become `worker`'s.
+
+    On SQLite the statement holds the write lock, so a concurrent worker's statement
+    takes the rows after these; PostgreSQL's SKIP LOCKED lets it pass over them at once.
+    """
+    pick = (
+        select(Reminder.id)
+        .where(Reminder.team_id == team_id, _claimable(now))
+        .order_by(func.coalesce(Reminder.retry_at, Reminder.due_at), col(Reminder.id))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for candidate in session.exec(query).all():
-        if _claim(session, candidate, worker, now):
-            claimed.append(candidate.id)
-    session.commit()
-    return [row for row in (session.get(Reminder, rid) for rid in claimed) if row is not None]
-
-
-def _claim(session: Session, candidate: Reminder, worker: str, now: datetime) -> bool:
-    """The guarded UPDATE: it only succeeds if nobody claimed the row since we read it."""
-    guard = col(Reminder.state) == candidate.state
-    if candidate.claimed_at is not None:
-        guard = guard & (col(Reminder.claimed_at) == candidate.claimed_at)
+        pick = pick.with_for_update(skip_locked=True)
+    # A CTE: PostgreSQL runs it once, where a subquery with LIMIT may be re-run per row.
+    picked = pick.cte("picked")
     result = session.execute(
         update(Reminder)
-        .where(col(Reminder.id) == candidate.id, guard)
-        .values(state=ReminderState.CLAIMED, claimed_by=worker, claimed_at=now)
+        # Tested again in the UPDATE: PostgreSQL re-checks it on a row claimed meanwhile.
+        .where(col(Reminder.id).in_(sa_select(picked.c.id)), _claimable(now))
+        .values(
+            state=ReminderState.CLAIMED,
+            claimed_by=worker,
+            claimed_at=now,
+            lease_until=now + lease,
+            attempts=col(Reminder.attempts) + 1,
+            first_claimed_at=func.coalesce(Reminder.first_claimed_at, now),
+        )
+        .returning(col(Reminder.id))
         .execution_options(synchronize_session=False)
     )
-    session.expire(candidate)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return [int(rid) for rid in result.scalars()]
+
+
+def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta = LEASE) -> int:
+    """`worker` is alive and still busy with its claims: they hold until `now + lease`."""
+    result = session.execute(
+        update(Reminder)
+        .where(
+            col(Reminder.state) == ReminderState.CLAIMED,
+            col(Reminder.claimed_by) == worker,
+        )
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def finish(session: Session, reminder_id: int, worker: str, now: datetime) -> bool:
     """Mark a claimed reminder delivered; False if another worker has taken it over."""
+    return _settle(session, reminder_id, worker, state=ReminderState.DONE, done_at=now)
+
+
+def retry_later(session: Session, reminder_id: int, worker: str, at: datetime, error: str) -> bool:
+    """A try failed: the reminder waits until `at`, behind every reminder due before it."""
+    return _settle(
+        session,
+        reminder_id,
+        worker,
+        state=ReminderState.PENDING,
+        claimed_by=None,
+        lease_until=None,
+        retry_at=at,
+        last_error=error[:MAX_ERROR],
+    )
+
+
+def give_up(session: Session, reminder_id: int, worker: str, now: datetime, error: str) -> bool:
+    """No more tries: the reminder is failed, with the last error, for people to see."""
+    return _settle(
+        session,
+        reminder_id,
+        worker,
+        state=ReminderState.FAILED,
+        done_at=now,
+        lease_until=None,
+        last_error=error[:MAX_ERROR],
+    )
+
+
+def _settle(session: Session, reminder_id: int, worker: str, **values: Any) -> bool:
+    """End `worker`'s claim with `values`, unless another worker has taken the row over."""
     result = session.execute(
         update(Reminder)
         .where(
@@ -401,25 +523,38 @@ def finish(session: Session, reminder_id: int, worker: str, now: datetime) -> bo
             col(Reminder.state) == ReminderState.CLAIMED,
             col(Reminder.claimed_by) == worker,
         )
-        .values(state=ReminderState.DONE, done_at=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.commit()
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def release(session: Session, reminder_id: int, worker: str) -> None:
-    """Give a claimed reminder back (delivery failed), to be tried at the next tick."""
-    session.execute(
-        update(Reminder)
-        .where(col(Reminder.id) == reminder_id, col(Reminder.claimed_by) == worker)
-        .values(state=ReminderState.PENDING, claimed_by=None, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
 # -- settings and history ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaidSources:
+    """A workspace's rule for the live providers: allowed or not, and its daily budget."""
+
+    allowed: bool
+    daily_budget_usd: float | None  # None: the installation's default for a workspace
+
+
+def paid_sources(session: Session, team_id: str) -> PaidSources:
+    settings = session.get(WorkspaceSettings, team_id)
+    if settings is None:
+        return PaidSources(allowed=True, daily_budget_usd=None)
+    return PaidSources(settings.paid_sources, settings.daily_budget_usd)
+
+
+def set_paid_sources(session: Session, team_id: str, rule: PaidSources) -> None:
+    if rule.daily_budget_usd is not None and rule.daily_budget_usd < 0:
+        raise ValueError("a daily budget cannot be negative")
+    settings = session.get(WorkspaceSettings, team_id) or WorkspaceSettings(team_id=team_id)
+    settings.paid_sources = rule.allowed
+    settings.daily_budget_usd = rule.daily_budget_usd
+    session.add(settings)
 
 
 def follow_up_days(session: Session, team_id: str) -> int:
@@ -455,6 +590,26 @@ def save_sender_profile(
 # -- overview ----------------------------------------------------------------------------------
 
 
+class Delivery(StrEnum):
+    """Where a domain's latest reminder stands, as people are shown it."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    RETRYING = "retrying"  # a try failed; the next one is at `retry_at`
+    FAILED = "failed"  # given up
+
+
+def delivery_of(reminder: Reminder) -> Delivery | None:
+    """None once the reminder was delivered or cancelled."""
+    if reminder.state == ReminderState.FAILED:
+        return Delivery.FAILED
+    if reminder.state == ReminderState.CLAIMED:
+        return Delivery.SENDING
+    if reminder.state == ReminderState.PENDING:
+        return Delivery.RETRYING if reminder.attempts else Delivery.SCHEDULED
+    return None
+
+
 @dataclass(frozen=True)
 class PipelineRow:
     """One domain in the outreach pipeline, with its next reminder if any."""
@@ -467,43 +622,65 @@ class PipelineRow:
     updated_at: datetime
     next_due: datetime | None
     next_action: str | None
+    reminder: Delivery | None = None
+    reminder_error: str | None = None
+    retry_at: datetime | None = None
 
 
 def pipeline_rows(session: Session, team_id: str | None = None) -> list[PipelineRow]:
     """Every pipeline entry (of one workspace, or all); due follow-ups first."""
-    pending = (
-        sa_select(
-            col(Reminder.team_id),
-            col(Reminder.site),
-            col(Reminder.refdomain),
-            func.min(Reminder.due_at).label("due"),
-            func.min(Reminder.action).label("action"),
-        )
-        .where(col(Reminder.state) == ReminderState.PENDING)
-        .group_by(col(Reminder.team_id), col(Reminder.site), col(Reminder.refdomain))
-        .subquery()
-    )
-    query = select(PipelineEntry, pending.c.due, pending.c.action).join(
-        pending,
-        (pending.c.team_id == PipelineEntry.team_id)
-        & (pending.c.site == PipelineEntry.site)
-        & (pending.c.refdomain == PipelineEntry.refdomain),
+    query = select(PipelineEntry, Reminder).join(
+        Reminder,
+        (col(Reminder.team_id) == PipelineEntry.team_id)
+        & (col(Reminder.site) == PipelineEntry.site)
+        & (col(Reminder.refdomain) == PipelineEntry.refdomain)
+        & col(Reminder.id).in_(_latest_reminders(team_id)),
         isouter=True,
     )
     if team_id is not None:
         query = query.where(PipelineEntry.team_id == team_id)
-    rows = [
-        PipelineRow(
-            entry.team_id,
-            entry.site,
-            entry.refdomain,
-            Status(entry.status),
-            entry.owner_id,
-            as_utc(entry.updated_at),
-            as_utc(due) if due else None,
-            action,
-        )
-        for entry, due, action in session.exec(query).all()
-    ]
+    rows = [_pipeline_row(entry, reminder) for entry, reminder in session.exec(query).all()]
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(rows, key=lambda row: (row.next_due or far, row.status, row.site, row.refdomain))
+
+
+def failed_reminders(session: Session, team_id: str) -> list[Reminder]:
+    """The workspace's reminders that were given up, latest first (not those replaced since)."""
+    return list(
+        session.exec(
+            select(Reminder)
+            .where(
+                Reminder.team_id == team_id,
+                Reminder.state == ReminderState.FAILED,
+                col(Reminder.id).in_(_latest_reminders(team_id)),
+            )
+            .order_by(col(Reminder.done_at).desc(), col(Reminder.id).desc())
+        ).all()
+    )
+
+
+def _latest_reminders(team_id: str | None) -> Select[int | None]:
+    """The id of each domain's latest reminder that was not cancelled (replaced or answered)."""
+    query = sa_select(func.max(Reminder.id)).where(col(Reminder.state) != ReminderState.CANCELLED)
+    if team_id is not None:
+        query = query.where(col(Reminder.team_id) == team_id)
+    return query.group_by(col(Reminder.team_id), col(Reminder.site), col(Reminder.refdomain))
+
+
+def _pipeline_row(entry: PipelineEntry, reminder: Reminder | None) -> PipelineRow:
+    delivery = delivery_of(reminder) if reminder is not None else None
+    live = reminder if delivery not in (None, Delivery.FAILED) else None
+    retrying = reminder if delivery is Delivery.RETRYING else None
+    return PipelineRow(
+        entry.team_id,
+        entry.site,
+        entry.refdomain,
+        Status(entry.status),
+        entry.owner_id,
+        as_utc(entry.updated_at),
+        as_utc(live.due_at) if live else None,
+        live.action if live else None,
+        delivery,
+        reminder.last_error if reminder is not None and delivery is not None else None,
+        as_utc(retrying.retry_at) if retrying and retrying.retry_at else None,
+    )
