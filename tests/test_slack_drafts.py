@@ -277,3 +277,17 @@ def test_a_broken_custom_template_is_named_at_start_up_and_in_the_picker(
         assert ":warning: Templates skipped (fix and restart): broken.j2:6: " in shown
     finally:
         slack.stop()
+
+
+def test_save_draft_closes_the_modal_before_its_slow_dm(slack: SlackDriver) -> None:
+    view = open_draft(slack, post_result(slack)).args["view"]
+    posted = len(slack.fake.calls_to("chat.postMessage"))
+    slack.fake.slow("chat.postMessage", 2.0)
+
+    response = submit(slack, view, **PERSONAL)
+
+    # The fake records a call once it has answered it: the modal closed before the DM.
+    assert response.status_code == 200 and not response.content
+    assert len(slack.fake.calls_to("chat.postMessage")) == posted
+    dm = slack.fake.wait_for("chat.postMessage", posted + 1)[-1]
+    assert dm.args["channel"] == "DU1" and DOMAIN in str(dm.args["blocks"])

@@ -136,16 +136,21 @@ def submit_draft(
         ack(response_action="errors", errors={Field.TEMPLATE.value: damaged_form_text()})
         return
     user = body["user"]["id"]
-    done = outreach_service.submit(
-        services_of(context), team_of(context), user, form, datetime.now(UTC)
-    )
+    services = services_of(context)
+    done = outreach_service.submit(services, team_of(context), user, form, datetime.now(UTC))
     if done.saved is None:
         ack(response_action="errors", errors=field_errors(form, done.errors))
-        if done.owner is not None:
-            direct_message(client, user, owned_message(done.owner), owned_text(done.owner))
+        owner = done.owner
+        if owner is not None:
+            services.after_answer(
+                lambda: direct_message(client, user, owned_message(owner), owned_text(owner))
+            )
         return
     ack()
-    direct_message(client, user, draft_message(done.saved), draft_fallback(done.saved))
+    saved = done.saved
+    services.after_answer(
+        lambda: direct_message(client, user, draft_message(saved), draft_fallback(saved))
+    )
 
 
 def mark_sent(

@@ -6,9 +6,11 @@ returns plain data for a block builder. Listeners never touch SQL or the engine.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -29,6 +31,8 @@ from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult
 from bot.store.results import ResultFiles
+
+log = logging.getLogger(__name__)
 
 LINKING_URLS_LIMIT = 20
 
@@ -52,6 +56,9 @@ class Services:
     analysis_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(ANALYSES_AT_ONCE)
     )
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(8, "gapbot-after-answer")
+    )
 
     @classmethod
     def of(cls, settings: Settings, engine: Engine) -> Services:
@@ -63,6 +70,18 @@ class Services:
     @cached_property
     def results(self) -> ResultFiles:
         return ResultFiles(self.settings.results_path)
+
+    def after_answer(self, work: Callable[[], object]) -> None:
+        """Run `work` once the listener has answered Slack (a modal's submission must be
+        answered with its errors or its closing, and a DM may be slow); failures are logged."""
+
+        def logged() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("work after answering Slack failed")
+
+        self.background.submit(logged)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         # Bolt deep-copies the request context for lazy listeners; the services are shared.
