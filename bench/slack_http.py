@@ -10,7 +10,7 @@ Targets: ack p99 < 300 ms, result < 2 s after the ack, page change p95 < 300 ms,
 click ack p95 <= 300 ms with Slack slow.
 
     .venv/bin/python bench/slack_http.py [--smoke] [--links N] [--concurrency N]
-        [--clicks N] [--slow SECONDS]
+        [--clicks N] [--slow SECONDS] [--workers N]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import httpx
-from fake_slack import FakeSlack, SlackDriver
+from fake_slack import Call, FakeSlack, SlackDriver
 
 from bot.config import Settings
 from bot.links.index import LinkIndex
@@ -81,6 +81,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--clicks", type=int, default=None, help="concurrent clicks (200)")
     parser.add_argument("--slow", type=float, default=5.0, help="seconds Slack takes to answer")
+    parser.add_argument("--workers", type=int, default=1, help="gapbot serve --workers N")
     args = parser.parse_args()
     clicks = args.clicks or (40 if args.smoke else 200)
     links = args.links or (20_000 if args.smoke else 1_000_000)
@@ -96,7 +97,7 @@ def main() -> int:
 
         fake = FakeSlack().start()
         port = free_port()
-        server = start_app(home, fake, port)
+        server = start_app(home, fake, port, args.workers)
         driver = SlackDriver(f"http://127.0.0.1:{port}", fake, SECRET)
         try:
             figures = run(driver, fake, args.concurrency)
@@ -119,7 +120,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_app(home: Path, fake: FakeSlack, port: int) -> subprocess.Popen[bytes]:
+def start_app(home: Path, fake: FakeSlack, port: int, workers: int) -> subprocess.Popen[bytes]:
     """`serve()` in a process of its own, configured through the environment as in production."""
     env = {
         **os.environ,
@@ -134,17 +135,22 @@ def start_app(home: Path, fake: FakeSlack, port: int) -> subprocess.Popen[bytes]
         "import logging; logging.basicConfig(level=logging.WARNING)\n"
         "from bot.config import load_settings\n"
         "from bot.slack.server import serve\n"
-        f"serve(load_settings(), socket=False, port={port})\n"
+        f"serve(load_settings(), socket=False, port={port}, workers={workers})\n"
     )
     log = (home / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-c", code], env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT
     )
+    wait_until_healthy(server, port)
+    return server
+
+
+def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return server
+                return
         except httpx.TransportError:
             time.sleep(0.1)
     server.terminate()
@@ -196,10 +202,26 @@ def run(driver: SlackDriver, fake: FakeSlack, concurrency: int) -> dict[str, flo
 
 
 def click_storm(driver: SlackDriver, fake: FakeSlack, clicks: int, slow: float) -> dict[str, float]:
-    """`clicks` buttons pressed at once on the posted results while Slack answers slowly."""
+    """`clicks` buttons pressed at once on the posted results while Slack answers slowly,
+    next to the same storm against a bare uvicorn app that answers 200 and does nothing."""
     posts = fake.calls_to("chat.postMessage")
     for method in ("chat.update", "views.open", "views.update"):
         fake.slow(method, slow, times=clicks)
+    ack_times = storm(driver, posts, clicks)
+    print(describe(f"click ack, Slack {slow:g} s", ack_times))
+    port = free_port()
+    bare = start_bare_app(port)
+    try:
+        limit = storm(SlackDriver(f"http://127.0.0.1:{port}", fake, SECRET), posts, clicks)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=10)
+    print(describe("limit: bare uvicorn 200", limit))
+    return {"click ack p95 (Slack slow)": percentile(ack_times, 0.95)}
+
+
+def storm(driver: SlackDriver, posts: list[Call], clicks: int) -> list[float]:
+    """Press `clicks` buttons at once (Next, Target, Links, Draft email); each one's ack time."""
     gate = threading.Barrier(clicks)
     ack_times: list[float] = []
     lock = threading.Lock()
@@ -222,8 +244,28 @@ def click_storm(driver: SlackDriver, fake: FakeSlack, clicks: int, slow: float) 
 
     with ThreadPoolExecutor(clicks) as pool:
         list(pool.map(click, range(clicks)))
-    print(describe(f"click ack, Slack {slow:g} s", ack_times))
-    return {"click ack p95 (Slack slow)": percentile(ack_times, 0.95)}
+    return ack_times
+
+
+def start_bare_app(port: int) -> subprocess.Popen[bytes]:
+    """The practical limit: uvicorn and Starlette reading each request and answering 200."""
+    code = (
+        "import uvicorn\n"
+        "from starlette.applications import Starlette\n"
+        "from starlette.responses import Response\n"
+        "from starlette.routing import Route\n"
+        "async def events(request):\n"
+        "    await request.body()\n"
+        "    return Response(b'')\n"
+        "async def health(request):\n"
+        "    return Response(b'ok')\n"
+        "app = Starlette(routes=[Route('/slack/events', events, methods=['POST']),"
+        " Route('/healthz', health)])\n"
+        f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", code])
+    wait_until_healthy(server, port)
+    return server
 
 
 if __name__ == "__main__":

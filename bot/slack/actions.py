@@ -35,9 +35,9 @@ _TRIAGE = {
 
 
 def register(app: App) -> None:
-    app.action(_any_of(_VIEW_CHANGES))(**after_ack(change_view))
-    app.action(_any_of(tuple(_TRIAGE)))(**after_ack(triage))
-    app.action(Action.EXPORT_CSV)(**after_ack(export_csv))
+    app.action(_any_of(_VIEW_CHANGES))(after_ack(change_view))
+    app.action(_any_of(tuple(_TRIAGE)))(after_ack(triage))
+    app.action(Action.EXPORT_CSV)(after_ack(export_csv))
 
 
 def change_view(

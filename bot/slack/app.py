@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # Listeners ack in the request's thread and do their work afterwards on this pool
 # (bot.slack.listening): mostly waiting on Slack, so more threads than CPUs. Analyses take
 # their turn at `Services.analysis_slots`.
-LISTENER_THREADS = 32
+LISTENER_THREADS = 16
 
 # What Slack says when the token itself is refused (not when Slack is down).
 _TOKEN_REFUSED = frozenset(

@@ -35,15 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(Action.DRAFT_EMAIL)(**after_ack(draft_from_result))
-    app.action(Action.DRAFT_TARGET)(**after_ack(draft_from_home))
-    app.action(Action.EDIT_DRAFT)(**after_ack(edit_draft))
-    app.action(Action.DRAFT_RERENDER)(**after_ack(rerender_draft))
+    app.action(Action.DRAFT_EMAIL)(after_ack(draft_from_result))
+    app.action(Action.DRAFT_TARGET)(after_ack(draft_from_home))
+    app.action(Action.EDIT_DRAFT)(after_ack(edit_draft))
+    app.action(Action.DRAFT_RERENDER)(after_ack(rerender_draft))
     app.view(Callback.DRAFT)(submit_draft)
-    app.action(Action.MARK_SENT)(**after_ack(mark_sent))
+    app.action(Action.MARK_SENT)(after_ack(mark_sent))
     app.action(Action.OPEN_MAILTO)(acknowledge)
-    app.action(Action.CONTACT_ANYWAY)(**after_ack(contact_anyway))
-    app.action(Action.SENDER_SETTINGS)(**after_ack(open_sender_settings))
+    app.action(Action.CONTACT_ANYWAY)(after_ack(contact_anyway))
+    app.action(Action.SENDER_SETTINGS)(after_ack(open_sender_settings))
     app.view(Callback.SENDER_SETTINGS)(save_sender_settings)
 
 

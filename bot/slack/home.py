@@ -21,9 +21,9 @@ from bot.slack.service import services_of
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(**after_ack(publish_home))
-    app.action(Action.REPOST)(**after_ack(repost))
-    app.action(Action.PAID_SOURCES)(**after_ack(choose_paid_sources))
+    app.event("app_home_opened")(after_ack(publish_home))
+    app.action(Action.REPOST)(after_ack(repost))
+    app.action(Action.PAID_SOURCES)(after_ack(choose_paid_sources))
 
 
 def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

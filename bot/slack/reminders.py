@@ -62,9 +62,9 @@ PERMANENT_ERRORS = frozenset(
 
 
 def register(app: App) -> None:
-    app.action(Action.DRAFT_FOLLOW_UP)(**after_ack(draft_follow_up))
+    app.action(Action.DRAFT_FOLLOW_UP)(after_ack(draft_follow_up))
     for action in _CHOICES:
-        app.action(action)(**after_ack(answer))
+        app.action(action)(after_ack(answer))
 
 
 def reminder_delivery(client_for: Callable[[str], WebClient]) -> Deliver:

@@ -29,6 +29,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.scheduler import ReminderTick, start_scheduler
 from bot.slack.app import build_app, required, team_clients, web_client
 from bot.slack.guard import TIMESTAMP_HEADER, missing_part
+from bot.slack.listening import ANSWERING
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_mode
 from bot.slack.reminders import reminder_delivery
 from bot.store.db import make_engine
@@ -150,6 +151,10 @@ def http_app(app: App, engine: Engine | None = None, lifespan: Lifespan | None =
     health = Health(engine, health_client(app.client))
 
     async def events(request: Request) -> Response:
+        with ANSWERING.request():
+            return await answer(request)
+
+    async def answer(request: Request) -> Response:
         read = await slack_request(request)
         if isinstance(read, Response):
             return read

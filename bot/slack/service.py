@@ -43,6 +43,8 @@ SERVICES_KEY = "gapbot_services"
 # Analyses running at once. More than the CPUs can serve only slows every click down (they
 # share one interpreter); further commands wait their turn.
 ANALYSES_AT_ONCE = max(2, min(8, os.cpu_count() or 2) // 2)
+# Work done after answering Slack (bot.slack.listening): mostly waiting on Slack's API.
+WORK_THREADS = 16
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Services:
         default_factory=lambda: threading.BoundedSemaphore(ANALYSES_AT_ONCE)
     )
     background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(8, "gapbot-after-answer")
+        default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "gapbot-after-answer")
     )
 
     @classmethod

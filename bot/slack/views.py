@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(Action.LINKS)(**after_ack(open_links))
+    app.action(Action.LINKS)(after_ack(open_links))
 
 
 def open_links(

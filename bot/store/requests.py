@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import BigInteger, delete
+from sqlalchemy import BigInteger, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, col
@@ -39,20 +39,24 @@ class SeenRequests:
         self.clock = clock
         self._lock = threading.Lock()
         self._next_purge = 0.0
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # Built once: this runs before every ack, so it is kept to one round trip.
+        self._record = (
+            insert(SeenRequest)
+            .values(signature=bindparam("signature"), signed_at=bindparam("signed_at"))
+            .on_conflict_do_nothing(index_elements=["signature"])
+            .returning(col(SeenRequest.signature))
+        )
 
     def first_time(self, signature: str, signed_at: int) -> bool:
         """Record the signature; False if it was recorded before (the request is a replay)."""
         self._purge_if_due()
-        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
-        statement = (
-            insert(SeenRequest)
-            .values(signature=signature, signed_at=signed_at)
-            .on_conflict_do_nothing(index_elements=["signature"])
-            .returning(col(SeenRequest.signature))
-        )
-        with session_scope(self.engine) as session:
+        with self.engine.begin() as connection:
             # A row comes back only if this insert made it (rowcount is not reliable here).
-            inserted = session.connection().execute(statement).first()
+            found = connection.execute(
+                self._record, {"signature": signature, "signed_at": signed_at}
+            )
+            inserted = found.first()
         return inserted is not None
 
     def _purge_if_due(self) -> None:
