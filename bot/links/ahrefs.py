@@ -15,8 +15,8 @@ import httpx
 
 from bot.config import Settings
 from bot.gaps import RefDomainLinks
-from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
-from bot.links.http import ProviderClient, RetryPolicy
+from bot.links.base import LinkingPages, LinkingUrl
+from bot.links.http import ProviderClient, RetryPolicy, json_error_check
 from bot.links.providers import (
     Fetched,
     ProfileRequest,
@@ -137,14 +137,8 @@ def _after(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check(response: httpx.Response) -> None:
-    """Errors come as HTTP 4xx with a JSON body {"error": "..."}."""
-    if response.is_error:
-        try:
-            detail = str(response.json().get("error") or "")
-        except ValueError:
-            detail = ""
-        raise LinkSourceError(f"Ahrefs answered HTTP {response.status_code}: {detail}".rstrip(": "))
+# Errors come as HTTP 4xx with a JSON body naming the problem in `error`.
+_check = json_error_check("Ahrefs", "error")
 
 
 def _spend(response: httpx.Response, rows: int, fields: int) -> Spend:

@@ -180,6 +180,24 @@ class ProviderClient:
         )
 
 
+def json_error_check(provider: str, detail_key: str) -> Callable[[httpx.Response], None]:
+    """A `check` for providers whose errors are HTTP 4xx with a JSON body naming the problem
+    in `detail_key`: LinkSourceError with the status and that detail."""
+
+    def check(response: httpx.Response) -> None:
+        if not response.is_error:
+            return
+        try:
+            detail = str(response.json().get(detail_key) or "")
+        except (ValueError, AttributeError):
+            detail = ""
+        raise LinkSourceError(
+            f"{provider} answered HTTP {response.status_code}: {detail}".rstrip(": ")
+        )
+
+    return check
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """`Retry-After` as seconds, whether given as a number or an HTTP date."""
     value = response.headers.get("retry-after")

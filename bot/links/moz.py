@@ -14,8 +14,8 @@ import httpx
 
 from bot.config import ConfigError, Settings
 from bot.gaps import RefDomainLinks
-from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
-from bot.links.http import ProviderClient, RetryPolicy
+from bot.links.base import LinkingPages, LinkingUrl
+from bot.links.http import ProviderClient, RetryPolicy, json_error_check
 from bot.links.providers import (
     Fetched,
     ProfileRequest,
@@ -131,14 +131,8 @@ class Moz:
         return LinkingPages(urls, len(urls)), _spend(len(urls), 1)
 
 
-def _check(response: httpx.Response) -> None:
-    """Errors come as HTTP 4xx with a JSON body naming the problem in `message`."""
-    if response.is_error:
-        try:
-            detail = str(response.json().get("message") or "")
-        except ValueError:
-            detail = ""
-        raise LinkSourceError(f"Moz answered HTTP {response.status_code}: {detail}".rstrip(": "))
+# Errors come as HTTP 4xx with a JSON body naming the problem in `message`.
+_check = json_error_check("Moz", "message")
 
 
 def _spend(rows: int, weight: int) -> Spend:
