@@ -6,19 +6,20 @@ import shutil
 import subprocess
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from export_files import SCENARIO, export_copy
+from export_files import EXPORTS, SCENARIO, export_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.analysis import analyse
 from bot.config import Settings
 from bot.gaps import GapOptions, RefDomainLinks, SiteProfile, find_gaps
-from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
-from bot.links.index import LinkIndex
+from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError, date_in_name
+from bot.links.index import ImportReport, LinkIndex
 from bot.links.sources import DEFAULT_TEAM, open_source, visible_teams
 from bot.query import make_query
 
@@ -34,12 +35,25 @@ def load_scenario(index: LinkIndex, folder: Path) -> None:
 
 
 def test_ahrefs_backlinks_report(index: LinkIndex, tmp_path: Path) -> None:
-    path = export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True)
+    path = export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True, crlf=True)
     report = index.import_file(path)
     assert report.format.name == "ahrefs-backlinks"
-    assert (report.rows_read, report.rows_imported) == (9, 7)
-    assert report.skipped == {"lost link": 1, "link from a site to itself": 1}
-    assert report.sites == {"rival-a.com": 7}
+    assert (report.rows_read, report.rows_imported) == (9, 6)
+    assert report.skipped == {"lost link": 1, "link from a site to itself": 1, "duplicate link": 1}
+    assert report.sites == {"rival-a.com": 6}
+    # Its latest date: a Last seen of 2026-11-01 (the lost link's Lost date is older).
+    assert (report.export_date, report.dated_by) == (
+        date(2026, 11, 1),
+        "Last seen and Lost columns",
+    )
+    assert report.lines() == [
+        "ahrefs-rival-a-backlinks.tsv (Ahrefs backlinks export of 2026-11-01, dated by its"
+        " Last seen and Lost columns): read 9 rows, imported 6 links",
+        "  skipped 1 duplicate link: news.example",
+        "  skipped 1 link from a site to itself: rival-a.com",
+        "  skipped 1 lost link: gone.example",
+        "  rival-a.com: 6 links",
+    ]
 
 
 def test_semrush_report_counts_other_targets(index: LinkIndex, tmp_path: Path) -> None:
@@ -73,11 +87,24 @@ def test_gsc_top_linking_sites_reads_quoted_thousands(index: LinkIndex, tmp_path
     assert profile.refdomains["nofollowme.net"].links == 1
 
 
+def replaced(report: ImportReport) -> list[tuple[str, str, date, int]]:
+    """What an import replaced: (site, file, export date, links)."""
+    return [(held.site, held.file, held.export_date, held.links) for held in report.replaced]
+
+
 def test_duplicates_count_once_and_reimport_replaces(index: LinkIndex, tmp_path: Path) -> None:
     path = export_copy("gsc-mysite-latest-links.csv", tmp_path)
-    index.import_file(path, site="mysite.com")
+    first = index.import_file(path, site="mysite.com")
+    assert (first.rows_read, first.rows_imported) == (3, 2)
+    assert (first.skipped, first.examples) == (
+        {"duplicate link": 1},
+        {"duplicate link": ["friend.example"]},
+    )
     again = index.import_file(path, site="mysite.com")
-    assert again.replaced == 3
+    assert replaced(again) == [("mysite.com", "gsc-mysite-latest-links.csv", date(2026, 11, 21), 2)]
+    assert again.lines()[-1] == (
+        "  mysite.com: 2 links, replacing gsc-mysite-latest-links.csv of 2026-11-21 (2 links)"
+    )
     profile = index.profile("mysite.com")
     assert profile.refdomains["friend.example"].links == 1
     assert index.summary() == [("mysite.com", 2, 2)]  # (site, referring domains, links)
@@ -88,7 +115,11 @@ def test_same_content_under_another_name_replaces(index: LinkIndex, tmp_path: Pa
     index.import_file(first)
     second = tmp_path / "renamed.csv"
     second.write_bytes(first.read_bytes())
-    assert index.import_file(second).replaced == 3
+    today = date.today()
+    assert replaced(index.import_file(second)) == [
+        ("rival-a.com", "generic-links.csv", today, 2),
+        ("rival-b.com", "generic-links.csv", today, 1),
+    ]
     assert sum(row[2] for row in index.summary()) == 3
 
 
@@ -513,11 +544,19 @@ def test_reimporting_a_file_for_one_team_leaves_another_teams_import(tmp_path: P
 
     with path.open("a") as export:
         export.write("https://zzz.net/new,https://rival-b.com/,false\n")
-    assert first.import_file(path).replaced == 3
+    # Another content: of the same sites and format, and not older, so it replaces them.
+    assert [(held.site, held.links) for held in first.import_file(path).replaced] == [
+        ("rival-a.com", 2),
+        ("rival-b.com", 1),
+    ]
 
     assert first.summary() == [("rival-a.com", 1, 2), ("rival-b.com", 2, 2)]
     assert second.summary() == both
-    assert second.import_file(path).replaced == 3  # its own earlier import was still there
+    # Its own earlier import was still there.
+    assert [(held.site, held.links) for held in second.import_file(path).replaced] == [
+        ("rival-a.com", 2),
+        ("rival-b.com", 1),
+    ]
 
 
 def test_an_index_without_teams_is_read_as_the_terminals_then_adopted(tmp_path: Path) -> None:
@@ -543,3 +582,389 @@ def test_an_index_without_teams_is_read_as_the_terminals_then_adopted(tmp_path: 
     with duckdb.connect(str(adopted), read_only=True) as connection:
         teams = connection.execute("SELECT DISTINCT team FROM links ORDER BY 1").fetchall()
     assert teams == [("T1",), ("cli",)]
+
+
+# -- newer wins ---------------------------------------------------------------------------------
+
+NOV, DEC = "semrush-rival-b-nov.csv", "semrush-rival-b-dec.csv"
+
+
+def gap_domains(index: LinkIndex, site: str = "mysite.com", *competitors: str) -> list[str]:
+    query = make_query([site, *(competitors or ("rival-b.com",))])
+    return [o.domain for o in analyse(query, index).opportunities]
+
+
+def with_mysite(index: LinkIndex, folder: Path) -> None:
+    """mysite.com's own profile: one link from mine.org."""
+    index.import_file(
+        write_links(folder, "mine.csv", "https://mine.org/a,https://mysite.com/,false")
+    )
+
+
+def test_a_newer_export_ends_what_it_marks_lost_or_no_longer_lists(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    with_mysite(index, tmp_path)
+    index.import_file(export_copy(NOV, tmp_path, crlf=True))
+    assert gap_domains(index) == ["news.example", "old.example", "two.org"]
+
+    december = index.import_file(export_copy(DEC, tmp_path, crlf=True))
+    # news.example's link is lost in December; old.example's is no longer listed.
+    assert gap_domains(index) == ["two.org"]
+    assert (december.export_date, december.dated_by) == (date(2025, 12, 14), "Last seen column")
+    assert replaced(december) == [("rival-b.com", NOV, date(2025, 11, 20), 3)]
+    assert december.lines() == [
+        f"{DEC} (Semrush backlinks export of 2025-12-14, dated by its Last seen column):"
+        " read 2 rows, imported 1 link",
+        "  skipped 1 lost link: news.example",
+        f"  rival-b.com: 1 link, replacing {NOV} of 2025-11-20 (3 links)",
+    ]
+    assert index.linking_urls("news.example", ["rival-b.com"], 5)["rival-b.com"].total == 0
+
+
+def test_an_older_export_imported_after_a_newer_one_changes_nothing(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    with_mysite(index, tmp_path)
+    index.import_file(export_copy(DEC, tmp_path, crlf=True))
+    november = index.import_file(export_copy(NOV, tmp_path, crlf=True))
+    assert gap_domains(index) == ["two.org"]
+    assert (november.rows_imported, november.skipped) == (0, {"older than the export held": 3})
+    assert november.replaced == []
+    assert november.lines()[1:] == [
+        "  skipped 3 links older than the export held: rival-b.com",
+        f"  rival-b.com: not imported, as the index holds a newer export of it, {DEC} of"
+        " 2025-12-14 (1 link)",
+    ]
+    assert [(held.file, held.export_date) for held in index.holdings("rival-b.com")] == [
+        (DEC, date(2025, 12, 14))
+    ]
+
+
+def test_a_lost_links_report_marks_links_lost_without_replacing_the_export(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    with_mysite(index, tmp_path)
+    index.import_file(export_copy(NOV, tmp_path, crlf=True))
+    # Only the lost row of December, as a "lost backlinks" report holds it; its latest date
+    # is the same as November's, so the later import wins.
+    lost_only = export_copy(DEC, tmp_path, crlf=True).read_text().splitlines()[:2]
+    path = tmp_path / "lost.csv"
+    path.write_text("\r\n".join(lost_only) + "\r\n")
+    report = index.import_file(path)
+    assert (report.replaced, report.skipped) == ([], {"lost link": 1})
+    assert gap_domains(index) == ["old.example", "two.org"]
+    held = index.holdings("rival-b.com")
+    assert [(h.file, h.links, h.lost_links) for h in held] == [(NOV, 3, 0), ("lost.csv", 0, 1)]
+
+
+def test_a_newer_export_of_another_tool_ends_a_link_it_marks_lost(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    index.import_file(export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True))
+    assert index.profile("rival-a.com").refdomains["news.example"].links == 2
+    semrush = tmp_path / "semrush-rival-a.csv"
+    semrush.write_text(
+        (EXPORTS / DEC).read_text().splitlines()[0]
+        + "\r\n45,News,https://www.news.example/best-trail-shoes,https://rival-a.com/shoes,A,1,1,"
+        "false,false,false,true,false,false,false,false,2025-01-01,2026-11-20,false,true\r\n"
+    )
+    index.import_file(semrush)
+    # Its other link (/gear) is still live: Ahrefs' export is not replaced, only the link.
+    assert index.profile("rival-a.com").refdomains["news.example"].links == 1
+    pages = index.linking_urls("news.example", ["rival-a.com"], 5)["rival-a.com"]
+    assert [url.source_url for url in pages.urls] == ["https://news.example/gear"]
+
+
+def test_the_date_in_a_file_name_dates_an_export(index: LinkIndex, tmp_path: Path) -> None:
+    later = tmp_path / "rival-a.com-backlinks_2026-12-01_10-26-37.csv"
+    later.write_text("source_url,target_url\r\nhttps://a.net/x,https://rival-a.com/\r\n")
+    report = index.import_file(later)
+    assert (report.export_date, report.dated_by) == (date(2026, 12, 1), "file name")
+    earlier = tmp_path / "links 20261115.csv"
+    earlier.write_text("source_url,target_url\r\nhttps://b.net/x,https://rival-a.com/\r\n")
+    assert index.import_file(earlier).newer_held["rival-a.com"].file == later.name
+    # The later of the file name's date and the columns': an export is no older than its data.
+    named = export_copy(NOV, tmp_path)
+    dated = named.rename(tmp_path / "semrush 2025-11-01.csv")
+    assert (index.import_file(dated).export_date, date_in_name(dated.name)) == (
+        date(2025, 11, 20),
+        date(2025, 11, 1),
+    )
+
+
+def test_an_export_with_no_date_is_dated_by_its_import_day(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    report = index.import_file(export_copy("generic-links.csv", tmp_path))
+    assert (report.export_date, report.dated_by) == (date.today(), "import day")
+    assert report.lines()[0].startswith(
+        "generic-links.csv (generic CSV (source_url,target_url[,nofollow]) of"
+        f" {date.today().isoformat()}, dated by the import day)"
+    )
+
+
+def test_reusing_a_file_name_for_another_site_keeps_both(index: LinkIndex, tmp_path: Path) -> None:
+    path = write_links(tmp_path, "links.csv", "https://aaa.net/p,https://rival-a.com/,false")
+    index.import_file(path)
+    write_links(tmp_path, "links.csv", "https://bbb.net/p,https://rival-b.com/,false")
+    report = index.import_file(path)
+    assert report.replaced == []
+    assert report.lines()[1:] == ["  rival-b.com: 1 link"]
+    assert index.summary() == [("rival-a.com", 1, 1), ("rival-b.com", 1, 1)]
+
+
+# -- what the index holds, and removing it ------------------------------------------------------
+
+
+def test_holdings_per_site_and_source(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy(NOV, tmp_path))
+    index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    held = [
+        (h.site, h.format, h.export_date, h.dated_by, h.links, h.lost_links, h.file)
+        for h in index.holdings()
+    ]
+    # The fixture export of 2026-11-01 replaced November's of rival-b.com.
+    assert held == [
+        ("rival-a.com", "generic", date.today(), "import day", 2, 0, "generic-links.csv"),
+        ("rival-b.com", "generic", date.today(), "import day", 1, 0, "generic-links.csv"),
+        (
+            "rival-b.com",
+            "semrush-backlinks",
+            date(2026, 11, 1),
+            "Last seen column",
+            5,
+            1,
+            "semrush-rival-b-backlinks.csv",
+        ),
+        (
+            "unrelated.com",
+            "semrush-backlinks",
+            date(2026, 11, 1),
+            "Last seen column",
+            1,
+            0,
+            "semrush-rival-b-backlinks.csv",
+        ),
+    ]
+    assert LinkIndex(index.folder, team="T1").holdings() == []
+
+
+def test_remove_a_site_from_one_source_then_all(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    removed = index.remove("rival-b.com", "semrush-backlinks")
+    assert [(h.site, h.format, h.links) for h in removed] == [
+        ("rival-b.com", "semrush-backlinks", 5)
+    ]
+    assert index.summary() == [
+        ("rival-a.com", 1, 2),
+        ("rival-b.com", 1, 1),
+        ("unrelated.com", 1, 1),
+    ]
+    assert [h.site for h in index.holdings()] == ["rival-a.com", "rival-b.com", "unrelated.com"]
+
+    assert [h.format for h in index.remove("rival-b.com")] == ["generic"]
+    assert index.summary() == [("rival-a.com", 1, 2), ("unrelated.com", 1, 1)]
+    assert index.linking_urls("203.0.113.9", ["rival-b.com"], 5)["rival-b.com"].total == 0
+    # The generic export still holds rival-a.com; the Semrush one unrelated.com.
+    assert [h.file for h in index.holdings()] == [
+        "generic-links.csv",
+        "semrush-rival-b-backlinks.csv",
+    ]
+
+
+# -- authority and the data's date --------------------------------------------------------------
+
+
+def test_authority_is_the_domain_level_score_and_says_so(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    # Semrush's Page ascore (45 for news.example's page) is no domain's authority.
+    assert index.profile("rival-b.com").refdomains["news.example"].authority is None
+    with index.profiles("mysite.com", ["rival-b.com"]) as profiles:
+        assert profiles.provenance.authority_source is None
+    index.import_file(export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True))
+    assert index.profile("rival-a.com").refdomains["news.example"].authority == 71
+    with index.profiles("mysite.com", ["rival-a.com", "rival-b.com"]) as profiles:
+        assert profiles.provenance.authority_source == "Ahrefs DR"
+        # The oldest export's date: the data is as old as that.
+        assert profiles.provenance.data_date == date(2026, 11, 1)
+
+
+def test_the_data_date_is_the_oldest_exports_date(index: LinkIndex, tmp_path: Path) -> None:
+    index.import_file(export_copy(NOV, tmp_path))
+    index.import_file(export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True))
+    with index.profiles("rival-a.com", ["rival-b.com"]) as profiles:
+        assert profiles.provenance.data_date == date(2025, 11, 20)
+
+
+# -- clear errors, LF and CRLF alike ------------------------------------------------------------
+
+HEADER = "source_url,target_url,nofollow"
+GOOD_ROW = "https://a.example/x,https://rival-a.com/,false"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        # A file cut inside a quote, on its last line.
+        (
+            [HEADER, GOOD_ROW, 'https://b.example/y,"https://rival-a.com/'],
+            "line 3: unterminated quote",
+        ),
+        # A quote opened on line 3 and never closed: the reason is where it opened.
+        (
+            [HEADER, GOOD_ROW, 'https://b.example/y,"https://rival-a.com/,false', GOOD_ROW],
+            "line 3: unterminated quote",
+        ),
+        (
+            [HEADER, GOOD_ROW, "44,Friend,https://x.example/,a,b,c,d"],
+            "line 3: expected 3 columns, found 7",
+        ),
+        ([HEADER, GOOD_ROW, "https://c.example/z"], "line 3: expected 3 columns, found 1"),
+        (
+            [HEADER, *[GOOD_ROW] * 3000, "https://caf\udce9.example/x,https://rival-a.com/,false"],
+            "line 3002: not UTF-8 text",
+        ),
+        # A stray quote that a later one closes: the value runs over three lines.
+        (
+            [
+                HEADER,
+                GOOD_ROW,
+                'https://b.example/y,"https://rival-a.com/,false',
+                GOOD_ROW,
+                'x",y,z',
+            ],
+            "line 3: a quoted value runs on to line 5 (a quote is missing or extra)",
+        ),
+        (
+            [HEADER, GOOD_ROW, 'https://d.example/"x","https://rival-a.com/"junk,false'],
+            "line 3: text after the closing quote of a value",
+        ),
+    ],
+    ids=[
+        "cut-in-quote",
+        "unclosed-quote",
+        "too-many-columns",
+        "too-few-columns",
+        "latin-1",
+        "runs-on",
+        "junk",
+    ],
+)
+def test_a_broken_file_names_the_line_and_the_reason(
+    index: LinkIndex, tmp_path: Path, lines: list[str], message: str, newline: str
+) -> None:
+    load_scenario(index, tmp_path)
+    before = snapshot(index)
+    path = tmp_path / "broken.csv"
+    path.write_bytes(newline.join(lines).encode("utf-8", "surrogateescape") + newline.encode())
+    if lines[-1].endswith("rival-a.com/"):  # cut: no line end after the last line
+        path.write_bytes(path.read_bytes().removesuffix(newline.encode()))
+    with pytest.raises(ExportError) as raised:
+        index.import_file(path)
+    assert str(raised.value).startswith(
+        f"broken.csv is not a readable generic CSV (source_url,target_url[,nofollow]): {message}"
+    )
+    assert snapshot(index) == before
+
+
+def test_a_format_that_does_not_fit_names_the_missing_columns(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    path = export_copy("generic-links.csv", tmp_path, crlf=True)
+    with pytest.raises(UnknownFormatError) as raised:
+        index.import_file(path, format_name="ahrefs-backlinks")
+    assert str(raised.value) == (
+        "generic-links.csv has no 'Referring page URL' and 'Target URL' columns,"
+        " which --format ahrefs-backlinks needs"
+    )
+    with pytest.raises(UnknownFormatError, match="has no 'Source url' and 'Lost link' columns,"):
+        index.import_file(
+            export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path), format_name="semrush-backlinks"
+        )
+
+
+def test_a_directory_or_a_missing_file_says_so(index: LinkIndex, tmp_path: Path) -> None:
+    with pytest.raises(ExportError) as raised:
+        index.import_file(tmp_path)
+    assert str(raised.value) == (
+        f"{tmp_path} is a directory: name the export files in it (e.g. {tmp_path}/*.csv)"
+    )
+    with pytest.raises(ExportError, match=r"^nothing\.csv: no such file$"):
+        index.import_file(Path("nothing.csv"))
+    assert index.path is None  # no import began
+
+
+# -- counts that are true -----------------------------------------------------------------------
+
+
+def test_the_report_counts_each_reason_with_examples(index: LinkIndex, tmp_path: Path) -> None:
+    path = write_links(
+        tmp_path,
+        "mixed.csv",
+        "https://a.net/1,https://mysite.com/,false",
+        "https://a.net/1,https://mysite.com/,true",  # the same link again
+        "https://a.net/2,https://mysite.com/,false",
+        "https://user:secret@localhost/x,https://mysite.com/,false",
+        "not a url,https://mysite.com/,false",
+        "https://b.net/1,https://co.uk/,false",
+        "https://c.net/1,https://rival-a.com/,false",
+        "https://d.net/1,https://rival-a.com/,false",
+        "https://e.net/1,https://rival-b.com/,false",
+        "https://f.net/1,https://rival-c.com/,false",
+        "https://g.net/1,https://rival-d.com/,false",
+        "https://www.mysite.com/blog,https://mysite.com/,false",
+    )
+    report = index.import_file(path, site="mysite.com")
+    assert report.lines()[1:] == [
+        "  skipped 5 links to another site: rival-a.com, rival-b.com, rival-c.com, …",
+        "  skipped 2 rows with a bad referring host: localhost, not a url",
+        "  skipped 1 duplicate link: a.net",
+        "  skipped 1 link from a site to itself: mysite.com",
+        "  skipped 1 row with a bad target host: co.uk",
+        "  mysite.com: 2 links",
+    ]
+    assert "secret" not in "\n".join(report.lines())
+    assert index.profile("mysite.com").refdomains["a.net"].dofollow_links == 2
+
+
+# -- an index written before exports had a date -------------------------------------------------
+
+
+def test_an_index_written_before_dates_is_read_then_upgraded(
+    index: LinkIndex, tmp_path: Path
+) -> None:
+    index.import_file(export_copy("semrush-rival-b-backlinks.csv", tmp_path))
+    assert index.path is not None
+    with duckdb.connect(str(index.path)) as connection:  # as the previous version wrote it
+        connection.execute("DELETE FROM links WHERE lost")
+        for table, column in (
+            ("imports", "export_date"),
+            ("imports", "dated_by"),
+            ("import_sites", "lost_links"),
+            ("links", "lost"),
+        ):
+            connection.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        # It took Semrush's Page ascore for authority.
+        connection.execute("UPDATE links SET authority = 45 WHERE source_domain = 'news.example'")
+        connection.execute("UPDATE profiles SET authority = 45 WHERE refdomain = 'news.example'")
+        connection.execute("UPDATE imports SET authority_source = 'Semrush page AS'")
+        imported = connection.execute("SELECT CAST(imported_at AS DATE) FROM imports").fetchone()
+    assert imported is not None
+
+    assert [(h.site, h.export_date, h.dated_by) for h in index.holdings()] == [
+        ("rival-b.com", imported[0], "import day"),
+        ("unrelated.com", imported[0], "import day"),
+    ]
+    assert index.profile("rival-b.com").refdomains["news.example"].authority == 45  # as written
+    index.import_file(export_copy("generic-links.csv", tmp_path))
+    assert index.profile("rival-b.com").refdomains["news.example"].authority is None
+    assert [h.dated_by for h in index.holdings("rival-b.com")] == ["import day", "import day"]
+    assert index.summary() == [
+        ("rival-a.com", 1, 2),
+        ("rival-b.com", 5, 6),
+        ("unrelated.com", 1, 1),
+    ]

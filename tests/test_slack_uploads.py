@@ -25,10 +25,12 @@ DM = "D1"
 # The Ahrefs backlinks fixture: its report, and rival-a.com's profile, worked out by hand
 # from tests/fixtures/exports/ahrefs-rival-a-backlinks.tsv.
 AHREFS_REPORT = (
-    "ahrefs-rival-a-backlinks.tsv (Ahrefs backlinks export): read 9 rows, imported 7\n"
-    "  skipped 1: link from a site to itself\n"
-    "  skipped 1: lost link\n"
-    "  rival-a.com: 7 links"
+    "ahrefs-rival-a-backlinks.tsv (Ahrefs backlinks export of 2026-11-01, dated by its"
+    " Last seen and Lost columns): read 9 rows, imported 6 links\n"
+    "  skipped 1 duplicate link: news.example\n"
+    "  skipped 1 link from a site to itself: rival-a.com\n"
+    "  skipped 1 lost link: gone.example\n"
+    "  rival-a.com: 6 links"
 )
 RIVAL_A = ("rival-a.com", 5, 6)  # (site, referring domains, live links)
 
@@ -133,7 +135,7 @@ def test_an_export_needing_a_site_asks_for_it_then_takes_it_from_the_message(
     share(slack, again, "site: <http://mysite.com|mysite.com>")
 
     report = replies(slack.fake, 2)[1]
-    assert "read 2 rows, imported 2\n  mysite.com: 2 links" in report
+    assert "read 2 rows, imported 2 links\n  mysite.com: 2 links" in report
     assert (
         LinkIndex(slack.settings.index_path, team="T1")
         .profile("mysite.com")
@@ -306,7 +308,7 @@ def test_a_workspace_never_sees_another_workspaces_upload(workspaces: SlackDrive
         fake.share_file("ahrefs-rival-a-backlinks.tsv", ahrefs_export(), token="xoxb-t2"),
         team="T2",
     )
-    assert "imported 7" in replies(fake)[0]
+    assert "imported 6 links" in replies(fake)[0]
 
     workspaces.command("mysite.com vs a.com rival-a.com", team="T2", channel="C2")
     workspaces.command("mysite.com vs a.com rival-a.com", team="T3", channel="C3")

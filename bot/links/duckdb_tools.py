@@ -29,23 +29,35 @@ def scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0])
 
 
+# DuckDB's CSV error reasons, as a reader of the file would say them. Matched anywhere in
+# the message: DuckDB puts the row it quotes before the reason, over several lines where
+# the row has line ends (any row of a CRLF file).
+_CSV_REASONS = (
+    (re.compile(r"unterminated quote"), "unterminated quote"),
+    (
+        re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"),
+        "expected {} columns, found {}",
+    ),
+    (re.compile(r"not utf-8 encoded|Invalid unicode", re.IGNORECASE), "not UTF-8 text"),
+    (re.compile(r"Maximum line size of (\d+) bytes exceeded"), "a line longer than {} bytes"),
+)
+
+
 def duckdb_reason(error: duckdb.Error) -> str:
-    """DuckDB's CSV errors run to many lines; keep where and what, in one line."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    """DuckDB's errors run to many lines, and its CSV errors quote the row: keep where
+    (the line) and what, in one line."""
+    text = str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return type(error).__name__
     where = re.search(r"CSV Error on Line: (\d+)", lines[0])
     if where is None:
         return lines[0].split("Error: ", 1)[-1]
-    what = next(
-        (
-            line.rstrip(".")
-            for line in lines[1:]
-            if not line.startswith(("Original Line", "Possible", "*"))
-        ),
-        "malformed row",
-    )
-    return f"line {where.group(1)}: {what[0].lower()}{what[1:]}"
+    for pattern, reason in _CSV_REASONS:
+        found = pattern.search(text)
+        if found is not None:
+            return f"line {where.group(1)}: {reason.format(*found.groups())}"
+    return f"line {where.group(1)}: a malformed row"
 
 
 def run_with_progress(

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 SNIFF_BYTES = 64 * 1024
+# A date in a file name, as tools write it when they name an export
+# (`site-backlinks_2026-12-01_10-26-37.csv`) or as users do (`2026_12_01`, `20261201`).
+_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+# Python's csv module refuses values over 128 KB; DuckDB reads them, and so must the check
+# that explains DuckDB's errors.
+_FIELD_LIMIT = 1 << 30
+# What a byte that is not UTF-8 decodes to with errors="surrogateescape".
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 class ExportError(ValueError):
@@ -55,6 +65,7 @@ STAGING_COLUMNS = (
     "nofollow",
     "lost",
     "aggregated",  # true when the row is a per-domain total, not one link
+    "seen",  # the latest date the row carries (ExportFormat.date_columns), NULL if none
 )
 
 
@@ -64,10 +75,32 @@ class ExportFormat:
 
     name: str
     label: str
-    required: frozenset[str]
+    required: tuple[str, ...]  # header names as the tool writes them
     needs_site: bool
+    # The domain-level score its `authority` staging column holds, None if it has none (a
+    # page-level score, such as Semrush's Page ascore, is no domain's authority).
     authority_source: str | None
-    select: Callable[[dict[str, str]], str]  # header name -> quoted column; returns SELECT list
+    # header name -> quoted column; returns the SELECT list of the staging columns but `seen`
+    select: Callable[[dict[str, str]], str]
+    # The columns whose latest date is the export's date (where its file name has none).
+    date_columns: tuple[str, ...] = ()
+
+    def missing(self, layout: Layout) -> list[str]:
+        """The required columns `layout` lacks."""
+        names = {normalise_header(column) for column in layout.columns}
+        return [column for column in self.required if normalise_header(column) not in names]
+
+    def dated_by(self, layout: Layout) -> tuple[str, ...]:
+        """The date columns `layout` has."""
+        names = {normalise_header(column) for column in layout.columns}
+        return tuple(c for c in self.date_columns if normalise_header(c) in names)
+
+    def staging_select(self, layout: Layout) -> str:
+        """The SELECT list of every staging column, over `layout`'s columns (c0, c1, ...)."""
+        columns = quoted_columns(layout)
+        dates = [_date(columns[normalise_header(name)]) for name in self.dated_by(layout)]
+        seen = f"greatest({', '.join(dates)})" if dates else "NULL::DATE"
+        return f"{self.select(columns)}, {seen}"
 
 
 def _truthy(column: str) -> str:
@@ -83,6 +116,20 @@ def _number(column: str) -> str:
         f"TRY_CAST(replace(replace(replace(trim({column}), ',', ''), ' ', ''), chr(160), '')"
         " AS BIGINT)"
     )
+
+
+def _date(column: str) -> str:
+    """A date as exports write it: ISO (a date, or a timestamp), "Mar 5, 2026", or Unix
+    seconds; NULL for anything else (an Ahrefs `Lost` column may hold a word)."""
+    value = f"trim({column})"
+    parsed = (
+        f"coalesce(TRY_CAST(left({value}, 10) AS DATE), try_strptime({value}, '%b %d, %Y')::DATE,"
+        f" CASE WHEN regexp_full_match({value}, '[0-9]{{9,10}}')"
+        f" THEN epoch_ms({value}::BIGINT * 1000)::DATE END)"
+    )
+    # An empty value is not parsed: most of a Lost column is empty, and failing the three
+    # parsers on each costs more than the rest of the row.
+    return f"CASE WHEN {value} <> '' THEN {parsed} END"
 
 
 def _optional(columns: dict[str, str], name: str, default: str = "NULL") -> str:
@@ -111,7 +158,7 @@ def _semrush_backlinks(c: dict[str, str]) -> str:
     nofollow = f"({rel})" if rel else "false"
     return (
         f"{c['source url']}, {c['target url']}, 1, CASE WHEN {nofollow} THEN 0 ELSE 1 END,"
-        f" {_number(_optional(c, 'page ascore'))}, {_optional(c, 'anchor')}, {nofollow},"
+        f" NULL, {_optional(c, 'anchor')}, {nofollow},"
         f" {_truthy(c['lost link'])}, false"
     )
 
@@ -138,31 +185,34 @@ FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         "ahrefs-backlinks",
         "Ahrefs backlinks export",
-        frozenset({"referring page url", "target url"}),
+        ("Referring page URL", "Target URL"),
         needs_site=False,
         authority_source="Ahrefs DR",
         select=_ahrefs_backlinks,
+        date_columns=("Last seen", "Lost"),
     ),
     ExportFormat(
         "ahrefs-refdomains",
         "Ahrefs referring domains export",
-        frozenset({"domain", "dr", "links to target", "dofollow links"}),
+        ("Domain", "DR", "Links to target", "Dofollow links"),
         needs_site=True,
         authority_source="Ahrefs DR",
         select=_ahrefs_refdomains,
+        date_columns=("First seen", "Lost"),
     ),
     ExportFormat(
         "semrush-backlinks",
         "Semrush backlinks export",
-        frozenset({"source url", "target url", "lost link"}),
+        ("Source url", "Target url", "Lost link"),
         needs_site=False,
-        authority_source="Semrush page AS",
+        authority_source=None,
         select=_semrush_backlinks,
+        date_columns=("Last seen",),
     ),
     ExportFormat(
         "gsc-top-linking-sites",
         "Search Console top linking sites export",
-        frozenset({"site", "linking pages"}),
+        ("Site", "Linking pages"),
         needs_site=True,
         authority_source=None,
         select=_gsc_top_sites,
@@ -170,15 +220,16 @@ FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         "gsc-latest-links",
         "Search Console latest links export",
-        frozenset({"linking page", "last crawled"}),
+        ("Linking page", "Last crawled"),
         needs_site=True,
         authority_source=None,
         select=_gsc_latest_links,
+        date_columns=("Last crawled",),
     ),
     ExportFormat(
         "generic",
         "generic CSV (source_url,target_url[,nofollow])",
-        frozenset({"source_url", "target_url"}),
+        ("source_url", "target_url"),
         needs_site=False,
         authority_source=None,
         select=_generic,
@@ -189,7 +240,7 @@ FORMAT_NAMES = tuple(fmt.name for fmt in FORMATS)
 
 def format_named(name: str) -> ExportFormat:
     for fmt in FORMATS:
-        if fmt.name == name:
+        if fmt.name == name.strip().lower():
             return fmt
     raise UnknownFormatError(f"unknown format {name!r}: use one of {', '.join(FORMAT_NAMES)}")
 
@@ -210,6 +261,12 @@ def _read_head(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        raise ExportError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ExportError(
+            f"{path} is a directory: name the export files in it (e.g. {path}/*.csv)"
+        ) from None
     except OSError as error:
         raise ExportError(f"cannot read {path}: {error.strerror}") from None
     if not head.strip():
@@ -242,15 +299,36 @@ def normalise_header(name: str) -> str:
 
 
 def detect_format(layout: Layout) -> ExportFormat:
-    names = {normalise_header(column) for column in layout.columns}
     for fmt in FORMATS:
-        if fmt.required <= names:
+        if not fmt.missing(layout):
             return fmt
     shown = ", ".join(column.strip() for column in layout.columns[:6])
     raise UnknownFormatError(
         f"unrecognised export (columns: {shown}): expected an Ahrefs, Semrush, Search Console"
         " or generic source_url,target_url CSV"
     )
+
+
+def check_columns(export: ExportFormat, layout: Layout, name: str) -> None:
+    """A usage error if the file lacks a column `export` needs (a --format that does not fit)."""
+    missing = export.missing(layout)
+    if missing:
+        names = " and ".join(f"'{column}'" for column in missing)
+        raise UnknownFormatError(
+            f"{name} has no {names} column{'s' if len(missing) > 1 else ''},"
+            f" which --format {export.name} needs"
+        )
+
+
+def date_in_name(name: str) -> date | None:
+    """The latest date a file name holds (`rival-a.com-backlinks_2026-12-01_10-26.csv`)."""
+    dates = []
+    for match in _DATE_IN_NAME.finditer(name):
+        try:
+            dates.append(date(int(match[1]), int(match[3]), int(match[4])))
+        except ValueError:  # 2026-02-30
+            continue
+    return max(dates, default=None)
 
 
 def quoted_columns(layout: Layout) -> dict[str, str]:
@@ -279,3 +357,58 @@ def duckdb_readable(path: Path, layout: Layout) -> Iterator[tuple[Path, str]]:
         ):
             shutil.copyfileobj(source, target, 1 << 20)
         yield copy, "utf-8"
+
+
+def diagnose(path: Path, encoding: str, layout: Layout) -> str | None:
+    """Where and why a file is not the CSV its header promises ("line 12: unterminated
+    quote"); None if Python's csv module reads it all.
+
+    For the error of an import that DuckDB refused: DuckDB's messages quote the row (on
+    CRLF files, in place of the reason), sometimes name no line, and count the columns of
+    a long row only up to one too many. Line numbers count the file's lines, from 1 for
+    the header, whatever their ends (LF or CRLF).
+    """
+    csv.field_size_limit(_FIELD_LIMIT)
+    utf8 = encoding == "utf-8"
+    with path.open(
+        encoding="utf-8-sig" if utf8 else "utf-16",
+        errors="surrogateescape" if utf8 else "strict",
+        newline="",
+    ) as handle:
+        reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
+        end = 0  # the last line of the rows read so far
+        try:
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                problem = _row_problem(row, len(layout.columns), start, end)
+                if problem is not None:
+                    return problem
+        except csv.Error as error:
+            return f"line {end + 1}: {_csv_reason(str(error))}"
+        except UnicodeDecodeError:  # UTF-16 only: the decoder reads ahead, so no line
+            return "not UTF-16 text"
+    return None
+
+
+def _row_problem(row: list[str], columns: int, start: int, end: int) -> str | None:
+    text = "\0".join(row)  # NUL: a separator no value holds (csv refuses it)
+    undecodable = _UNDECODABLE.search(text)
+    if undecodable is not None:
+        line = start + text.count("\n", 0, undecodable.start())
+        return f"line {line}: not UTF-8 text"
+    if not row or len(row) == columns:  # a good row, or a blank line (DuckDB skips those)
+        return None
+    if end > start:  # a quoted value went on over line ends
+        return f"line {start}: a quoted value runs on to line {end} (a quote is missing or extra)"
+    return f"line {start}: expected {columns} columns, found {len(row)}"
+
+
+def _csv_reason(message: str) -> str:
+    """Python's csv error as a reader of the file would say it."""
+    if message == "unexpected end of data":
+        return "unterminated quote (the file ends inside a quoted value)"
+    if message.startswith("line contains NUL"):
+        return "a NUL byte (binary data)"
+    if "expected after" in message:
+        return "text after the closing quote of a value"
+    return message
