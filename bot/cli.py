@@ -1,40 +1,57 @@
-"""The `gapbot` command line: import, gaps, serve, demo. Parses, calls, prints."""
+"""The `gapbot` command line: import, index, gaps, links, webgraph, verify, pipeline, serve."""
 
 from __future__ import annotations
 
+import json
+import shlex
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
+from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from typer._click import Context, HelpFormatter, Parameter
+from typer.core import TyperArgument, TyperCommand
 
 from bot.analysis import RunningAnalysis, running
 from bot.config import ConfigError, Settings, load_settings
-from bot.domains import DomainError, fold_domain
+from bot.domains import DomainError, fold_domain, shown_domain
+from bot.gaps import Opportunity
 from bot.links.base import LinkSourceError
 from bot.links.duckdb_tools import duckdb_reason
-from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError
-from bot.links.index import ImportReport, LinkIndex
+from bot.links.imports import (
+    FORMAT_NAMES,
+    ExportError,
+    SiteRequiredError,
+    UnknownFormatError,
+    format_named,
+)
+from bot.links.index import Holding, ImportReport, LinkIndex
 from bot.links.sources import (
     DEFAULT_TEAM,
     TeamError,
     estimate_cost,
     open_index,
     open_source,
+    source_names,
     team_named,
 )
-from bot.query import QueryError, make_query
+from bot.query import QueryError, make_links_query, make_query
 from bot.render import (
     TABLE_DEFAULT_LIMIT,
     as_table,
+    links_json,
+    links_tables,
     pipeline_csv,
     pipeline_json,
     pipeline_table,
@@ -50,6 +67,9 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Help is plain text: rich markup would eat `[vs]` in `SITE [vs] COMPETITOR...`.
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 # Piped output is not cut to 80 columns: scripts and CI logs read the whole table.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -65,6 +85,75 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+# Pages `gapbot links` shows per competitor unless --limit says otherwise.
+LINKING_PAGES_SHOWN = 20
+SOURCE_HELP = f"Link data source: {', '.join(source_names())} (default: GAPBOT_LINK_SOURCE)."
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        out.print(f"gapbot {version('gapbot')}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def gapbot(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Backlink gap analysis: who links to your competitors but not to you."""
+
+
+class GapbotCommand(TyperCommand):
+    """A command whose help reads like the README: `SITE [vs] COMPETITOR...` as written,
+    options by name (`--limit N`), and no type labels (`<int>`, `{files}`)."""
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                pieces.append(_argument_name(param))
+        return pieces
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                arguments.append((_argument_name(param), record[1]))
+            else:
+                options.append((_option_names(param), record[1]))
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_name(argument: TyperArgument) -> str:
+    name = argument.metavar
+    if name is None:
+        name = (argument.name or "").upper() + ("..." if argument.nargs != 1 else "")
+    return name if argument.required else f"[{name}]"
+
+
+def _option_names(option: Parameter) -> str:
+    """`-h, --help`, `--socket / --http`, `--limit N`: the short form first, then a value's
+    name (its metavar, else the option's name)."""
+    names = ", ".join(sorted(option.opts, key=lambda name: name.startswith("--")))
+    if option.secondary_opts:
+        names += " / " + ", ".join(option.secondary_opts)
+    if not getattr(option, "is_flag", False):
+        long_name = max(option.opts, key=len).lstrip("-")
+        names += " " + (option.metavar or long_name.upper().replace("-", "_"))
+    return names
+
+
 class Fail(Exception):
     """Ends the command with one line on stderr and an exit status."""
 
@@ -77,14 +166,17 @@ class Fail(Exception):
 def _errors_as_exit() -> Iterator[None]:
     try:
         yield
-    except USAGE_ERRORS as error:
-        raise Fail(str(error), 2) from None
-    except FAILURES as error:
-        raise Fail(str(error), 1) from None
-    except duckdb.Error as error:  # a store that DuckDB cannot read or write
-        raise Fail(
-            f"the link data could not be read or written: {duckdb_reason(error)}", 1
-        ) from None
+    except (*USAGE_ERRORS, *FAILURES, duckdb.Error) as error:
+        raise _failure(error) from None
+
+
+def _failure(error: Exception) -> Fail:
+    """How a command ends for `error`: its sentence, and 2 for a usage error."""
+    if isinstance(error, USAGE_ERRORS):
+        return Fail(str(error), 2)
+    if isinstance(error, duckdb.Error):  # a store that DuckDB cannot read or write
+        return Fail(f"the link data could not be read or written: {duckdb_reason(error)}", 1)
+    return Fail(str(error), 1)
 
 
 @app.command("import")
@@ -100,7 +192,9 @@ def import_command(
     ] = None,
     format_name: Annotated[
         str | None,
-        typer.Option("--format", help="Skip detection: ahrefs-backlinks, semrush-backlinks, ..."),
+        typer.Option(
+            "--format", metavar="FORMAT", help=f"Skip detection: {', '.join(FORMAT_NAMES)}."
+        ),
     ] = None,
     team: Annotated[
         str | None,
@@ -112,6 +206,11 @@ def import_command(
 ) -> None:
     """Import backlink exports into the local link index (all or nothing, per file).
 
+    A file that fails does not stop the others; the command then ends with the list of
+    the files that failed and why. Newer wins: an export replaces the held exports of
+    the same site in the same format that are not newer than it (by the export's own
+    date), and `gapbot index` lists what is held.
+
     The imports belong to a team: the Slack workspace --team names, or the terminal's
     own. Common Crawl web-graph files (RELEASE-domain-vertices/edges/ranks.txt.gz) are
     recognised by name and imported as that release of the web graph, which every
@@ -122,14 +221,23 @@ def import_command(
     with _errors_as_exit():
         team_id = _team(team)
         settings = load_settings()
+        folded = fold_domain(site) if site else None
+        if format_name is not None:
+            format_named(format_name)  # a usage error before any file is read
         releases, exports = web_graph_files(files)
         for release in releases:
             _import_web_graph(settings, release)
-        folded = fold_domain(site) if site else None
         index = open_index(settings, team_id)
+        failures: list[tuple[Path, Fail]] = []
         for path in exports:
-            report = _import_one(index, path, folded, format_name)
+            try:
+                report = _import_one(index, path, folded, format_name)
+            except _FILE_FAILURES as error:
+                failures.append((path, _failure(error)))
+                continue
             _print_import(report, team_id)
+        if failures:
+            raise _import_failed(failures, len(exports))
 
 
 def _team(name: str | None) -> str:
@@ -138,6 +246,23 @@ def _team(name: str | None) -> str:
         return team_named(name)
     except TeamError as error:
         raise Fail(str(error), 2) from None
+
+
+# What fails one file of an import, and not the files after it.
+_FILE_FAILURES = (ExportError, LinkSourceError, OSError, duckdb.Error)
+
+
+def _import_failed(failures: Sequence[tuple[Path, Fail]], files: int) -> Fail:
+    """One file: its own error. Several: which failed and why, one line each (exit 1)."""
+    if files == 1:
+        return failures[0][1]
+    others = " (the others were)" if len(failures) < files else ""
+    lines = [f"{len(failures)} of {files} files were not imported{others}:"]
+    for path, failure in failures:
+        message = str(failure)
+        named = message if message.startswith((path.name, str(path))) else f"{path}: {message}"
+        lines.append(f"  {named}")
+    return Fail("\n".join(lines), 1)
 
 
 _IMPORT_COLUMNS = (
@@ -151,12 +276,10 @@ _IMPORT_COLUMNS = (
 def _import_one(
     index: LinkIndex, path: Path, site: str | None, format_name: str | None
 ) -> ImportReport:
-    if not path.is_file():
-        raise Fail(f"{path}: no such file", 1)
     if not err.is_terminal:
         return index.import_file(path, site=site, format_name=format_name, on_wait=_waiting)
     with Progress(*_IMPORT_COLUMNS, console=err, transient=True) as progress:
-        task = progress.add_task(f"Importing {path.name}", total=100)
+        task = progress.add_task(f"Importing {escape(path.name)}", total=100)
         return index.import_file(
             path,
             site=site,
@@ -209,6 +332,149 @@ def _print_import(report: ImportReport, team: str) -> None:
         out.print(line, markup=False, highlight=False)
     if team != DEFAULT_TEAM:
         out.print(f"  for team {team}", markup=False, highlight=False)
+
+
+index_app = typer.Typer(
+    help="What the local link index holds for a team; remove a site's data from it.",
+    invoke_without_command=True,
+)
+app.add_typer(index_app, name="index")
+
+IndexFormatOption = Annotated[
+    str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+]
+IndexTeamOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TEAM",
+        help="The Slack workspace (team id) whose imports these are. Default: the"
+        " terminal's team, cli.",
+    ),
+]
+
+
+@index_app.callback()
+def index_callback(
+    context: typer.Context, output: IndexFormatOption = "table", team: IndexTeamOption = None
+) -> None:
+    """What the local link index holds for a team (gapbot index = gapbot index list)."""
+    if context.invoked_subcommand is None:
+        _list_index(output, team)
+
+
+@index_app.command("list")
+def index_list_command(output: IndexFormatOption = "table", team: IndexTeamOption = None) -> None:
+    """List what the index holds: per site, each source's export with its date (and what
+    gave it), its live and lost links, its file and when it was imported."""
+    _list_index(output, team)
+
+
+def _list_index(output: str, team: str | None) -> None:
+    with _errors_as_exit():
+        team_id = _team(team)
+        chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
+        holdings = open_index(load_settings(), team_id).holdings()
+        if chosen is OutputFormat.JSON:
+            sys.stdout.write(json.dumps([_holding_json(held) for held in holdings]) + "\n")
+        elif holdings:
+            out.print(_holdings_table(holdings, team_id))
+        else:
+            out.print(
+                Text(f"The link index holds nothing for team {team_id}: gapbot import FILE...")
+            )
+
+
+def _holding_json(held: Holding) -> dict[str, object]:
+    return {
+        "site": held.site,
+        "source": held.format,
+        "export_date": held.export_date.isoformat(),
+        "dated_by": held.dated_by,
+        "links": held.links,
+        "lost_links": held.lost_links,
+        "file": held.file,
+        "imported_at": held.imported_at.isoformat(timespec="seconds"),
+    }
+
+
+def _holdings_table(holdings: Sequence[Holding], team: str) -> Table:
+    sites = len({held.site for held in holdings})
+    table = Table(
+        title=Text(
+            f"Link index of team {team}: {_count(sites, 'site')}, {_count(len(holdings), 'export')}"
+        )
+    )
+    for name in ("Site", "Source", "Export date", "Dated by", "Links", "Lost", "File", "Imported"):
+        table.add_column(name, justify="right" if name in ("Links", "Lost") else "left")
+    for held in holdings:
+        table.add_row(
+            *(
+                Text(cell)
+                for cell in (
+                    held.site,
+                    held.format,
+                    held.export_date.isoformat(),
+                    held.dated_by,
+                    f"{held.links:,}",
+                    f"{held.lost_links:,}",
+                    held.file,
+                    f"{held.imported_at:%Y-%m-%d %H:%M}",
+                )
+            )
+        )
+    return table
+
+
+@index_app.command("remove")
+def index_remove_command(
+    site: Annotated[str, typer.Argument(metavar="SITE", help="The site whose data goes.")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SOURCE",
+            help=f"Only from this source's exports: {', '.join(FORMAT_NAMES)} (default: all).",
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Remove without asking.")] = False,
+    team: IndexTeamOption = None,
+) -> None:
+    """Remove a site's data from the team's index (from every source, or from one), after
+    asking (or with --yes)."""
+    with _errors_as_exit():
+        team_id = _team(team)
+        folded = fold_domain(site)
+        chosen = _index_source(source)
+        index = open_index(load_settings(), team_id)
+        held = [h for h in index.holdings(folded) if chosen in (None, h.format)]
+        what = f"{folded}'s data{f' from {chosen}' if chosen else ''}"
+        if not held:
+            raise Fail(f"the link index of team {team_id} holds none of {what}", 1)
+        if not yes:
+            _confirm_removal(held, what, team_id)
+        for removed in index.remove(folded, chosen):
+            out.print(Text(f"Removed {removed.site} from {removed.format}: {removed.describe()}"))
+
+
+def _index_source(name: str | None) -> str | None:
+    """The export format `--source` names (None: every one)."""
+    if name is None:
+        return None
+    chosen = name.strip().lower()
+    if chosen not in FORMAT_NAMES:
+        raise QueryError(f"unknown source {name!r}: use one of {', '.join(FORMAT_NAMES)}")
+    return chosen
+
+
+def _confirm_removal(held: Sequence[Holding], what: str, team: str) -> None:
+    if not sys.stdin.isatty():
+        raise Fail(f"removing {what} needs a yes: run it in a terminal, or add --yes", 2)
+    err.print(Text(f"This removes from the link index of team {team}:"))
+    for removing in held:
+        err.print(Text(f"  {removing.site} from {removing.format}: {removing.describe()}"))
+    # Asked on stderr and read here, not with click's prompt, which writes to stdout.
+    err.print("Remove? [y/N] ", end="", markup=False, highlight=False)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise Fail("nothing removed", 1)
 
 
 webgraph_app = typer.Typer(
@@ -266,25 +532,55 @@ def gaps_command(
     sites: Annotated[
         list[str],
         typer.Argument(
-            help="SITE [vs] COMPETITOR... (1 to 10 competitors, spaces or commas).",
+            metavar="SITE [vs] COMPETITOR...",
+            help="Your site, then 1 to 10 competitors (spaces or commas; vs is optional).",
             show_default=False,
         ),
     ],
     min_matches: Annotated[
-        int, typer.Option(help="Only domains linking to at least N competitors.")
+        int, typer.Option(metavar="N", help="Only domains linking to at least N competitors.")
     ] = 1,
     dofollow_only: Annotated[
         bool, typer.Option("--dofollow-only", help="Count only dofollow links to competitors.")
     ] = False,
-    sort: Annotated[str, typer.Option(help="matches, matches-asc or authority.")] = "matches",
+    sort: Annotated[
+        str, typer.Option(metavar="ORDER", help="matches, matches-asc or authority.")
+    ] = "matches",
     limit: Annotated[
         int | None,
-        typer.Option(help="Show at most N (0: all; default 50 for table, all otherwise)."),
+        typer.Option(
+            metavar="N",
+            help=f"Show at most N (0: all; default {TABLE_DEFAULT_LIMIT} for table, all"
+            " otherwise).",
+        ),
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
-    source: Annotated[
-        str | None,
-        typer.Option(help="Link data source: local, dataforseo, ahrefs, semrush, moz."),
+    output: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table, json or csv.")
+    ] = "table",
+    source: Annotated[str | None, typer.Option(metavar="SOURCE", help=SOURCE_HELP)] = None,
+    min_authority: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Only domains whose authority is N or more (0-100). Above 0, domains of"
+            " unknown authority are left out too.",
+        ),
+    ] = 0,
+    tld: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LIST",
+            help="Only domains under these TLDs or suffixes, comma-separated (de,at,co.uk);"
+            " a leading - leaves one out instead (-ru,-cn). Repeatable.",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="PATTERN|@FILE",
+            help="Leave out a domain or a glob pattern (*.blogspot.com, *casino*), or every"
+            " one listed in FILE (one per line, # comments; a disavow file works). Repeatable.",
+        ),
     ] = None,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Live providers: fetch again, ignoring the cache.")
@@ -292,15 +588,16 @@ def gaps_command(
     team: Annotated[
         str | None,
         typer.Option(
+            metavar="TEAM",
             help="Run as this Slack workspace (team id), as its /gaps would: the imports it"
-            " sees, and its budget for paid sources. Default: the terminal's team, cli."
+            " sees, and its budget for paid sources. Default: the terminal's team, cli.",
         ),
     ] = None,
 ) -> None:
     """List the referring domains that link to competitors but not to SITE."""
     with _errors_as_exit():
         team_id = _team(team)
-        chosen = _output_format(output)
+        chosen = _output_format(output, tuple(OutputFormat))
         query = make_query(
             sites,
             min_matches=min_matches,
@@ -309,28 +606,44 @@ def gaps_command(
             limit=limit,
             source=source,
             refresh=refresh,
+            min_authority=min_authority,
+            tlds=tld or (),
+            excluded=exclude or (),
+            read=_read_patterns,
         )
         settings = load_settings()
         estimate = estimate_cost(
             query.source, settings, query.site, query.competitors, refresh=refresh, team_id=team_id
         )
         if estimate:
-            err.print(f"cost estimate: {estimate}", highlight=False)
+            err.print(f"cost estimate: {estimate}", markup=False, highlight=False)
         source_used = open_source(query.source, settings, refresh=refresh, team_id=team_id)
         with running(query, source_used, settings.blocked_domains) as analysis:
             _print_analysis(analysis, chosen)
 
 
-def _output_format(name: str) -> OutputFormat:
+def _read_patterns(name: str) -> str:
+    """The text of an `--exclude @FILE` file."""
     try:
-        return OutputFormat(name)
-    except ValueError:
-        raise QueryError(f"unknown format {name!r}: use table, json or csv") from None
+        return Path(name).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise QueryError(f"--exclude @{name}: not UTF-8 text") from None
+    except OSError as error:
+        raise QueryError(f"--exclude @{name}: {error.strerror or error}") from None
 
 
-def _print_analysis(analysis: RunningAnalysis, chosen: OutputFormat, title: str = "") -> None:
+def _output_format(name: str, allowed: Sequence[OutputFormat]) -> OutputFormat:
+    chosen = name.strip().lower()
+    if chosen not in allowed:
+        names = [choice.value for choice in allowed]
+        choices = f"{', '.join(names[:-1])} or {names[-1]}"
+        raise QueryError(f"unknown format {name!r}: use {choices}")
+    return OutputFormat(chosen)
+
+
+def _print_analysis(analysis: RunningAnalysis, chosen: OutputFormat) -> None:
     for site, problem in analysis.provenance.failures.items():
-        err.print(f"warning: {site}: {problem}", highlight=False)
+        err.print(f"warning: {site}: {problem}", markup=False, highlight=False)
     limit = analysis.query.limit
     if chosen is OutputFormat.JSON:
         write_json(analysis, sys.stdout, limit)
@@ -338,7 +651,53 @@ def _print_analysis(analysis: RunningAnalysis, chosen: OutputFormat, title: str 
         analysis.write_csv(sys.stdout, limit)
     else:
         report = analysis.report(TABLE_DEFAULT_LIMIT)
-        out.print(as_table(report, report.opportunities, title))
+        out.print(as_table(report, report.opportunities, out.width))
+
+
+@app.command("links")
+def links_command(
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="DOMAIN SITE [vs] COMPETITOR...",
+            help="A referring domain (from a gaps table), then the analysis as gaps takes it.",
+            show_default=False,
+        ),
+    ],
+    limit: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Pages shown per competitor.")
+    ] = LINKING_PAGES_SHOWN,
+    output: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+    ] = "table",
+    source: Annotated[str | None, typer.Option(metavar="SOURCE", help=SOURCE_HELP)] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEAM",
+            help="Read as this Slack workspace (team id). Default: the terminal's team, cli.",
+        ),
+    ] = None,
+) -> None:
+    """Show the exact pages of DOMAIN that link to each competitor, with anchor text and rel,
+    as the Links button does in Slack."""
+    with _errors_as_exit():
+        team_id = _team(team)
+        chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
+        query = make_links_query(words, source=source)
+        source_used = open_source(query.source, load_settings(), team_id=team_id)
+        pages = source_used.linking_urls(query.domain, query.competitors, limit)
+        if chosen is OutputFormat.JSON:
+            sys.stdout.write(links_json(query, pages, source_used.name) + "\n")
+            return
+        out.print(
+            Text(
+                f"Pages on {shown_domain(query.domain)} that link to the competitors of"
+                f" {shown_domain(query.site)} (source: {source_used.name})"
+            )
+        )
+        for table in links_tables(query, pages):
+            out.print(table)
 
 
 @app.command("pipeline")
@@ -349,7 +708,7 @@ def pipeline_command(
     """Export the outreach pipeline: every targeted domain, its status, its next reminder and
     whether that reminder is being retried or was given up (with Slack's error)."""
     with _errors_as_exit():
-        chosen = _output_format(output)
+        chosen = _output_format(output, tuple(OutputFormat))
         settings = load_settings()
         # Imported here: the other commands never touch the app database.
         from sqlmodel import Session
@@ -367,6 +726,51 @@ def pipeline_command(
             sys.stdout.write(pipeline_csv(rows))
         else:
             out.print(pipeline_table(rows))
+
+
+@app.command("verify")
+def verify_command(
+    url: Annotated[
+        str | None,
+        typer.Argument(metavar="URL", help="A page that should link to SITE.", show_default=False),
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option(metavar="SITE", help="The site the page should link to.")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+    ] = "table",
+) -> None:
+    """Check one page now: does it link to SITE, and does that link count? Verdict: live,
+    nofollow, noindex, missing, unreachable, or refused (exit 2: a URL Gapbot may not
+    fetch). The page is fetched politely: robots.txt honoured, one request per host every
+    few seconds."""
+    if url is None:
+        raise Fail(
+            "scheduled checks of won links come with won-link tracking; for now check one"
+            " page with: gapbot verify URL --site SITE",
+            2,
+        )
+    with _errors_as_exit():
+        chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
+        if site is None:
+            raise QueryError("--site is required: the site the page should link to")
+        folded = fold_domain(site)
+        if "://" not in url:
+            raise QueryError(f"{url!r}: give the page's whole URL, such as https://{url}")
+        # Imported here: only this command fetches pages.
+        from bot.fetch import Fetcher
+        from bot.verify import Verdict, check_page
+
+        with Fetcher.from_settings(load_settings()) as fetcher:
+            check = check_page(fetcher, url, folded)
+    if chosen is OutputFormat.JSON:
+        sys.stdout.write(json.dumps(check.as_json(), ensure_ascii=False) + "\n")
+    else:
+        for line in check.lines():
+            out.print(line, markup=False, highlight=False)
+    if check.verdict is Verdict.REFUSED:
+        raise Fail(f"refused: {check.reason}", 2)
 
 
 @app.command("serve")
@@ -407,29 +811,82 @@ def serve_command(
 def demo_command() -> None:
     """Build a small sample index (generated on the spot) and print its gap table."""
     with _errors_as_exit():
-        settings = load_settings()
-        index = LinkIndex(settings.home / "demo" / "index")
+        # The demo's own GAPBOT_HOME, beside the user's: its index is where a command run
+        # with GAPBOT_HOME set to it finds one (Settings.index_path).
+        home = load_settings().home.resolve() / "demo"
+        index = LinkIndex(home / "index")
         plan = SamplePlan(DEMO_SITE, DEMO_COMPETITORS, refdomains=400, links_per_site=1500)
         with tempfile.TemporaryDirectory() as folder:
             for path in write_ahrefs_exports(Path(folder), plan):
                 index.import_file(path)
-        query = make_query([plan.site, *plan.competitors], limit=25)
+        query = make_query([plan.site, *plan.competitors])
         with running(query, index) as analysis:
-            _print_analysis(
-                analysis,
-                OutputFormat.TABLE,
-                title=f"{SAMPLE_LABEL}\n{query.site} vs {', '.join(query.competitors)}",
-            )
-        out.print(
-            f"Sample index: {index.path}\nNext: `gapbot import FILE...` with your own exports,"
-            " then `gapbot gaps SITE vs COMPETITOR...`.",
-            highlight=False,
-        )
+            report = analysis.report(TABLE_DEFAULT_LIMIT)
+        out.print(as_table(report, report.opportunities, out.width, SAMPLE_LABEL))
+        out.print(Text(_demo_next_steps(home, query.site, query.competitors, report.opportunities)))
+
+
+def _demo_next_steps(
+    home: Path, site: str, competitors: Sequence[str], shown: Sequence[Opportunity]
+) -> str:
+    """The commands to run next, exactly as they work from where the demo was run."""
+    program = shlex.quote(sys.argv[0])
+    sites = shlex.join([site, "vs", *competitors])
+    demo = f"GAPBOT_HOME={shlex.quote(str(home))} {program}"
+    lines = [
+        f"Sample index: {home / 'index'}",
+        "",
+        "Next, the demo's index, filtered and as JSON:",
+        f"  {demo} gaps {sites} --min-authority 50 --tld com",
+        f"  {demo} gaps {sites} --format json --limit 5",
+    ]
+    if shown:
+        lines += [
+            "The pages behind a row:",
+            f"  {demo} links {shlex.quote(shown[0].domain)} {sites}",
+        ]
+    lines += [
+        "Then your own exports:",
+        f"  {program} import FILE...",
+        f"  {program} gaps SITE vs COMPETITOR...",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
+    _with_readable_help(app)
     try:
-        app()
+        status = app(standalone_mode=False)
     except Fail as failure:
         err.print(f"gapbot: error: {failure}", highlight=False, markup=False)
         sys.exit(failure.status)
+    except typer.TyperException as error:  # click's: an unknown option, a bad value, ...
+        _usage_error(error)
+    except typer.Abort:  # Ctrl-C or end of input at a prompt
+        err.print("Aborted.", highlight=False, markup=False)
+        sys.exit(1)
+    if isinstance(status, int):
+        sys.exit(status)
+
+
+def _with_readable_help(group: typer.Typer) -> None:
+    """Every command of `group` and its sub-groups built as a GapbotCommand."""
+    for command in group.registered_commands:
+        if command.cls in (None, TyperCommand):
+            command.cls = GapbotCommand
+    for subgroup in group.registered_groups:
+        if subgroup.typer_instance is not None:
+            _with_readable_help(subgroup.typer_instance)
+
+
+def _usage_error(error: typer.TyperException) -> NoReturn:
+    """click's usage errors as one line, like Gapbot's own; a group called without a
+    command (click raises its help as the error) prints its help."""
+    context = getattr(error, "ctx", None)
+    message = error.format_message()
+    if context is not None and message == context.get_help():
+        err.print(message, highlight=False, markup=False)
+    else:
+        hint = f" ({context.command_path} -h for help)" if context is not None else ""
+        err.print(f"gapbot: error: {message}{hint}", highlight=False, markup=False)
+    sys.exit(error.exit_code)

@@ -14,6 +14,8 @@ from bot.domains import DomainError, fold_domain
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_WEBGRAPH_URL = "https://data.commoncrawl.org/projects/hyperlinkgraph/"
+# Named in the page fetcher's User-Agent: where a site owner finds out who we are.
+DEFAULT_CONTACT_URL = "https://github.com/gapbot/gapbot"
 
 
 class ConfigError(ValueError):
@@ -30,6 +32,9 @@ class Settings(BaseSettings):
     templates_dir: Path | None = Field(default=None, alias="GAPBOT_TEMPLATES_DIR")
     index_memory: str = Field(default="1GB", alias="GAPBOT_INDEX_MEMORY")
     webgraph_url: str = Field(default=DEFAULT_WEBGRAPH_URL, alias="GAPBOT_WEBGRAPH_URL")
+    # Tests only: lets the page fetcher reach a local server (bot.fetch.FetchPolicy).
+    fetch_allow_private: bool = Field(default=False, alias="GAPBOT_FETCH_ALLOW_PRIVATE")
+    contact_url: str = Field(default=DEFAULT_CONTACT_URL, alias="GAPBOT_CONTACT_URL")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -67,6 +72,18 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*", value, re.IGNORECASE):
             raise ValueError("must be a size such as 1GB or 1536MB")
         return value.strip()
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_level_token(cls, value: SecretStr | None) -> SecretStr | None:
+        # A bot token (xoxb-) pasted here would only fail later, inside Socket Mode.
+        token = value.get_secret_value().strip() if value is not None else ""
+        if token and not token.startswith("xapp-"):
+            raise ValueError(
+                "must be an app-level token (xapp-...): Basic Information → App-Level Tokens"
+                " in your Slack app's settings"
+            )
+        return value
 
     @field_validator("link_source")
     @classmethod

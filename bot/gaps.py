@@ -12,8 +12,8 @@ the analysis again:
   competitor and not to the site), with what it is counted and ordered by (SPEC
   5.2-5.4, 5.7, the blocklist); its links and dofollow links per competitor are
   added only for the rows shown or written;
-- the *listing*: the opportunities a view shows (min matches, dofollow only,
-  hidden domains) in one of the SPEC 5.6 orders, a page at a time.
+- the *listing*: the opportunities a view shows (min matches, dofollow only, the
+  run's filters, hidden domains) in one of the SPEC 5.6 orders, a page at a time.
 """
 
 from __future__ import annotations
@@ -74,11 +74,23 @@ class SiteProfile:
 
 
 @dataclass(frozen=True)
+class DomainFilter:
+    """What a link builder leaves out of one run, besides the blocklist (`--min-authority`,
+    `--tld`, `--exclude`), as bot.query has checked and normalised it."""
+
+    min_authority: int = 0  # above 0, a domain of unknown authority is left out too
+    tlds: tuple[str, ...] = ()  # public suffixes: only domains under one of them (none: any)
+    excluded_tlds: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()  # registrable domains and globs (bot.domains.domain_pattern)
+
+
+@dataclass(frozen=True)
 class GapOptions:
     min_matches: int = 1
     dofollow_only: bool = False
     sort: SortOrder = SortOrder.MATCHES
     blocklist: frozenset[str] = frozenset()
+    filters: DomainFilter = DomainFilter()
 
 
 @dataclass(frozen=True)
@@ -208,10 +220,11 @@ class Listing:
     sort: SortOrder = SortOrder.MATCHES
     min_matches: int = 1
     dofollow_only: bool = False
+    filters: DomainFilter = DomainFilter()
 
     @classmethod
     def of(cls, options: GapOptions) -> Listing:
-        return cls(options.sort, options.min_matches, options.dofollow_only)
+        return cls(options.sort, options.min_matches, options.dofollow_only, options.filters)
 
 
 def listing_columns(listing: Listing, *, with_links: bool = True) -> str:
@@ -230,9 +243,63 @@ def matches_filter(listing: Listing) -> str:
     return f"{matches} >= {max(listing.min_matches, 1)}"
 
 
-def listing_filter(listing: Listing) -> str:
-    """The rows a listing keeps; parameter $hidden: domains it leaves out (e.g. ignored)."""
-    return f"{matches_filter(listing)} AND domain NOT IN (SELECT unnest($hidden))"
+def listing_filter(listing: Listing, names: str | None = None) -> str:
+    """The rows a listing keeps; parameter $hidden: domains it leaves out (e.g. ignored).
+
+    `names`: where the listed `domain` is a key (GapProfiles.names), the relation (key,
+    name) that names it.
+    """
+    return (
+        f"{matches_filter(listing)} AND {domain_filter_sql(listing.filters, names)}"
+        " AND domain NOT IN (SELECT unnest($hidden))"
+    )
+
+
+def domain_filter_sql(filters: DomainFilter, names: str | None = None) -> str:
+    """The rows `filters` keeps, over a listing's `domain` and `authority` (see listing_filter).
+
+    The values are written into the SQL as literals, checked by bot.query: every query
+    of a listing then takes the same parameters, whatever its filters.
+    """
+    conditions = []
+    if filters.min_authority > 0:
+        conditions.append(f"authority >= {int(filters.min_authority)}")  # NULL is left out
+    by_name = _name_conditions(filters, "name" if names else "domain")
+    if by_name and names:
+        # Only a run with such filters looks names up for every candidate domain.
+        conditions.append(f"domain IN (SELECT key FROM {names} WHERE {by_name})")
+    elif by_name:
+        conditions.append(by_name)
+    return " AND ".join(conditions) or "true"
+
+
+def _name_conditions(filters: DomainFilter, column: str) -> str:
+    conditions = []
+    if filters.tlds:
+        conditions.append(
+            "(" + " OR ".join(_under_suffix(column, suffix) for suffix in filters.tlds) + ")"
+        )
+    conditions.extend(f"NOT {_under_suffix(column, suffix)}" for suffix in filters.excluded_tlds)
+    exact = [pattern for pattern in filters.excluded if not _is_glob(pattern)]
+    if exact:
+        # As a list, not an IN list: DuckDB takes seconds over 20,000 IN literals (a
+        # disavow file), a tenth of a second over the list.
+        literals = ", ".join(map(_literal, exact))
+        conditions.append(f"{column} NOT IN (SELECT unnest([{literals}]))")
+    conditions.extend(
+        f"NOT ({column} GLOB {_literal(pattern)})"
+        for pattern in filters.excluded
+        if _is_glob(pattern)
+    )
+    return " AND ".join(conditions)
+
+
+def _under_suffix(column: str, suffix: str) -> str:
+    return f"ends_with({column}, {_literal('.' + suffix)})"
+
+
+def _is_glob(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
 
 
 def order_by(sort: SortOrder, domain_key: str = "domain") -> str:
@@ -249,11 +316,14 @@ def order_by(sort: SortOrder, domain_key: str = "domain") -> str:
     return default
 
 
-def listing_sql(tally: str, listing: Listing, *, with_links: bool = True) -> str:
-    """The listed rows of `tally` (a relation or a parenthesised query), ordered."""
+def listing_sql(
+    tally: str, listing: Listing, *, with_links: bool = True, names: str | None = None
+) -> str:
+    """The listed rows of `tally` (a relation or a parenthesised query), ordered (`names`:
+    see listing_filter)."""
     return (
         f"SELECT {listing_columns(listing, with_links=with_links)} FROM {tally} AS tally"
-        f" WHERE {listing_filter(listing)} ORDER BY {order_by(listing.sort)}"
+        f" WHERE {listing_filter(listing, names)} ORDER BY {order_by(listing.sort)}"
     )
 
 
@@ -263,10 +333,11 @@ def count_listed(
     listing: Listing,
     *,
     hidden: Sequence[str] = (),
+    names: str | None = None,
 ) -> int:
-    """How many rows of `tally` the listing shows."""
+    """How many rows of `tally` the listing shows (`names`: see listing_filter)."""
     counted = connection.execute(
-        f"SELECT count(*) FROM {tally} AS tally WHERE {listing_filter(listing)}",
+        f"SELECT count(*) FROM {tally} AS tally WHERE {listing_filter(listing, names)}",
         {"hidden": list(hidden)},
     ).fetchone()
     return int(counted[0]) if counted else 0
@@ -280,11 +351,12 @@ def page_rows(
     *,
     offset: int = 0,
     limit: int | None = None,
+    names: str | None = None,
 ) -> list[tuple[object, int | None, list[int]]]:
     """Rows `offset` to `offset + limit` (None or 0: all) of the listing of TALLY, in
     order: each domain (as `relation` names it), its authority and its links per
-    competitor, counted as the listing counts them."""
-    listed = listing_sql(TALLY, listing, with_links=False)
+    competitor, counted as the listing counts them (`names`: see listing_filter)."""
+    listed = listing_sql(TALLY, listing, with_links=False, names=names)
     rows = connection.execute(f"{listed}{window(offset, limit)}", {"hidden": []}).fetchall()
     keys = [row[0] for row in rows]
     lists = per_competitor_sql(relation, len(competitors), "SELECT unnest($keys) AS domain")
@@ -346,6 +418,10 @@ def csv_select(competitors: Sequence[str]) -> str:
 
 def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 # -- plain data in, plain data out --------------------------------------------------------------

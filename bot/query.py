@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.domains import DomainError, fold_domain
-from bot.gaps import GapInputError, GapOptions, SortOrder, check_sites
+from bot.domains import DomainError, domain_pattern, fold_domain, fold_site, public_suffix
+from bot.gaps import DomainFilter, GapInputError, GapOptions, SortOrder, check_sites
+from bot.links.sources import source_names
 
 # `/gaps` text longer than this is refused before it is parsed: ten competitors given as
 # long URLs and every option fit, and a megabyte of text would take seconds to split.
 MAX_TEXT_LENGTH = 4000
 # How much of a bad value an error message repeats back.
 ECHO_LENGTH = 100
+# Authority is 0-100 (SPEC 5.7).
+MAX_AUTHORITY = 100
+
+# Reads an `--exclude @FILE` file by name (the terminal's only: Slack users have no files
+# on the server); raises QueryError when it cannot.
+FileReader = Callable[[str], str]
 
 
 class QueryError(ValueError):
@@ -40,13 +47,35 @@ class GapQuery:
     refresh: bool = False  # live providers: fetch again instead of using the cache
 
 
+@dataclass(frozen=True)
+class LinksQuery:
+    """`gapbot links DOMAIN SITE vs COMPETITOR...`: the pages of DOMAIN linking to each
+    competitor."""
+
+    domain: str
+    site: str
+    competitors: tuple[str, ...]
+    source: str | None = None
+
+
+def make_links_query(words: Sequence[str], *, source: str | None = None) -> LinksQuery:
+    """A linking-pages request from `gapbot links` words: `DOMAIN SITE [vs] COMPETITOR...`."""
+    if not words:
+        raise QueryError("give a referring domain, then SITE vs COMPETITOR...")
+    domain = _fold(words[0], fold_domain)  # a referring domain as link data names it, `_` and all
+    site, competitors = parse_sites(words[1:])
+    return LinksQuery(domain, site, competitors, source_named(source))
+
+
 def parse_sites(words: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     """`SITE [vs] COMPETITOR...`, competitors separated by spaces or commas, all folded."""
     tokens = [part for word in words for part in word.split(",") if part.strip()]
-    if tokens[1:2] and tokens[1].lower() == "vs":
-        del tokens[1]
     if not tokens:
         raise QueryError("give a site and at least one competitor: SITE vs COMPETITOR...")
+    if tokens[0].lower() == "vs":
+        raise QueryError("the site is missing: SITE vs COMPETITOR...")
+    if tokens[1:2] and tokens[1].lower() == "vs":
+        del tokens[1]
     folded = [_fold(token) for token in tokens]
     site, competitors = folded[0], tuple(folded[1:])
     try:
@@ -56,9 +85,9 @@ def parse_sites(words: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     return site, competitors
 
 
-def _fold(token: str) -> str:
+def _fold(token: str, fold: Callable[[str], str] = fold_site) -> str:
     try:
-        return fold_domain(token)
+        return fold(token)
     except DomainError as error:
         # The reason repeats the host: cut it too.
         raise QueryError(f"bad domain {shown(token)}: {_cut(str(error), ECHO_LENGTH)}") from None
@@ -73,10 +102,19 @@ def make_query(
     limit: int | None = None,
     source: str | None = None,
     refresh: bool = False,
+    min_authority: int = 0,
+    tlds: Sequence[str] = (),
+    excluded: Sequence[str] = (),
+    read: FileReader | None = None,
 ) -> GapQuery:
+    """An analysis request from the words and option values of `gapbot gaps` or `/gaps`.
+
+    Choices are case-insensitive. `tlds`: `--tld` values (comma-separated suffixes, `-` to
+    leave one out); `excluded`: `--exclude` values (see excluded_patterns).
+    """
     site, competitors = parse_sites(words)
     try:
-        order = SortOrder(sort)
+        order = SortOrder(sort.strip().lower())
     except ValueError:
         choices = ", ".join(order.value for order in SortOrder)
         raise QueryError(f"unknown sort {shown(sort)}: use one of {choices}") from None
@@ -84,8 +122,75 @@ def make_query(
         raise QueryError(f"--min-matches must be between 1 and {len(competitors)}")
     if limit is not None and limit < 0:
         raise QueryError("--limit must be 0 (all) or more")
-    options = GapOptions(min_matches=min_matches, dofollow_only=dofollow_only, sort=order)
-    return GapQuery(site, competitors, options, limit, source, refresh)
+    if not 0 <= min_authority <= MAX_AUTHORITY:
+        raise QueryError(f"--min-authority must be between 0 and {MAX_AUTHORITY}")
+    included, left_out = parse_tlds(tlds)
+    filters = DomainFilter(min_authority, included, left_out, excluded_patterns(excluded, read))
+    options = GapOptions(
+        min_matches=min_matches, dofollow_only=dofollow_only, sort=order, filters=filters
+    )
+    return GapQuery(site, competitors, options, limit, source_named(source), refresh)
+
+
+def source_named(name: str | None) -> str | None:
+    """`--source`, checked against the sources Gapbot has (None: the configured default)."""
+    if name is None:
+        return None
+    chosen = name.strip().lower()
+    if chosen not in source_names():
+        raise QueryError(f"unknown source {shown(name)}: use one of {', '.join(source_names())}")
+    return chosen
+
+
+def parse_tlds(values: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`--tld` values (`de,at`, `-ru,-cn`, `co.uk`) as the suffixes to keep and those to
+    leave out, in ASCII, each once."""
+    kept: dict[str, None] = {}
+    left_out: dict[str, None] = {}
+    for value in values:
+        for item in value.split(","):
+            text = item.strip()
+            if not text:
+                continue
+            chosen = left_out if text.startswith("-") else kept
+            try:
+                chosen[public_suffix(text.removeprefix("-"))] = None
+            except DomainError as error:
+                raise QueryError(f"--tld: {_cut(str(error), 2 * ECHO_LENGTH)}") from None
+    return tuple(kept), tuple(left_out)
+
+
+def excluded_patterns(values: Sequence[str], read: FileReader | None = None) -> tuple[str, ...]:
+    """`--exclude` values as domain patterns (bot.domains.domain_pattern), each once: a
+    pattern, or `@FILE` for every line of FILE (`#` starts a comment). Without `read`
+    (in Slack), `@FILE` is refused."""
+    patterns: dict[str, None] = {}
+    for value in values:
+        if not value.startswith("@"):
+            patterns[_pattern(value, "--exclude")] = None
+            continue
+        if read is None:
+            raise QueryError("--exclude @FILE works in the terminal only: give the domains here")
+        patterns.update(dict.fromkeys(patterns_in(read(value[1:]), value[1:])))
+    return tuple(patterns)
+
+
+def patterns_in(text: str, origin: str) -> list[str]:
+    """The domain patterns of a file's text, one per line; `#` starts a comment. An error
+    names `origin` and the line."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.partition("#")[0].strip()
+        if entry:
+            found.append(_pattern(entry, f"{origin} line {number}"))
+    return found
+
+
+def _pattern(value: str, where: str) -> str:
+    try:
+        return domain_pattern(value)
+    except DomainError as error:
+        raise QueryError(f"{where}: {_cut(str(error), 2 * ECHO_LENGTH)}") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +212,21 @@ def _text_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--source", default=None)
     parser.add_argument("--refresh", action="store_true")
+    parser.add_argument("--min-authority", type=int, default=0)
+    parser.add_argument("--tld", action="append", default=[])
+    parser.add_argument("--exclude", action="append", default=[])
     return parser
+
+
+def _joined_tld_values(tokens: Sequence[str]) -> list[str]:
+    """`--tld -ru` as `--tld=-ru`: argparse would take `-ru` for an option, not a value."""
+    joined: list[str] = []
+    for token in tokens:
+        if joined and joined[-1] == "--tld" and token.startswith("-") and token[1:2] != "-":
+            joined[-1] = f"--tld={token}"
+        else:
+            joined.append(token)
+    return joined
 
 
 def parse_gap_text(text: str) -> GapQuery:
@@ -119,7 +238,7 @@ def parse_gap_text(text: str) -> GapQuery:
     except ValueError as error:
         raise QueryError(f"could not read the command: {error}") from None
     try:
-        args = _text_parser().parse_intermixed_args(tokens)
+        args = _text_parser().parse_intermixed_args(_joined_tld_values(tokens))
     except argparse.ArgumentError as error:
         # With exit_on_error=False a bad or missing option value is raised, not sent to error().
         raise QueryError(_argparse_message(str(error))) from None
@@ -131,4 +250,7 @@ def parse_gap_text(text: str) -> GapQuery:
         limit=args.limit,
         source=args.source,
         refresh=args.refresh,
+        min_authority=args.min_authority,
+        tlds=args.tld,
+        excluded=args.exclude,
     )

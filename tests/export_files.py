@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -21,25 +23,57 @@ SCENARIO = (
 )
 
 
-def export_copy(name: str, folder: Path, *, utf16: bool = False) -> Path:
-    """A copy of a fixture export in `folder`, re-encoded as UTF-16 with BOM if asked."""
+def export_copy(name: str, folder: Path, *, utf16: bool = False, crlf: bool = False) -> Path:
+    """A copy of a fixture export in `folder`, re-encoded as UTF-16 with BOM if asked, with
+    CRLF line ends if asked (as most tools write them)."""
     text = (EXPORTS / name).read_text(encoding="utf-8")
+    if crlf:
+        text = text.replace("\n", "\r\n")
     path = folder / name
     path.write_text(text, encoding="utf-16" if utf16 else "utf-8", newline="")
     return path
 
 
 def run_gapbot(
-    home: Path, *args: str | Path, env: dict[str, str] | None = None
+    home: Path, *args: str | Path, env: dict[str, str] | None = None, real_process: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """The real `gapbot` entry point, with GAPBOT_HOME set to `home` (and `env` added)."""
+    """`gapbot ARGS...` with GAPBOT_HOME set to `home` (and `env` added), from `home`.
+
+    It runs `bot.cli.main` in this process, its output captured, as the entry point would
+    (a new interpreter per command would be most of the suite's time); `real_process` runs
+    the installed `gapbot` entry point instead, for what only a process shows.
+    """
     env = {**os.environ, "GAPBOT_HOME": str(home), "GAPBOT_LINK_SOURCE": "local", **(env or {})}
     env.pop("GAPBOT_DATABASE_URL", None)
-    return subprocess.run(
-        [str(GAPBOT), *map(str, args)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=home,
-    )
+    argv = [str(GAPBOT), *map(str, args)]
+    if real_process:
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, cwd=home)
+    return _in_process(home, argv, env)
+
+
+def _in_process(
+    home: Path, argv: list[str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    from bot.cli import main
+
+    saved_env, saved_cwd, saved_argv = dict(os.environ), Path.cwd(), sys.argv
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(home)
+    sys.argv = ["gapbot", *argv[1:]]
+    status = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exit:
+                if isinstance(exit.code, str):
+                    err.write(exit.code + "\n")
+                status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+    return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())

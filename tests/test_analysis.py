@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -156,6 +156,97 @@ def test_a_stored_result_holds_both_counts_and_the_samples(tmp_path: Path) -> No
     assert [p.name for p in path.parent.iterdir()] == ["7.parquet"]  # no partial file left
 
 
+# -- the run's filters and what may be shown --------------------------------------------------
+
+
+def test_filters_apply_to_the_page_the_total_json_csv_and_the_stored_result(
+    tmp_path: Path,
+) -> None:
+    query = make_query(["mysite.com", "rival-a.com", "rival-b.com"], excluded=["*.io"])
+    out = io.StringIO()
+    with running(query, FixedSource()) as analysis:
+        page = analysis.page(None)
+        write_json(analysis, out, None)
+        csv_out = io.StringIO()
+        analysis.write_csv(csv_out, None)
+        stored = analysis.store(tmp_path / "1.parquet")
+    assert (page.total, [o.domain for o in page.opportunities]) == (2, ["news.example", "blog.net"])
+    document = json.loads(out.getvalue())
+    assert document["total"] == 2 and document["excluded"] == ["*.io"]
+    assert [o["domain"] for o in document["opportunities"]] == ["news.example", "blog.net"]
+    assert [row[0] for row in csv.reader(io.StringIO(csv_out.getvalue()))][1:] == [
+        "news.example",
+        "blog.net",
+    ]
+    assert stored == 2
+
+
+def test_a_minimum_authority_leaves_unknown_authority_out() -> None:
+    report = analyse(
+        make_query(["mysite.com", "rival-a.com", "rival-b.com"], min_authority=20), FixedSource()
+    )
+    assert [(o.domain, o.authority) for o in report.opportunities] == [
+        ("news.example", 71),
+        ("solo.io", 20),
+    ]
+
+
+@contextmanager
+def keyed_profiles() -> Iterator[GapProfiles]:
+    """FixedSource's profiles with integer keys for names, as the web graph hands them over."""
+    with profiles_in_memory(LinkData(SITE, [RIVAL_A, RIVAL_B], source="keyed")) as named:
+        connection = named.connection
+        connection.execute(
+            "CREATE TEMP TABLE names AS SELECT (row_number() OVER (ORDER BY refdomain))::INTEGER"
+            " AS key, refdomain AS name FROM (SELECT DISTINCT refdomain FROM profiles)"
+        )
+        connection.execute(
+            "CREATE TEMP TABLE keyed AS SELECT site, key AS refdomain, links, dofollow_links,"
+            " authority, []::VARCHAR[] AS samples FROM profiles JOIN names ON name = refdomain"
+        )
+        yield GapProfiles(connection, "keyed", named.provenance, names="names")
+
+
+def test_a_source_that_keys_its_names_is_filtered_by_name() -> None:
+    class Keyed(FixedSource):
+        def profiles(
+            self, site: str, competitors: Sequence[str]
+        ) -> AbstractContextManager[GapProfiles]:
+            return keyed_profiles()
+
+    query = make_query(["mysite.com", "rival-a.com", "rival-b.com"], tlds=["-io"])
+    report = analyse(query, Keyed())
+    assert (report.total, [o.domain for o in report.opportunities]) == (
+        2,
+        ["news.example", "blog.net"],
+    )
+
+
+def test_sample_urls_never_show_user_info(tmp_path: Path) -> None:
+    rival = SiteProfile.of(
+        "rival-a.com",
+        [RefDomainLinks("news.example", 1, 1, None, ("https://editor:s3cret@news.example/p",))],
+    )
+
+    class Source(FixedSource):
+        def profiles(
+            self, site: str, competitors: Sequence[str]
+        ) -> AbstractContextManager[GapProfiles]:
+            return profiles_in_memory(LinkData(SITE, [rival], source="creds"))
+
+    query = make_query(["mysite.com", "rival-a.com"])
+    out = io.StringIO()
+    with running(query, Source()) as analysis:
+        shown = analysis.page(None).opportunities[0].sample_urls
+        write_json(analysis, out, None)
+        analysis.store(tmp_path / "1.parquet")
+    clean = ["https://news.example/p"]
+    assert shown == {"rival-a.com": tuple(clean)}
+    assert json.loads(out.getvalue())["opportunities"][0]["sample_urls"] == {"rival-a.com": clean}
+    stored = duckdb.sql(f"SELECT sample_urls FROM '{tmp_path / '1.parquet'}'").fetchall()
+    assert stored == [({"rival-a.com": clean},)]
+
+
 @settings(max_examples=60, deadline=None)
 @given(analyses())
 def test_the_running_analysis_agrees_with_the_obvious_reference(
@@ -170,11 +261,15 @@ def test_the_running_analysis_agrees_with_the_obvious_reference(
         ) -> AbstractContextManager[GapProfiles]:
             return profiles_in_memory(LinkData(site, competitors, source="random"))
 
+    filters = options.filters
     query = make_query(
         [site.site, *(c.site for c in competitors)],
         min_matches=options.min_matches,
         dofollow_only=options.dofollow_only,
         sort=options.sort.value,
+        min_authority=filters.min_authority,
+        tlds=[*filters.tlds, *(f"-{tld}" for tld in filters.excluded_tlds)],
+        excluded=filters.excluded,
     )
     report = analyse(query, Source(), options.blocklist)
     expected = reference_gaps(site, competitors, options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -43,6 +44,22 @@ def test_a_token_slack_refuses_is_a_config_error(tmp_path: Path, fake_slack: Fak
     settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'app.db'}", fake_slack.api_url)
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         build_app(settings)
+
+
+def test_start_up_does_not_warn_that_our_client_wins_over_the_token(
+    tmp_path: Path,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Bolt reads SLACK_BOT_TOKEN from the environment by itself when it is set there.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'app.db'}", fake_slack.api_url)
+    with caplog.at_level(logging.INFO, logger="gapbot.slack"):
+        build_app(settings)
+        logging.getLogger("gapbot.slack").warning("any other warning")
+    bolt = [record.getMessage() for record in caplog.records if record.name == "gapbot.slack"]
+    assert bolt == ["any other warning"]
 
 
 def test_every_web_api_call_goes_to_slack_api_url(tmp_path: Path) -> None:

@@ -140,18 +140,43 @@ def test_a_rate_limited_post_is_retried_after_retry_after(slack: SlackDriver) ->
     assert second.response["ok"] is True
 
 
-def test_an_unknown_source_ends_in_an_ephemeral_failure_and_a_failed_analysis(
-    slack: SlackDriver,
-) -> None:
-    slack.command("mysite.com vs a.com --source carrier-pigeon")
+def test_an_unknown_source_is_bad_input_named_at_once(slack: SlackDriver) -> None:
+    answer = slack.command("mysite.com vs a.com --source carrier-pigeon").json()
+    assert answer["response_type"] == "ephemeral"
+    assert "unknown source 'carrier-pigeon'" in answer["text"]
+    assert analyses(slack) == []
 
-    reply = slack.fake.wait_for("respond/*")[0].args
-    assert reply["response_type"] == "ephemeral"
-    assert "failed" in reply["text"] and "carrier-pigeon" in reply["text"]
-    assert slack.fake.calls_to("chat.postMessage") == []
+
+def test_filters_leave_domains_out_of_the_stored_result(slack: SlackDriver) -> None:
+    slack.command(
+        "mysite.com vs a.com b.com c.com --exclude gap0?.example --exclude nofollow.example"
+        " --tld -de --min-authority 0"
+    )
+    posted = slack.fake.wait_for("chat.postMessage")[0].args["blocks"]
+    assert "*15* gaps for *mysite.com*" in posted[1]["text"]["text"]
+    rows = [block for block in posted if block["type"] == "section"][1:]
+    assert rows[0]["text"]["text"].startswith("*1. gap10.example* — 3 of 3 competitors")
     [analysis] = analyses(slack)
-    assert analysis.status == AnalysisStatus.FAILED and "carrier-pigeon" in (analysis.error or "")
-    assert analysis.id is not None and not results(slack).exists("T1", analysis.id)
+    assert analysis.total == 15 and analysis.id is not None
+    stored = results(slack).page("T1", analysis.id, COMPETITORS, Listing())
+    assert sorted(item.domain for item in stored) == [f"gap{n}.example" for n in range(10, 25)]
+
+
+def test_a_filter_that_leaves_nothing_says_so(slack: SlackDriver) -> None:
+    slack.command("mysite.com vs a.com b.com c.com --min-authority 1")
+    posted = slack.fake.wait_for("chat.postMessage")[0].args["blocks"]
+    texts = [block["text"]["text"] for block in posted if block["type"] == "section"]
+    assert "*0* gaps for *mysite.com*" in texts[0]
+    assert texts[1] == (
+        "No gaps pass the filters of this command (--min-authority, --tld, --exclude)."
+    )
+
+
+def test_an_exclude_file_is_the_terminals_only(slack: SlackDriver) -> None:
+    answer = slack.command("mysite.com vs a.com --exclude @/etc/hosts").json()
+    assert answer["response_type"] == "ephemeral"
+    assert "--exclude @FILE works in the terminal only" in answer["text"]
+    assert analyses(slack) == []
 
 
 def test_a_broken_index_is_reported_and_nothing_is_posted(slack: SlackDriver) -> None:

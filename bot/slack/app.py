@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
@@ -31,6 +32,25 @@ log = logging.getLogger(__name__)
 # (bot.slack.listening): mostly waiting on Slack, so more threads than CPUs. Analyses take
 # their turn at `Services.analysis_slots`.
 LISTENER_THREADS = 16
+
+
+class _OurClientIsMeant(logging.Filter):
+    """Drops Bolt's warning "As you gave `client` as well, `token` will be unused", and no
+    other record.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment by itself whenever it is set, and
+    warns that the client it is given wins. That client is the one meant: it holds that
+    same token, SLACK_API_URL and the retry policy, and no argument keeps Bolt from
+    reading the variable.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+# The logger Bolt is given (its framework logger): the one place its warnings come from.
+_BOLT_LOG = logging.getLogger("gapbot.slack")
+_BOLT_LOG.addFilter(_OurClientIsMeant())
 
 # What Slack says when the token itself is refused (not when Slack is down).
 _TOKEN_REFUSED = frozenset(
@@ -62,7 +82,7 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
         # runs after it (bot.slack.listening), so no answer waits for a slow Web API call.
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "gapbot-listener"),
-        logger=logging.getLogger("gapbot.slack"),
+        logger=_BOLT_LOG,
         **credentials,
     )
 

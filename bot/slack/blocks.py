@@ -28,16 +28,18 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.gaps import Opportunity, SortOrder
+from bot.domains import shown_domain, without_credentials
+from bot.gaps import DomainFilter, Opportunity, SortOrder
 from bot.links.base import LinkingPages, LinkingUrl
 from bot.outreach.pipeline import Status
-from bot.query import GapQuery
+from bot.query import GapQuery, QueryError, parse_gap_text
 from bot.slack.ids import GAPS_COMMAND, Action, Callback
 from bot.slack.mrkdwn import escape, link
 from bot.slack.results import ResultPage, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
 from bot.store.outreach import PipelineRow
 from bot.store.pipeline import PipelineMark
+from bot.wording import counted
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -65,6 +67,9 @@ USAGE = (
     "• `--min-matches N` only domains linking to at least N competitors\n"
     "• `--dofollow-only` count dofollow links only\n"
     "• `--sort matches|matches-asc|authority`\n"
+    "• `--min-authority N` only domains with authority N or more (unknown left out)\n"
+    "• `--tld de,at` only these TLDs; `--tld -ru,-cn` all but these\n"
+    "• `--exclude *.blogspot.com` leave out a domain or pattern (repeatable)\n"
     "• `--source local|dataforseo|ahrefs|...` where the link data comes from\n"
     "Then triage the list with *Target*, *Ignore* and *Links*, page through it, "
     "and export it as CSV."
@@ -177,13 +182,14 @@ def result_message(page: ResultPage) -> list[Block]:
 
 def result_fallback(analysis: AnalysisRecord) -> str:
     """The notification text of a result message."""
-    return f"{analysis.total} backlink gaps for {escape(analysis.site)}"
+    return f"{counted(analysis.total, 'backlink gap')} for {escape(analysis.site)}"
 
 
 def _header(analysis: AnalysisRecord) -> list[Block]:
     title = f"Backlink gaps: {analysis.site}"
     competitors = ", ".join(f"*{escape(site)}*" for site in analysis.competitors)
-    facts = [f"*{analysis.total}* gaps for *{escape(analysis.site)}* vs {competitors}"]
+    gaps = "gap" if analysis.total == 1 else "gaps"
+    facts = [f"*{analysis.total:,}* {gaps} for *{escape(analysis.site)}* vs {competitors}"]
     details = [f"source: {escape(analysis.source or analysis.source_name or 'local')}"]
     if analysis.data_label:
         details.append(f"data: {escape(analysis.data_label)}")
@@ -220,9 +226,20 @@ def _summary(page: ResultPage) -> ContextBlock:
 
 
 def _empty_text(page: ResultPage) -> str:
+    if page.analysis.total == 0 and _filtered(page.analysis):
+        return "No gaps pass the filters of this command (--min-authority, --tld, --exclude)."
     if page.analysis.total == 0:
         return "No gaps: every domain linking to these competitors links to you too."
     return "No opportunities pass these filters. Lower the minimum matches or show ignored."
+
+
+def _filtered(analysis: AnalysisRecord) -> bool:
+    """Whether the analysis' command left domains out with filters (its stored result holds
+    only the rest)."""
+    try:
+        return parse_gap_text(analysis.query_text).options.filters != DomainFilter()
+    except QueryError:
+        return False
 
 
 def _row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
@@ -232,8 +249,8 @@ def _row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
     if item.authority is not None and page.analysis.authority_source:
         authority += f" ({escape(page.analysis.authority_source)})"
     lines = [
-        f"*{number}. {escape(item.domain)}* — {item.matches} of {len(competitors)} "
-        f"competitors · {authority}",
+        f"*{number}. {escape(shown_domain(item.domain))}* — {item.matches} of "
+        f"{counted(len(competitors), 'competitor')} · {authority}",
         counts,
     ]
     mark = page.marks.get(item.domain)
@@ -347,15 +364,16 @@ def _min_matches_select(view: ResultView, competitors: int) -> StaticSelectEleme
 
 
 def links_loading_modal(domain: str) -> View:
-    return _links_view(
-        [SectionBlock(text=MarkdownTextObject(text=f"Looking up the pages of *{escape(domain)}*…"))]
-    )
+    text = f"Looking up the pages of *{escape(shown_domain(domain))}*…"
+    return _links_view([SectionBlock(text=MarkdownTextObject(text=text))])
 
 
 def links_modal(domain: str, pages: Mapping[str, LinkingPages]) -> View:
     """The exact linking URLs from `domain` to each competitor (first few, then "+N more")."""
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"Pages on *{escape(domain)}* that link to:"))
+        SectionBlock(
+            text=MarkdownTextObject(text=f"Pages on *{escape(shown_domain(domain))}* that link to:")
+        )
     ]
     for competitor, found in pages.items():
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_pages_text(competitor, found))))
@@ -378,7 +396,7 @@ def _links_view(blocks: Sequence[Block]) -> View:
 
 
 def _pages_text(competitor: str, found: LinkingPages) -> str:
-    head = f"*{escape(competitor)}* — {found.total} link{'s' if found.total != 1 else ''}"
+    head = f"*{escape(competitor)}* — {counted(found.total, 'link')}"
     if not found.urls:
         return f"{head}\nno exact pages known"
     lines = [head]
@@ -395,7 +413,8 @@ def _pages_text(competitor: str, found: LinkingPages) -> str:
 
 
 def _url_line(url: LinkingUrl) -> str:
-    parts = [f"• {link(url.source_url, _cut(url.source_url, MAX_URL_LABEL))}"]
+    page = without_credentials(url.source_url)
+    parts = [f"• {link(page, _cut(page, MAX_URL_LABEL))}"]
     if url.anchor:
         parts.append(f"“{escape(_cut(url.anchor, MAX_URL_LABEL))}”")
     if url.nofollow:

@@ -127,8 +127,16 @@ def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> Analy
 
 
 def analysis_key(team_id: str, query: GapQuery) -> tuple[object, ...]:
-    """What makes two analyses the same work (views, sorts and filters come from stored rows)."""
-    return (team_id, query.source, query.refresh, query.site, query.competitors)
+    """What makes two analyses the same work: views, sorts and minimum matches come from the
+    stored rows, but the domain filters decide which rows are stored."""
+    return (
+        team_id,
+        query.source,
+        query.refresh,
+        query.site,
+        query.competitors,
+        query.options.filters,
+    )
 
 
 def expect_analysis(services: Services, team_id: str, query: GapQuery) -> None:
