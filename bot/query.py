@@ -89,8 +89,10 @@ def _fold(token: str, fold: Callable[[str], str] = fold_site) -> str:
     try:
         return fold(token)
     except DomainError as error:
-        # The reason repeats the host: cut it too.
-        raise QueryError(f"bad domain {shown(token)}: {_cut(str(error), ECHO_LENGTH)}") from None
+        reason = _cut(str(error), ECHO_LENGTH)  # it may repeat a long host: cut it too
+        if repr(token.strip()) in str(error):
+            raise QueryError(f"bad domain: {reason}") from None  # it names the host already
+        raise QueryError(f"bad domain {shown(token)}: {reason}") from None
 
 
 def make_query(

@@ -285,7 +285,7 @@ def test_version(tmp_path: Path) -> None:
         (["gaps", "vs", "a.com"], "the site is missing: SITE vs COMPETITOR..."),
         (
             ["gaps", "exa_mple.com", "a.com"],
-            "bad domain 'exa_mple.com': 'exa_mple.com': no registry allows '_' in a domain name",
+            "bad domain: 'exa_mple.com': no registry allows '_' in a domain name",
         ),
         (["gaps", "me.com", "a.com", "www.a.com"], "a.com is listed twice as a competitor"),
         (

@@ -40,7 +40,7 @@ def test_choices_are_case_insensitive() -> None:
     ("text", "message"),
     [
         ("vs a.com", "the site is missing: SITE vs COMPETITOR..."),
-        ("exa_mple.com vs a.com", "bad domain 'exa_mple.com': 'exa_mple.com': no registry allows"),
+        ("exa_mple.com vs a.com", "bad domain: 'exa_mple.com': no registry allows"),
         ("me.com a.com https://www.A.com/x", "a.com is listed twice as a competitor"),
         ("me.com a.com --source nope", "unknown source 'nope': use one of local, webgraph,"),
         ("me.com a.com --min-authority 101", "--min-authority must be between 0 and 100"),
