@@ -82,8 +82,21 @@ def test_bad_command_text_gets_one_short_sentence_at_once(
         (urlencode({"payload": "null"}), FORM),
         ("[]", "application/json"),
         ("null", "application/json"),
+        ('{"type": [], "team_id": "T1"}', "application/json"),
+        (urlencode({"payload": '{"type": {}, "team": {"id": "T1"}}'}), FORM),
+        ("[" * 100_000 + "]" * 100_000, "application/json"),
     ],
-    ids=["invalid", "empty", "array", "null", "json-array", "json-null"],
+    ids=[
+        "invalid",
+        "empty",
+        "array",
+        "null",
+        "json-array",
+        "json-null",
+        "type-a-list",
+        "type-an-object",
+        "nested-deep",
+    ],
 )
 def test_an_unreadable_payload_is_refused_without_a_500(
     slack: SlackDriver, body: str, content_type: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -19,6 +20,7 @@ from bot.store.outreach import (
     LEASE,
     Delivery,
     NewDraft,
+    PaidSources,
     Reminder,
     ReminderState,
     claim_due,
@@ -28,12 +30,14 @@ from bot.store.outreach import (
     give_up,
     latest_draft,
     mark_sent,
+    paid_sources,
     pipeline_rows,
     renew_leases,
     retry_later,
     save_draft,
     sent_first_emails,
     set_follow_up_days,
+    set_paid_sources,
     snooze,
 )
 from bot.store.pipeline import Move, MoveOutcome, marks_for, move
@@ -107,6 +111,16 @@ def test_workspace_follow_up_days(db: Engine) -> None:
         mark_sent(session, "T1", draft.id, "U1", MONDAY)
         session.commit()
         assert as_utc(reminders(session)[0].due_at).day == 25  # Wednesday
+
+
+@pytest.mark.parametrize("budget", [-1.0, float("nan"), float("inf")])
+def test_a_workspace_budget_is_a_finite_number_of_dollars(db: Engine, budget: float) -> None:
+    with Session(db) as session:
+        with pytest.raises(ValueError, match="a number of dollars, 0 or more"):
+            set_paid_sources(session, "T1", PaidSources(allowed=True, daily_budget_usd=budget))
+        set_paid_sources(session, "T1", PaidSources(allowed=True, daily_budget_usd=0.0))
+        session.commit()
+        assert paid_sources(session, "T1") == PaidSources(allowed=True, daily_budget_usd=0.0)
 
 
 def test_two_follow_ups_then_the_close_reminder(db: Engine) -> None:

@@ -190,13 +190,15 @@ async def slack_request(request: Request) -> BoltRequest | Response:
     stamp = request.headers.get(TIMESTAMP_HEADER)
     if stamp is not None and not _TIMESTAMP.fullmatch(stamp):
         return Response(status_code=401)
+    body = await request.body()
     try:
-        read = to_bolt_request(request, await request.body())
-    except (ValueError, AttributeError, TypeError) as error:
-        # Not a JSON object (or a form with one in `payload`).
+        read = to_bolt_request(request, body)
+        missing = missing_part(read.body, read.context)
+    except (ValueError, AttributeError, TypeError, RecursionError) as error:
+        # Not a JSON object (or a form with one in `payload`), or fields of the wrong kind
+        # (`"type": []`), or nested past what the parser takes: not from Slack.
         log.warning("an unreadable request to %s was refused: %r", EVENTS_PATH, error)
         return Response(status_code=400)
-    missing = missing_part(read.body, read.context)
     if missing is not None:
         log.warning("a malformed request to %s was refused: no valid %s", EVENTS_PATH, missing)
         return Response(status_code=400)

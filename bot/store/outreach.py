@@ -8,6 +8,7 @@ holder stops renewing (the process died) runs out and the row is claimed again.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -549,8 +550,9 @@ def paid_sources(session: Session, team_id: str) -> PaidSources:
 
 
 def set_paid_sources(session: Session, team_id: str, rule: PaidSources) -> None:
-    if rule.daily_budget_usd is not None and rule.daily_budget_usd < 0:
-        raise ValueError("a daily budget cannot be negative")
+    budget = rule.daily_budget_usd
+    if budget is not None and not (math.isfinite(budget) and budget >= 0):
+        raise ValueError("a daily budget is a number of dollars, 0 or more")
     settings = session.get(WorkspaceSettings, team_id) or WorkspaceSettings(team_id=team_id)
     settings.paid_sources = rule.allowed
     settings.daily_budget_usd = rule.daily_budget_usd
