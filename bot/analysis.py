@@ -79,7 +79,8 @@ class RunningAnalysis:
         )
         if profiles.names is not None:
             excluded = self._keys(excluded)
-        tally_into(self.connection, profiles.relation, query.site, competitors, excluded)
+        cutoff = profiles.provenance.coverage_of(query.site).unproven_cutoff
+        tally_into(self.connection, profiles.relation, query.site, competitors, excluded, cutoff)
         lists = per_competitor_sql(
             profiles.relation, len(competitors), f"SELECT domain FROM {TALLY}"
         )
@@ -133,8 +134,9 @@ class RunningAnalysis:
                 dict(zip(competitors, links, strict=True)),
                 authority,
                 samples.get(str(key), {}),
+                unproven,
             )
-            for key, authority, links in rows
+            for key, authority, links, unproven in rows
         ]
         return GapPage(self.count(), shown)
 
@@ -177,7 +179,8 @@ class RunningAnalysis:
     def _json_rows(self, limit: int | None) -> str:
         listed = f"{listing_sql(self.named, self.listing)}{window(0, limit)}"
         return f"""
-            SELECT domain, matches, map($competitors, links) AS links, authority, sample_urls
+            SELECT domain, matches, map($competitors, links) AS links, authority, sample_urls,
+                   unproven
             FROM ({self._with_samples(listed)})
             ORDER BY {order_by(self.listing.sort)}
         """
@@ -240,6 +243,33 @@ class RunningAnalysis:
         partial.replace(path)
         return int(row[0]) if row else 0
 
+    def prove(self, source: LinkSource) -> None:
+        """Look up, domain by domain, whether the first PROVE_MAX_LOOKUPS unproven
+        opportunities (in the listing's order) link to the site: those that do are no
+        gaps, the others are proven gaps. The source caches and bills each lookup."""
+        site = self.query.site
+        listed = listing_sql(TALLY, self.listing, with_links=False, names=self.profiles.names)
+        keys = [
+            row[0]
+            for row in self.connection.execute(
+                f"SELECT domain FROM ({listed}) WHERE unproven LIMIT {PROVE_MAX_LOOKUPS}",
+                {"hidden": []},
+            ).fetchall()
+        ]
+        names = self._names(keys) if self.profiles.names is not None else {}
+        linking = []
+        for key in keys:
+            found = source.linking_urls(names.get(key, str(key)), [site], 1).get(site)
+            if found is not None and found.total > 0:
+                linking.append(key)
+        self.connection.execute(
+            f"DELETE FROM {TALLY} WHERE domain IN (SELECT unnest($linking))", {"linking": linking}
+        )
+        self.connection.execute(
+            f"UPDATE {TALLY} SET unproven = false WHERE domain IN (SELECT unnest($keys))",
+            {"keys": keys},
+        )
+
     def count(self) -> int:
         return count_listed(self.connection, TALLY, self.listing, names=self.profiles.names)
 
@@ -257,9 +287,13 @@ class RunningAnalysis:
 def running(
     query: GapQuery, source: LinkSource, blocklist: frozenset[str] = frozenset()
 ) -> Iterator[RunningAnalysis]:
-    """The analysis of `query` over `source`, open while the block runs."""
+    """The analysis of `query` over `source`, open while the block runs (with `--prove`,
+    its unproven opportunities looked up first)."""
     with source.profiles(query.site, query.competitors) as profiles:
-        yield RunningAnalysis(query, profiles, blocklist)
+        analysis = RunningAnalysis(query, profiles, blocklist)
+        if query.prove:
+            analysis.prove(source)
+        yield analysis
 
 
 def analyse(
@@ -274,6 +308,8 @@ def analyse(
         return analysis.report(default_limit)
 
 
+# The most lookups one `--prove` makes (each a paid request to a live provider).
+PROVE_MAX_LOOKUPS = 100
 _NO_SAMPLES = "map([]::VARCHAR[], []::VARCHAR[][])"
 # A profile row's sample URLs as they may be shown: without user info (`user:pw@`), which
 # an export can carry and no output may repeat. The regular expression runs only on lists

@@ -23,7 +23,7 @@ from rich.text import Text
 from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand
 
-from bot.analysis import RunningAnalysis, running
+from bot.analysis import PROVE_MAX_LOOKUPS, RunningAnalysis, running
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain, shown_domain
 from bot.gaps import Opportunity
@@ -37,6 +37,7 @@ from bot.links.imports import (
     format_named,
 )
 from bot.links.index import Holding, ImportReport, LinkIndex
+from bot.links.mixed import MixedSource
 from bot.links.sources import (
     DEFAULT_TEAM,
     TeamError,
@@ -593,6 +594,22 @@ def gaps_command(
             " sees, and its budget for paid sources. Default: the terminal's team, cli.",
         ),
     ] = None,
+    site_source: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SOURCE",
+            help="Take SITE's own links from this source too (local, dataforseo, ahrefs), the"
+            " competitors' from --source: a domain linking to SITE in either is not a gap.",
+        ),
+    ] = None,
+    prove: Annotated[
+        bool,
+        typer.Option(
+            "--prove",
+            help="Where SITE's profile was cut off, look up whether each unproven gap links to"
+            f" SITE (one paid request each, at most {PROVE_MAX_LOOKUPS}, within the budget).",
+        ),
+    ] = False,
 ) -> None:
     """List the referring domains that link to competitors but not to SITE."""
     with _errors_as_exit():
@@ -607,6 +624,8 @@ def gaps_command(
             source=source,
             refresh=refresh,
             min_authority=min_authority,
+            site_source=site_source,
+            prove=prove,
             tlds=tld or (),
             excluded=exclude or (),
             read=_read_patterns,
@@ -618,6 +637,9 @@ def gaps_command(
         if estimate:
             err.print(f"cost estimate: {estimate}", markup=False, highlight=False)
         source_used = open_source(query.source, settings, refresh=refresh, team_id=team_id)
+        if query.site_source:
+            site_source_used = open_source(query.site_source, settings, team_id=team_id)
+            source_used = MixedSource(site_source_used, source_used)
         with running(query, source_used, settings.blocked_domains) as analysis:
             _print_analysis(analysis, chosen)
 

@@ -39,6 +39,7 @@ TALLY_COLUMNS = (
     "total_links",
     "dofollow_matches",
     "dofollow_total",
+    "unproven",
     "links",
     "dofollow_links",
 )
@@ -101,6 +102,8 @@ class Opportunity:
     links: Mapping[str, int]
     authority: int | None = None
     sample_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Its absence from the site's profile is not proven: the profile was cut off above it.
+    unproven: bool = False
 
     @property
     def matches(self) -> int:
@@ -147,14 +150,19 @@ def tally_sql(relation: str) -> str:
     per_competitor_sql gives for the rows that need them: most of the cost of a tally
     of millions of domains would be in its lists).
 
-    Parameters: $site, $competitors (a list, in the analysis' order) and $excluded
-    (excluded_domains, as the relation names its referring domains).
+    Parameters: $site, $competitors (a list, in the analysis' order), $excluded
+    (excluded_domains, as the relation names its referring domains) and $cutoff: the
+    authority at or below which a domain's absence from the site's profile is unproven
+    (the site's profile was cut off there, bot.links.base.Coverage), NULL where the
+    profile is complete (`unproven` is then false throughout).
     """
     return f"""
         SELECT refdomain AS domain, max(authority)::SMALLINT AS authority,
                count(*)::INTEGER AS matches, sum(links)::BIGINT AS total_links,
                (count(*) FILTER (dofollow_links > 0))::INTEGER AS dofollow_matches,
-               sum(dofollow_links)::BIGINT AS dofollow_total
+               sum(dofollow_links)::BIGINT AS dofollow_total,
+               coalesce(max(authority) <= $cutoff::SMALLINT, $cutoff::SMALLINT IS NOT NULL)
+                   AS unproven
         FROM {relation} AS theirs
         WHERE site IN (SELECT unnest($competitors)) AND links > 0
           AND refdomain NOT IN (SELECT unnest($excluded))
@@ -202,11 +210,18 @@ def tally_into(
     site: str,
     competitors: Sequence[str],
     excluded: Sequence[object],
+    cutoff: int | None = None,
 ) -> None:
-    """The tally of `relation`, computed once into the temporary table TALLY."""
+    """The tally of `relation`, computed once into the temporary table TALLY (`cutoff`:
+    see tally_sql)."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {TALLY} AS {tally_sql(relation)}",
-        {"site": site, "competitors": list(competitors), "excluded": list(excluded)},
+        {
+            "site": site,
+            "competitors": list(competitors),
+            "excluded": list(excluded),
+            "cutoff": cutoff,
+        },
     )
 
 
@@ -232,9 +247,10 @@ def listing_columns(listing: Listing, *, with_links: bool = True) -> str:
     if listing.dofollow_only:
         links = ", dofollow_links AS links" if with_links else ""
         return (
-            "domain, authority, dofollow_matches AS matches, dofollow_total AS total_links" + links
+            "domain, authority, dofollow_matches AS matches, dofollow_total AS total_links,"
+            " unproven" + links
         )
-    return "domain, authority, matches, total_links" + (", links" if with_links else "")
+    return "domain, authority, matches, total_links, unproven" + (", links" if with_links else "")
 
 
 def matches_filter(listing: Listing) -> str:
@@ -352,10 +368,11 @@ def page_rows(
     offset: int = 0,
     limit: int | None = None,
     names: str | None = None,
-) -> list[tuple[object, int | None, list[int]]]:
+) -> list[tuple[object, int | None, list[int], bool]]:
     """Rows `offset` to `offset + limit` (None or 0: all) of the listing of TALLY, in
-    order: each domain (as `relation` names it), its authority and its links per
-    competitor, counted as the listing counts them (`names`: see listing_filter)."""
+    order: each domain (as `relation` names it), its authority, its links per
+    competitor and whether it is unproven, counted as the listing counts them (`names`:
+    see listing_filter)."""
     listed = listing_sql(TALLY, listing, with_links=False, names=names)
     rows = connection.execute(f"{listed}{window(offset, limit)}", {"hidden": []}).fetchall()
     keys = [row[0] for row in rows]
@@ -363,7 +380,10 @@ def page_rows(
     column = 2 if listing.dofollow_only else 1
     found = connection.execute(lists, {"competitors": list(competitors), "keys": keys})
     counts = {row[0]: row[column] for row in found.fetchall()}
-    return [(key, authority, counts[key]) for key, authority, _matches, _total in rows]
+    return [
+        (key, authority, counts[key], unproven)
+        for key, authority, _matches, _total, unproven in rows
+    ]
 
 
 def list_stored_page(
@@ -392,13 +412,15 @@ def list_stored_page(
     # lists before joining; as values, it reads only the page's rows.
     ranks = [row[0] for row in connection.execute(page, {"hidden": list(hidden)}).fetchall()]
     rows = connection.execute(
-        "SELECT domain, authority, matches, total_links, links FROM"
+        "SELECT domain, authority, matches, total_links, unproven, links FROM"
         f" ({ranked} WHERE domain_rank IN (SELECT unnest($ranks))) ORDER BY {order}",
         {"ranks": ranks},
     ).fetchall()
     return [
-        Opportunity(domain, dict(zip(competitors, links, strict=True)), authority)
-        for domain, authority, _matches, _total, links in rows
+        Opportunity(
+            domain, dict(zip(competitors, links, strict=True)), authority, unproven=unproven
+        )
+        for domain, authority, _matches, _total, unproven, links in rows
     ]
 
 
@@ -408,12 +430,13 @@ def window(offset: int, limit: int | None) -> str:
 
 
 def csv_select(competitors: Sequence[str]) -> str:
-    """The CSV columns of a listing: domain, matches, one per competitor, total, authority."""
+    """The CSV columns of a listing: domain, matches, one per competitor, total, authority,
+    unproven (true: its absence from the site's cut-off profile is not proven)."""
     per_competitor = ", ".join(
         f"links[{position}] AS {_identifier(name)}"
         for position, name in enumerate(competitors, start=1)
     )
-    return f"domain, matches, {per_competitor}, total_links, authority"
+    return f"domain, matches, {per_competitor}, total_links, authority, unproven"
 
 
 def _identifier(name: str) -> str:
@@ -439,8 +462,8 @@ def find_gaps(
         tally_into(connection, "profiles", site.site, names, excluded)
         rows = page_rows(connection, "profiles", names, Listing.of(options))
     return [
-        Opportunity(str(domain), dict(zip(names, links, strict=True)), authority)
-        for domain, authority, links in rows
+        Opportunity(str(domain), dict(zip(names, links, strict=True)), authority, unproven=unproven)
+        for domain, authority, links, unproven in rows
     ]
 
 

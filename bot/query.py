@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.domains import DomainError, domain_pattern, fold_domain, fold_site, public_suffix
 from bot.gaps import DomainFilter, GapInputError, GapOptions, SortOrder, check_sites
-from bot.links.sources import source_names
+from bot.links.sources import SITE_SOURCE_NAMES, WEBGRAPH, source_names
 
 # `/gaps` text longer than this is refused before it is parsed: ten competitors given as
 # long URLs and every option fit, and a megabyte of text would take seconds to split.
@@ -45,6 +45,8 @@ class GapQuery:
     limit: int | None = None
     source: str | None = None
     refresh: bool = False  # live providers: fetch again instead of using the cache
+    site_source: str | None = None  # the site's own links from here (bot.links.mixed)
+    prove: bool = False  # look up the unproven opportunities (RunningAnalysis.prove)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ def make_query(
     tlds: Sequence[str] = (),
     excluded: Sequence[str] = (),
     read: FileReader | None = None,
+    site_source: str | None = None,
+    prove: bool = False,
 ) -> GapQuery:
     """An analysis request from the words and option values of `gapbot gaps` or `/gaps`.
 
@@ -131,7 +135,30 @@ def make_query(
     options = GapOptions(
         min_matches=min_matches, dofollow_only=dofollow_only, sort=order, filters=filters
     )
-    return GapQuery(site, competitors, options, limit, source_named(source), refresh)
+    chosen = source_named(source)
+    return GapQuery(
+        site,
+        competitors,
+        options,
+        limit,
+        chosen,
+        refresh,
+        site_source_named(site_source, chosen),
+        prove,
+    )
+
+
+def site_source_named(name: str | None, source: str | None) -> str | None:
+    """`--site-source`: one of SITE_SOURCE_NAMES, and never mixed with the web graph."""
+    if name is None:
+        return None
+    chosen = name.strip().lower()
+    if chosen not in SITE_SOURCE_NAMES:
+        choices = ", ".join(SITE_SOURCE_NAMES)
+        raise QueryError(f"--site-source {shown(name)}: use one of {choices}")
+    if source == WEBGRAPH:
+        raise QueryError("--site-source cannot be mixed with --source webgraph")
+    return chosen
 
 
 def source_named(name: str | None) -> str | None:
@@ -213,6 +240,8 @@ def _text_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sort", default="matches")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--source", default=None)
+    parser.add_argument("--site-source", default=None)
+    parser.add_argument("--prove", action="store_true")
     parser.add_argument("--refresh", action="store_true")
     parser.add_argument("--min-authority", type=int, default=0)
     parser.add_argument("--tld", action="append", default=[])
@@ -255,4 +284,6 @@ def parse_gap_text(text: str) -> GapQuery:
         min_authority=args.min_authority,
         tlds=args.tld,
         excluded=args.exclude,
+        site_source=args.site_source,
+        prove=args.prove,
     )

@@ -21,7 +21,7 @@ from bot.domains import shown_domain, unicode_name, without_credentials
 from bot.gaps import DomainFilter, Opportunity
 from bot.links.base import LinkingPages, LinkingUrl
 from bot.query import LinksQuery
-from bot.wording import counted
+from bot.wording import UNPROVEN_MARK, counted, unproven_note
 
 if TYPE_CHECKING:
     from bot.store.outreach import PipelineRow
@@ -50,6 +50,14 @@ def write_json(analysis: RunningAnalysis, out: IO[str], limit: int | None) -> No
         "excluded_tlds": list(query.options.filters.excluded_tlds),
         "excluded": list(query.options.filters.excluded),
         "failures": provenance.failures,
+        "site_source": provenance.site_source,
+        "site_data_date": (
+            provenance.site_data_date.isoformat() if provenance.site_data_date else None
+        ),
+        "coverage": {
+            name: provenance.coverage_of(name).as_json()
+            for name in (query.site, *query.competitors)
+        },
     }
     out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "opportunities": ')
     analysis.write_json_opportunities(out, limit)
@@ -67,9 +75,12 @@ def as_table(
     query = report.query
     headers = competitor_headers(query.competitors, width - _TABLE_FIXED_WIDTH)
     title = _title(report, headers)
+    caption = _caption(report, len(opportunities))
+    if any(item.unproven for item in opportunities):
+        caption += f"\n{UNPROVEN_MARK.strip()} {unproven_note(query.site)}"
     table = Table(
         title=Text(f"{label}\n{title}" if label else title),
-        caption=Text(_caption(report, len(opportunities))),
+        caption=Text(caption),
         title_justify="left",
     )
     table.add_column("#", justify="right", style="dim")
@@ -83,7 +94,8 @@ def as_table(
         counts = [_count(item.links[name]) for name in query.competitors]
         authority = "—" if item.authority is None else str(item.authority)
         matches = f"{item.matches} of {competitors}"
-        table.add_row(str(rank), Text(shown_domain(item.domain)), matches, *counts, authority)
+        domain = shown_domain(item.domain) + (UNPROVEN_MARK if item.unproven else "")
+        table.add_row(str(rank), Text(domain), matches, *counts, authority)
     return table
 
 
@@ -120,6 +132,8 @@ def _caption(report: GapReport, shown: int) -> str:
         parts.append(f"data from {report.data_date.isoformat()}")
     if report.cost:
         parts.append(f"cost: {report.cost}")
+    sites = [report.query.site, *report.query.competitors]
+    parts.append(report.provenance.describe_coverage(sites))
     return " · ".join(parts)
 
 

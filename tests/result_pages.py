@@ -122,7 +122,7 @@ def csv_rows(
     marks: Mapping[str, PipelineMark],
 ) -> list[dict[str, str]]:
     """The CSV export of `opportunities` as csv.DictReader reads it: one row per domain, a
-    column per competitor, then the total, the authority and the pipeline status."""
+    column per competitor, then the total, the authority, unproven and the pipeline status."""
     rows = []
     for item in opportunities:
         mark = marks.get(item.domain)
@@ -131,6 +131,7 @@ def csv_rows(
         row |= {
             "total_links": str(item.total_links),
             "authority": "" if item.authority is None else str(item.authority),
+            "unproven": "true" if item.unproven else "false",
             "status": mark.status.value if mark else "",
         }
         rows.append(row)

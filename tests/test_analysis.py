@@ -78,6 +78,7 @@ def test_json_is_the_spec_document_with_samples_and_every_competitor_key() -> No
                 "rival-a.com": ["https://news.example/a1", "https://news.example/a2"],
                 "rival-b.com": ["https://news.example/b"],
             },
+            "unproven": False,
         },
         {
             "domain": "solo.io",
@@ -85,6 +86,7 @@ def test_json_is_the_spec_document_with_samples_and_every_competitor_key() -> No
             "links": {"rival-a.com": 9, "rival-b.com": 0},
             "authority": 20,
             "sample_urls": {},
+            "unproven": False,
         },
         {
             "domain": "blog.net",
@@ -92,6 +94,7 @@ def test_json_is_the_spec_document_with_samples_and_every_competitor_key() -> No
             "links": {"rival-a.com": 0, "rival-b.com": 2},
             "authority": None,
             "sample_urls": {},
+            "unproven": False,
         },
     ]
     assert (document["source"], document["authority_source"]) == ("fixed", "Test DR")
@@ -116,10 +119,10 @@ def test_csv_has_a_column_per_competitor_in_the_chosen_order() -> None:
     with running(query, FixedSource()) as analysis:
         analysis.write_csv(out, None)
     assert list(csv.reader(io.StringIO(out.getvalue()))) == [
-        ["domain", "matches", "rival-a.com", "rival-b.com", "total_links", "authority"],
-        ["solo.io", "1", "9", "0", "9", "20"],
-        ["blog.net", "1", "0", "2", "2", ""],
-        ["news.example", "2", "3", "1", "4", "71"],
+        ["domain", "matches", "rival-a.com", "rival-b.com", "total_links", "authority", "unproven"],
+        ["solo.io", "1", "9", "0", "9", "20", "false"],
+        ["blog.net", "1", "0", "2", "2", "", "false"],
+        ["news.example", "2", "3", "1", "4", "71", "false"],
     ]
 
 

@@ -139,9 +139,9 @@ def test_csv_output(home: Path) -> None:
     result = run_gapbot(home, "gaps", "mysite.com", *COMPETITORS, "--format", "csv")
     assert result.returncode == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
-    assert table[0] == ["domain", "matches", *COMPETITORS, "total_links", "authority"]
-    assert table[1] == ["news.example", "3", "2", "1", "2", "5", "71"]
-    assert table[5] == ["203.0.113.9", "1", "0", "1", "0", "1", ""]
+    assert table[0] == ["domain", "matches", *COMPETITORS, "total_links", "authority", "unproven"]
+    assert table[1] == ["news.example", "3", "2", "1", "2", "5", "71", "false"]
+    assert table[5] == ["203.0.113.9", "1", "0", "1", "0", "1", "", "false"]
     assert len(table) == 1 + len(EXPECTED)
 
 

@@ -323,7 +323,10 @@ def test_usage_errors_are_one_sentence_with_status_2(
 def test_choices_ignore_case(home: Path) -> None:
     result = run_gapbot(home, "gaps", *SITES, "--format", "CSV", "--sort", "Matches-Asc")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1:3] == ["spam.cn,1,0,5,5,5", "casino-deals.net,1,4,0,4,"]
+    assert result.stdout.splitlines()[1:3] == [
+        "spam.cn,1,0,5,5,5,false",
+        "casino-deals.net,1,4,0,4,,false",
+    ]
 
 
 def test_serve_without_slack_says_it_was_reaching_slack(tmp_path: Path) -> None:

@@ -70,6 +70,7 @@ def test_download_import_and_gaps_over_the_web_graph(tmp_path: Path, mirror: str
             "links": {"rival-a.com": 1, "rival-b.net": 1},
             "authority": 87,
             "sample_urls": {},
+            "unproven": False,
         },
         {
             "domain": "lakeblogger.blogspot.com",
@@ -77,6 +78,7 @@ def test_download_import_and_gaps_over_the_web_graph(tmp_path: Path, mirror: str
             "links": {"rival-a.com": 1, "rival-b.net": 0},
             "authority": 0,
             "sample_urls": {},
+            "unproven": False,
         },
         {
             "domain": "xn--mnchen-blog-thb.de",
@@ -84,6 +86,7 @@ def test_download_import_and_gaps_over_the_web_graph(tmp_path: Path, mirror: str
             "links": {"rival-a.com": 0, "rival-b.net": 1},
             "authority": 12,
             "sample_urls": {},
+            "unproven": False,
         },
     ]
     assert (document["source"], document["data_label"], document["data_date"]) == (

@@ -125,3 +125,10 @@ def test_a_links_query_takes_a_referring_domain_as_data_names_it() -> None:
     assert make_links_query(["my_blog.example", "me.com", "a.com"]).domain == "my_blog.example"
     with pytest.raises(QueryError, match="the site is missing"):
         make_links_query(["news.example", "vs", "a.com"])
+
+
+def test_gaps_text_takes_a_site_source() -> None:
+    query = parse_gap_text("me.com vs a.com --site-source Local --source dataforseo")
+    assert (query.site_source, query.source) == ("local", "dataforseo")
+    with pytest.raises(QueryError, match="cannot be mixed with --source webgraph"):
+        parse_gap_text("me.com vs a.com --site-source local --source webgraph")

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
-from fake_slack import SlackDriver
+from conftest import SIGNING_SECRET, build_index, make_settings
+from fake_providers import FakeProviders, provider_environment, running
+from fake_slack import FakeSlack, SlackDriver
 from sqlmodel import Session, select
+from test_cli_mixed import OWN_LINKS
+from test_providers_coverage import GRAPH
 
 from bot.gaps import Listing
 from bot.links.index import LinkIndex
@@ -191,3 +196,65 @@ def test_a_broken_index_is_reported_and_nothing_is_posted(slack: SlackDriver) ->
     [analysis] = analyses(slack)
     assert analysis.status == AnalysisStatus.FAILED
     assert analysis.id is not None and not results(slack).exists("T1", analysis.id)
+
+
+def test_the_header_says_each_sites_coverage_and_unproven_rows_are_marked(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    with running(FakeProviders(GRAPH)) as fake:
+        settings = make_settings(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'app.db'}",
+            fake_slack.api_url,
+            GAPBOT_PROVIDER_MAX_ROWS="4",
+            **provider_environment(fake.url),
+        )
+        slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+        try:
+            slack.command("me.com vs a.com b.com --source dataforseo")
+            posted = slack.fake.wait_for("chat.postMessage")[0]
+        finally:
+            slack.stop()
+    blocks = posted.args["blocks"]
+    header = blocks[1]["text"]["text"]
+    # tests/test_providers_coverage.py works out the cut-off and the unproven rows.
+    assert "coverage: me.com fetched 4 of 6 referring domains, a.com complete, b.com complete" in (
+        header
+    )
+    rows = [block["text"]["text"] for block in blocks if block["type"] == "section"][1:]
+    assert [row.split(" — ")[0] for row in rows] == [
+        "*1. strong.com*",
+        "*2. shiny.net*",
+        "*3. dim.org* †",
+        "*4. nameless.io* †",
+        "*5. weak.biz* †",
+    ]
+    summary = blocks[2]["elements"][0]["text"]
+    assert "† not proven absent from me.com's links" in summary
+
+
+def test_a_mixed_source_header_names_each_sources_data(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    home = tmp_path / "home"
+    build_index(home, OWN_LINKS)
+    with running(FakeProviders(GRAPH)) as fake:
+        settings = make_settings(
+            home,
+            f"sqlite:///{tmp_path / 'app.db'}",
+            fake_slack.api_url,
+            GAPBOT_PROVIDER_MAX_ROWS="4",
+            **provider_environment(fake.url),
+        )
+        slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+        try:
+            slack.command("me.com vs a.com b.com --source dataforseo --site-source local")
+            posted = slack.fake.wait_for("chat.postMessage")[0]
+        finally:
+            slack.stop()
+    blocks = posted.args["blocks"]
+    header = blocks[1]["text"]["text"]
+    # tests/test_cli_mixed.py works the list out by hand.
+    assert "*3* gaps for *me.com* vs *a.com*, *b.com*" in header
+    assert "source: dataforseo (me.com: local, data from " in header
+    assert "coverage: complete" in header

@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
 from conftest import make_settings
 from result_pages import MemorySource, stored_result
 from sqlalchemy.engine import Engine
@@ -157,12 +158,22 @@ def test_the_csv_export_is_the_whole_listing_in_order_with_statuses(tmp_path: Pa
     )
 
     assert list(csv.reader(io.StringIO(text))) == [
-        ["domain", "matches", "a.com", "b.com", MUNICH, "total_links", "authority", "status"],
-        ["wide.example", "1", "0", "0", "4", "4", "90", ""],
-        ["news.example", "3", "3", "1", "1", "5", "71", "targeted"],
-        ["blog.example", "2", "1", "1", "0", "2", "40", ""],
-        ["tie-a.example", "1", "0", "1", "0", "1", "", ""],
-        ["tie-b.example", "1", "1", "0", "0", "1", "", ""],
+        [
+            "domain",
+            "matches",
+            "a.com",
+            "b.com",
+            MUNICH,
+            "total_links",
+            "authority",
+            "unproven",
+            "status",
+        ],
+        ["wide.example", "1", "0", "0", "4", "4", "90", "false", ""],
+        ["news.example", "3", "3", "1", "1", "5", "71", "false", "targeted"],
+        ["blog.example", "2", "1", "1", "0", "2", "40", "false", ""],
+        ["tie-a.example", "1", "0", "1", "0", "1", "", "false", ""],
+        ["tie-b.example", "1", "1", "0", "0", "1", "", "false", ""],
     ]
 
 
@@ -194,3 +205,19 @@ def test_a_result_whose_file_is_gone_is_no_page_no_export_and_no_sample_pages(
     assert service.result_page(services, "T1", ResultView(analysis.id, page=1)) is None
     assert service.export(services, "T1", ResultView(analysis.id)) is None
     assert service.linking_samples(services, "T1", SITE.site, "news.example") == {}
+
+
+def test_a_result_stored_before_coverage_was_kept_reads_as_proven(tmp_path: Path) -> None:
+    files = ResultFiles(tmp_path)
+    path = files.path("T1", 1)
+    path.parent.mkdir(parents=True)
+    duckdb.sql(
+        "COPY (SELECT 'old.example' AS domain, 50::SMALLINT AS authority, 1 AS matches,"
+        " 2::BIGINT AS total_links, 1 AS dofollow_matches, 2::BIGINT AS dofollow_total,"
+        " [2, 0]::BIGINT[] AS links, [2, 0]::BIGINT[] AS dofollow_links, 1 AS domain_rank,"
+        " map([]::VARCHAR[], []::VARCHAR[][]) AS sample_urls)"
+        f" TO '{path}' (FORMAT parquet)"
+    )
+    assert files.page("T1", 1, ["a.com", "b.com"], Listing()) == [
+        Opportunity("old.example", {"a.com": 2, "b.com": 0}, 50)
+    ]

@@ -92,7 +92,8 @@ class Ahrefs:
             spend += _spend(response, len(page), len(REFDOMAIN_FIELDS))
             if len(page) < limit:
                 break
-        return Fetched(profile_of(request.site, map(_refdomain, rows)), spend)
+        # v3 refdomains reports no total: a profile of max_rows is "at least" that many.
+        return Fetched(profile_of(request.site, map(_refdomain, rows)), spend, len(rows))
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int

@@ -18,6 +18,49 @@ class LinkSourceError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How much of one site's referring domains a source fetched.
+
+    A live provider returns at most GAPBOT_PROVIDER_MAX_ROWS per site, strongest first
+    (authority descending): a cut-off profile holds every domain stronger than its weakest
+    one, and only those. The local index and the web graph are complete.
+    """
+
+    fetched: int | None = None  # None: not counted (a complete local source)
+    total: int | None = None  # how many the provider says exist; None: it does not say
+    complete: bool = True
+    lowest_authority: int | None = None  # the weakest fetched domain's
+
+    @property
+    def unproven_cutoff(self) -> int | None:
+        """The authority at or below which a domain's absence from this profile is not
+        proven (unknown authority too); None where the profile is complete."""
+        if self.complete:
+            return None
+        return AUTHORITY_MAX if self.lowest_authority is None else self.lowest_authority
+
+    def describe(self) -> str:
+        """E.g. "complete", "fetched 1,000 of 4,210 referring domains" or "of at least"."""
+        if self.complete:
+            return "complete"
+        fetched = self.fetched or 0
+        of = f"{self.total:,}" if self.total is not None else f"at least {fetched:,}"
+        return f"fetched {fetched:,} of {of} referring domains"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "complete": self.complete,
+            "fetched": self.fetched,
+            "total": self.total,
+            "text": self.describe(),
+        }
+
+
+AUTHORITY_MAX = 100
+COMPLETE = Coverage()
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where an analysis' link data came from."""
 
@@ -28,6 +71,24 @@ class Provenance:
     cost: str | None = None
     # Sites the source could not fetch (partial failure): site -> what went wrong.
     failures: dict[str, str] = field(default_factory=dict)
+    # With --site-source: where the site's own links came from, and their date.
+    site_source: str | None = None
+    site_data_date: date | None = None
+    # Each analysed site's coverage; a site not named here is complete.
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+
+    def coverage_of(self, site: str) -> Coverage:
+        return self.coverage.get(site, COMPLETE)
+
+    def describe_coverage(self, sites: Sequence[str]) -> str:
+        """E.g. "coverage: complete" or "coverage: mysite.com fetched 1,000 of 4,210
+        referring domains, rival-a.com complete"."""
+        described = [self.coverage_of(site).describe() for site in sites]
+        if all(text == "complete" for text in described):
+            return "coverage: complete"
+        return "coverage: " + ", ".join(
+            f"{site} {text}" for site, text in zip(sites, described, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +121,7 @@ class LinkData:
     data_date: date | None = None
     cost: str | None = None
     failures: dict[str, str] = field(default_factory=dict)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
 
     @property
     def provenance(self) -> Provenance:
@@ -69,6 +131,7 @@ class LinkData:
             data_date=self.data_date,
             cost=self.cost,
             failures=dict(self.failures),
+            coverage=dict(self.coverage),
         )
 
 

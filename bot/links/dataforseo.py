@@ -77,6 +77,7 @@ class DataForSEO:
         """The site's live referring domains, strongest first, up to `max_rows`."""
         entries: list[RefDomainLinks] = []
         spend = Spend()
+        total: int | None = None
         while len(entries) < max_rows:
             task = {
                 "target": request.site,
@@ -92,9 +93,10 @@ class DataForSEO:
             result = _result(body)
             items = result.get("items") or []
             entries += [_refdomain(item) for item in items]
-            if not items or len(entries) >= int(result.get("total_count") or 0):
+            total = int(result.get("total_count") or 0)
+            if not items or len(entries) >= total:
                 break
-        return Fetched(profile_of(request.site, entries), spend)
+        return Fetched(profile_of(request.site, entries), spend, len(entries), total)
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int

@@ -91,7 +91,9 @@ class Moz:
             if not results or not token:
                 break
         entries = [_root_domain(result) for result in domains]
-        return Fetched(profile_of(request.site, entries, [request.excluding]), spend)
+        profile = profile_of(request.site, entries, [request.excluding])
+        # No next_token: Moz has no more rows, so what was fetched is the whole list.
+        return Fetched(profile, spend, len(domains), None if token else len(domains))
 
     def _intersect_body(self, request: ProfileRequest, limit: int) -> dict[str, Any]:
         if request.excluding is None:

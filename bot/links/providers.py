@@ -16,6 +16,7 @@ from bot.config import ConfigError
 from bot.domains import try_fold_domain
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.links.base import (
+    Coverage,
     GapProfiles,
     LinkData,
     LinkingPages,
@@ -65,8 +66,27 @@ class ProfileRequest:
 
 @dataclass(frozen=True)
 class Fetched:
+    """One site's profile as fetched: `rows` the provider returned (before folding hosts
+    together), and `total`, how many it says exist (None where it does not say)."""
+
     profile: SiteProfile
     spend: Spend
+    rows: int = 0
+    total: int | None = None
+
+    def coverage(self, max_rows: int) -> Coverage:
+        """Complete when the provider ran out of rows before the cap, or says there are no
+        more; else cut off at the weakest domain fetched (providers sort by authority)."""
+        complete = self.rows < max_rows or (self.total is not None and self.rows >= self.total)
+        authorities = [
+            e.authority for e in self.profile.refdomains.values() if e.authority is not None
+        ]
+        return Coverage(
+            fetched=len(self.profile.refdomains),
+            total=self.total,
+            complete=complete,
+            lowest_authority=min(authorities, default=None),
+        )
 
 
 class Provider(Protocol):
@@ -221,13 +241,15 @@ class ProviderSource:
         self._check_budget(self._estimate(missing, len(cached)))
         fetched, failures = self._fetch_all(missing)
         for request, result in fetched.items():
-            self.cache.put(self.name, request.site, request.mode, profile_payload(result.profile))
+            self.cache.put(self.name, request.site, request.mode, fetched_payload(result))
         spend = sum((result.spend for result in fetched.values()), Spend())
         self.ledger.record(self.team_id, self.name, spend.usd, spend.requests)
         if site in failures:
             raise LinkSourceError(f"{self.provider.label} could not fetch {site}: {failures[site]}")
-        profiles = {r.site: c.profile for r, c in cached.items()}
-        profiles |= {r.site: f.profile for r, f in fetched.items()}
+        done = {r.site: c.fetched for r, c in cached.items()} | {
+            r.site: f for r, f in fetched.items()
+        }
+        profiles = {name: result.profile for name, result in done.items()}
         return LinkData(
             site=profiles.get(site, SiteProfile(site, {})),
             competitors=[profiles.get(name, SiteProfile(name, {})) for name in competitors],
@@ -237,6 +259,7 @@ class ProviderSource:
             or date.today(),
             cost=self._cost_text(spend, len(cached)),
             failures=failures,
+            coverage={name: result.coverage(self.max_rows) for name, result in done.items()},
         )
 
     def _cost_text(self, spend: Spend, cached: int) -> str:
@@ -313,6 +336,8 @@ class ProviderSource:
             else:
                 found[competitor] = pages_from_payload(entry.payload)
         if missing:
+            spend = self.provider.most_spend(limit).times(len(missing))
+            self._check_budget(CostEstimate(spend, len(missing), 0, ""))
             found |= self._fetch_linking(refdomain, missing, limit, mode)
         return {competitor: found[competitor] for competitor in competitors if competitor in found}
 
@@ -339,12 +364,29 @@ class ProviderSource:
 
 @dataclass(frozen=True)
 class CachedProfile:
-    profile: SiteProfile
+    fetched: Fetched
     fetched_at: Any
 
     @classmethod
     def of(cls, site: str, entry: Cached) -> CachedProfile:
-        return cls(profile_from_payload(site, entry.payload), entry.fetched_at)
+        return cls(fetched_from_payload(site, entry.payload), entry.fetched_at)
+
+
+def fetched_payload(fetched: Fetched) -> dict[str, Any]:
+    return {
+        "refdomains": profile_payload(fetched.profile),
+        "rows": fetched.rows,
+        "total": fetched.total,
+    }
+
+
+def fetched_from_payload(site: str, payload: Any) -> Fetched:
+    """A cached profile; one cached before coverage was kept (a bare list) counts its
+    domains as its rows, which errs towards "cut off"."""
+    if isinstance(payload, list):
+        return Fetched(profile_from_payload(site, payload), Spend(), len(payload))
+    profile = profile_from_payload(site, payload["refdomains"])
+    return Fetched(profile, Spend(), payload["rows"], payload["total"])
 
 
 def profile_payload(profile: SiteProfile) -> list[list[Any]]:

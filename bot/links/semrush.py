@@ -88,7 +88,7 @@ class Semrush:
         if rows and request.site not in rows[0]:
             raise LinkSourceError(f"Semrush answered no backlink column for {request.site}")
         entries = [_refdomain(row, request.site) for row in rows]
-        return Fetched(profile_of(request.site, entries, [request.excluding]), spend)
+        return Fetched(profile_of(request.site, entries, [request.excluding]), spend, len(rows))
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int

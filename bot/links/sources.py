@@ -35,6 +35,12 @@ def source_names() -> tuple[str, ...]:
     return (LOCAL, WEBGRAPH, *PROVIDER_NAMES)
 
 
+# What `--site-source` may name: a source that holds a site's own profile by name. Not the
+# web graph (its profiles are keyed by integers, bot.links.base.GapProfiles.names), nor Moz
+# and Semrush (they answer a site's gaps against another site, not its own profile).
+SITE_SOURCE_NAMES = (LOCAL, "dataforseo", "ahrefs")
+
+
 def _chosen(name: str | None, settings: Settings) -> str:
     chosen = (name or settings.link_source).strip().lower()
     if chosen not in source_names():

@@ -39,7 +39,7 @@ from bot.slack.results import ResultPage, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
 from bot.store.outreach import PipelineRow
 from bot.store.pipeline import PipelineMark
-from bot.wording import counted
+from bot.wording import UNPROVEN_MARK, counted, unproven_note
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -199,6 +199,8 @@ def _header(analysis: AnalysisRecord) -> list[Block]:
         details.append(f"authority: {escape(analysis.authority_source)}")
     if analysis.cost:
         details.append(f"cost: {escape(analysis.cost)}")
+    if analysis.coverage:
+        details.append(escape(analysis.coverage))
     text = "\n".join([*facts, " · ".join(details)])
     if analysis.warning:
         text += f"\n:warning: {escape(analysis.warning)}"
@@ -222,6 +224,8 @@ def _summary(page: ResultPage) -> ContextBlock:
         parts.append("dofollow links only")
     if page.ignored:
         parts.append(f"{page.ignored} ignored {'shown' if view.show_ignored else 'hidden'}")
+    if any(item.unproven for item in page.rows):
+        parts.append(f"{UNPROVEN_MARK.strip()} {escape(unproven_note(page.analysis.site))}")
     return ContextBlock(elements=[MarkdownTextObject(text=" · ".join(parts))])
 
 
@@ -249,8 +253,8 @@ def _row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
     if item.authority is not None and page.analysis.authority_source:
         authority += f" ({escape(page.analysis.authority_source)})"
     lines = [
-        f"*{number}. {escape(shown_domain(item.domain))}* — {item.matches} of "
-        f"{counted(len(competitors), 'competitor')} · {authority}",
+        f"*{number}. {escape(shown_domain(item.domain))}*{UNPROVEN_MARK if item.unproven else ''}"
+        f" — {item.matches} of {counted(len(competitors), 'competitor')} · {authority}",
         counts,
     ]
     mark = page.marks.get(item.domain)

@@ -47,6 +47,7 @@ class Analysis(SQLModel, table=True):
     data_label: str | None = Field(default=None, max_length=255)  # e.g. a web graph release
     cost: str | None = Field(default=None, max_length=255)
     warning: str | None = None  # e.g. a competitor the source had no data for
+    coverage: str | None = None  # each site's profile: complete, or how much was fetched
     total: int = 0
     # Set when an identical analysis running at the same time stored the opportunities.
     rows_of: int | None = Field(default=None, foreign_key="analysis.id")
@@ -79,6 +80,7 @@ class AnalysisRecord:
     total: int
     created_at: datetime
     rows_of: int | None = None  # see Analysis.rows_of
+    coverage: str | None = None  # see Analysis.coverage
 
     @property
     def rows_id(self) -> int:
@@ -142,6 +144,11 @@ def finish_like(
 def _done(
     session: Session, team_id: str, analysis_id: int, provenance: Provenance, **values: object
 ) -> None:
+    site, competitors = session.execute(
+        sa.select(col(Analysis.site), col(Analysis.competitors)).where(
+            col(Analysis.id) == analysis_id, col(Analysis.team_id) == team_id
+        )
+    ).one()
     _set(
         session,
         team_id,
@@ -154,6 +161,7 @@ def _done(
         cost=provenance.cost,
         warning="; ".join(f"{site}: {problem}" for site, problem in provenance.failures.items())
         or None,
+        coverage=provenance.describe_coverage([site, *competitors]),
         **values,
     )
 
@@ -213,6 +221,7 @@ def _record(row: Analysis) -> AnalysisRecord:
         data_label=row.data_label,
         cost=row.cost,
         warning=row.warning,
+        coverage=row.coverage,
         total=row.total,
         created_at=row.created_at,
         rows_of=row.rows_of,

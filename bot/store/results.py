@@ -64,7 +64,12 @@ class ResultFiles:
         if not path.is_file():
             raise FileNotFoundError(f"no stored result at {path}")
         with self._database.cursor() as connection:
-            yield connection, f"read_parquet({sql_string(str(path))})"
+            relation = f"read_parquet({sql_string(str(path))})"
+            described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            columns = {row[0] for row in described}
+            if "unproven" not in columns:  # stored before coverage was kept: all proven
+                relation = f"(SELECT *, false AS unproven FROM {relation})"
+            yield connection, relation
 
     def counts(
         self, team_id: str, analysis_id: int, listing: Listing, hidden: Sequence[str]
