@@ -37,7 +37,7 @@ from bot.links.imports import (
     format_named,
 )
 from bot.links.index import Holding, ImportReport, LinkIndex
-from bot.links.mixed import MixedSource
+from bot.links.mixed import with_site_sources
 from bot.links.sources import (
     DEFAULT_TEAM,
     TeamError,
@@ -598,8 +598,9 @@ def gaps_command(
         str | None,
         typer.Option(
             metavar="SOURCE",
-            help="Take SITE's own links from this source too (local, dataforseo, ahrefs), the"
-            " competitors' from --source: a domain linking to SITE in either is not a gap.",
+            help="Take SITE's own links from these sources (local, dataforseo, ahrefs; several:"
+            " their union), the competitors' from --source, which is then not asked (nor paid)"
+            " for SITE unless listed: a domain linking to SITE in any of them is not a gap.",
         ),
     ] = None,
     prove: Annotated[
@@ -632,14 +633,23 @@ def gaps_command(
         )
         settings = load_settings()
         estimate = estimate_cost(
-            query.source, settings, query.site, query.competitors, refresh=refresh, team_id=team_id
+            query.source,
+            settings,
+            query.site,
+            query.competitors,
+            refresh=refresh,
+            team_id=team_id,
+            site_source=query.site_source,
         )
         if estimate:
             err.print(f"cost estimate: {estimate}", markup=False, highlight=False)
         source_used = open_source(query.source, settings, refresh=refresh, team_id=team_id)
         if query.site_source:
-            site_source_used = open_source(query.site_source, settings, team_id=team_id)
-            source_used = MixedSource(site_source_used, source_used)
+            source_used = with_site_sources(
+                source_used,
+                query.site_source,
+                lambda name: open_source(name, settings, refresh=refresh, team_id=team_id),
+            )
         with running(query, source_used, settings.blocked_domains) as analysis:
             _print_analysis(analysis, chosen)
 

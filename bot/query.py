@@ -149,16 +149,20 @@ def make_query(
 
 
 def site_source_named(name: str | None, source: str | None) -> str | None:
-    """`--site-source`: one of SITE_SOURCE_NAMES, and never mixed with the web graph."""
+    """`--site-source`: one or more of SITE_SOURCE_NAMES, comma-separated (their union),
+    and never mixed with the web graph; as `local,dataforseo`, each once."""
     if name is None:
         return None
-    chosen = name.strip().lower()
-    if chosen not in SITE_SOURCE_NAMES:
-        choices = ", ".join(SITE_SOURCE_NAMES)
-        raise QueryError(f"--site-source {shown(name)}: use one of {choices}")
+    chosen: dict[str, None] = {}
+    for item in name.split(","):
+        one = item.strip().lower()
+        if one not in SITE_SOURCE_NAMES:
+            choices = ", ".join(SITE_SOURCE_NAMES)
+            raise QueryError(f"--site-source {shown(name)}: use one or more of {choices}")
+        chosen[one] = None
     if source == WEBGRAPH:
         raise QueryError("--site-source cannot be mixed with --source webgraph")
-    return chosen
+    return ",".join(chosen)
 
 
 def source_named(name: str | None) -> str | None:

@@ -248,7 +248,9 @@ def test_a_mixed_source_header_names_each_sources_data(
         )
         slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
         try:
-            slack.command("me.com vs a.com b.com --source dataforseo --site-source local")
+            slack.command(
+                "me.com vs a.com b.com --source dataforseo --site-source local,dataforseo"
+            )
             posted = slack.fake.wait_for("chat.postMessage")[0]
         finally:
             slack.stop()
@@ -256,5 +258,5 @@ def test_a_mixed_source_header_names_each_sources_data(
     header = blocks[1]["text"]["text"]
     # tests/test_cli_mixed.py works the list out by hand.
     assert "*3* gaps for *me.com* vs *a.com*, *b.com*" in header
-    assert "source: dataforseo (me.com: local, data from " in header
+    assert "source: dataforseo (me.com: local, dataforseo, data from " in header
     assert "coverage: complete" in header

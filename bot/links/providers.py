@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -206,12 +207,21 @@ class ProviderSource:
         self.budget_usd = budget_usd
         self.max_rows = max_rows
         self.policy = policy or RetryPolicy()
+        self.fetch_site = True
+
+    def competitors_only(self) -> ProviderSource:
+        """This source, asked for the competitors only: the site's own links come from
+        another source (`--site-source`), so its profile is neither fetched nor paid for."""
+        clone = copy.copy(self)
+        clone.fetch_site = False
+        return clone
 
     def plan(self, site: str, competitors: Sequence[str]) -> list[ProfileRequest]:
         """The profiles one analysis needs from this provider."""
         if self.provider.excludes_site:
             return [ProfileRequest(competitor, site) for competitor in competitors]
-        return [ProfileRequest(name) for name in (site, *competitors)]
+        names = (site, *competitors) if self.fetch_site else tuple(competitors)
+        return [ProfileRequest(name) for name in names]
 
     def estimate(self, site: str, competitors: Sequence[str]) -> CostEstimate:
         """The most this analysis can cost, computed before paying (cached sites are free)."""

@@ -89,14 +89,18 @@ def estimate_cost(
     *,
     refresh: bool = False,
     team_id: str = DEFAULT_TEAM,
+    site_source: str | None = None,
 ) -> str | None:
-    """What the analysis may cost, to show before fetching; None for the free local sources."""
+    """What the analysis may cost, to show before fetching; None for the free local sources.
+    With `site_source` (bot.links.mixed) the site's profile may come from elsewhere."""
     chosen = _chosen(name, settings)
     if chosen in (LOCAL, WEBGRAPH):
         return None
     from bot.links.live import open_provider
 
     source = open_provider(chosen, settings, refresh=refresh, team_id=team_id)
+    if site_source is not None and chosen not in site_source.split(","):
+        source = source.competitors_only()
     return source.estimate(site, competitors).text
 
 

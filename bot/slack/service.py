@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from bot.analysis import running
 from bot.config import Settings
 from bot.links.base import LinkingPages, LinkSource, Provenance
-from bot.links.mixed import MixedSource
+from bot.links.mixed import with_site_sources
 from bot.links.sources import open_source
 from bot.outreach.pipeline import Status
 from bot.query import GapQuery
@@ -161,8 +161,11 @@ def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery
     """
     source = services.open_source(query.source, team_id, query.refresh)
     if query.site_source:
-        site_source = services.open_source(query.site_source, team_id, query.refresh)
-        source = MixedSource(site_source, source)
+        source = with_site_sources(
+            source,
+            query.site_source,
+            lambda name: services.open_source(name, team_id, query.refresh),
+        )
     path = services.results.path(team_id, analysis_id)
     with (
         services.analysis_slots,
