@@ -260,3 +260,24 @@ def test_a_mixed_source_header_names_each_sources_data(
     assert "*3* gaps for *me.com* vs *a.com*, *b.com*" in header
     assert "source: dataforseo (me.com: local, dataforseo, data from " in header
     assert "coverage: complete" in header
+
+
+def test_analyses_that_store_different_rows_never_share_a_run() -> None:
+    from bot.query import parse_gap_text
+    from bot.slack.service import analysis_key
+
+    base = "me.com vs a.com b.com --source dataforseo"
+    variants = [
+        base,
+        base + " --site-source local",
+        base + " --prove",
+        base + " --tld de",
+        base + " --min-authority 10",
+        base + " --exclude spam.com",
+    ]
+    keys = {analysis_key("T1", parse_gap_text(text)) for text in variants}
+    assert len(keys) == len(variants)
+    # Views of one stored result do share it.
+    assert analysis_key("T1", parse_gap_text(base + " --sort authority")) == analysis_key(
+        "T1", parse_gap_text(base)
+    )

@@ -129,11 +129,14 @@ def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> Analy
 
 def analysis_key(team_id: str, query: GapQuery) -> tuple[object, ...]:
     """What makes two analyses the same work: views, sorts and minimum matches come from the
-    stored rows, but the domain filters decide which rows are stored."""
+    stored rows, but the domain filters, the site's sources and --prove decide which rows
+    are stored."""
     return (
         team_id,
         query.source,
+        query.site_source,
         query.refresh,
+        query.prove,
         query.site,
         query.competitors,
         query.options.filters,
