@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
 from bot.config import ConfigError, Settings
 from bot.slack import actions, commands, drafts, guard, home, reminders, uploads, views
@@ -68,11 +69,12 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
         # Each request's workspace token comes from the installation store.
         credentials: dict[str, Any] = {"oauth_settings": oauth_settings(settings, engine)}
         client = client or web_client(settings)
+        token_workspace = None
     else:
         client = client or web_client(
             settings, required(settings.slack_bot_token, "SLACK_BOT_TOKEN")
         )
-        check_token(client, settings)
+        token_workspace = guard.Workspace.of(check_token(client, settings))
         # Checked above, with a sentence that tells a refused token from Slack being down.
         credentials = {"token_verification_enabled": False}
     app = App(
@@ -91,7 +93,7 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
         context[SERVICES_KEY] = services
         next()
 
-    guard.install(app, settings, engine)
+    guard.install(app, engine, token_workspace)
 
     for problem in templates_of(services).problems:
         log.warning("outreach template skipped: %s", problem)
@@ -115,10 +117,11 @@ def team_clients(app: App, settings: Settings) -> Callable[[str], WebClient]:
     return client_for
 
 
-def check_token(client: WebClient, settings: Settings) -> None:
-    """auth.test once at start-up: a refused token, or Slack not answering, in one sentence."""
+def check_token(client: WebClient, settings: Settings) -> SlackResponse:
+    """auth.test once at start-up: its answer (the token's workspace), or a refused token,
+    or Slack not answering, in one sentence."""
     try:
-        client.auth_test()
+        return client.auth_test()
     except SlackApiError as error:
         code = str(error.response.get("error", ""))
         if code in _TOKEN_REFUSED:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +20,10 @@ from urllib.error import URLError
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_bolt.lazy_listener import LazyListenerRunner
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
 from bot.slack.blocks import internal_error_text, other_workspace_text, slack_failed_text
-from bot.slack.oauth import oauth_mode
 from bot.store.requests import SeenRequests
 
 log = logging.getLogger(__name__)
@@ -46,12 +42,15 @@ _TRIGGERED = frozenset({"command", "block_actions"})
 _SLACK_FAILURES = (SlackApiError, URLError, TimeoutError, ConnectionError)
 
 
-def install(app: App, settings: Settings, engine: Engine) -> None:
-    """Add the guards to `app` (after its own signature and authorization checks)."""
+def install(app: App, engine: Engine, token_workspace: Workspace | None) -> None:
+    """Add the guards to `app` (after its own signature and authorization checks).
+
+    `token_workspace`: the bot token's, in single-token mode (OAuth mode looks each team's
+    installation up: another team has no token there).
+    """
     app.middleware(refuse_replays(SeenRequests(engine)))
-    if not oauth_mode(settings):
-        # OAuth mode looks each team's installation up: another team has no token there.
-        app.middleware(refuse_other_teams(TokenWorkspace()))
+    if token_workspace is not None:
+        app.middleware(refuse_other_teams(token_workspace))
     app.error(answer_failure)
     runner = app.listener_runner
     runner.lazy_listener_runner = ReportingLazyRunner(runner.lazy_listener_runner)
@@ -107,27 +106,13 @@ class Workspace:
         return team_id is not None and team_id == self.team_id
 
 
-class TokenWorkspace:
-    """The token's workspace: auth.test once per process (after a failure, again next time)."""
-
-    def __init__(self) -> None:
-        self._workspace: Workspace | None = None
-        self._lock = threading.Lock()
-
-    def get(self, client: WebClient) -> Workspace:
-        with self._lock:
-            if self._workspace is None:
-                self._workspace = Workspace.of(client.auth_test())
-            return self._workspace
-
-
-def refuse_other_teams(token: TokenWorkspace) -> Callable[..., BoltResponse | None]:
+def refuse_other_teams(token: Workspace) -> Callable[..., BoltResponse | None]:
     """Single-token mode: only the token's workspace is served (Bolt trusts the payload)."""
 
     def refuse_other_team(
-        body: dict[str, Any], context: BoltContext, client: WebClient, next: Next
+        body: dict[str, Any], context: BoltContext, next: Next
     ) -> BoltResponse | None:
-        if token.get(client).admits(context.team_id, context.enterprise_id):
+        if token.admits(context.team_id, context.enterprise_id):
             return next()
         log.warning(
             "a request from team %r (enterprise %r) was refused: the token is another team's",
