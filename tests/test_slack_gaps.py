@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from conftest import SIGNING_SECRET, build_index, make_settings
 from fake_providers import FakeProviders, provider_environment, running
-from fake_slack import FakeSlack, SlackDriver
+from fake_slack import Call, FakeSlack, SlackDriver
 from sqlmodel import Session, select
 from test_cli_mixed import OWN_LINKS
 from test_providers_coverage import GRAPH
@@ -198,12 +198,12 @@ def test_a_broken_index_is_reported_and_nothing_is_posted(slack: SlackDriver) ->
     assert analysis.id is not None and not results(slack).exists("T1", analysis.id)
 
 
-def test_the_header_says_each_sites_coverage_and_unproven_rows_are_marked(
-    tmp_path: Path, fake_slack: FakeSlack
-) -> None:
+def posted_with_a_provider(tmp_path: Path, fake_slack: FakeSlack, home: Path, text: str) -> Call:
+    """Run the app on `home` with DataForSEO's fake serving GRAPH (cut off at 4 rows),
+    send `/gaps text`, and return the posted result."""
     with running(FakeProviders(GRAPH)) as fake:
         settings = make_settings(
-            tmp_path,
+            home,
             f"sqlite:///{tmp_path / 'app.db'}",
             fake_slack.api_url,
             GAPBOT_PROVIDER_MAX_ROWS="4",
@@ -211,10 +211,18 @@ def test_the_header_says_each_sites_coverage_and_unproven_rows_are_marked(
         )
         slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
         try:
-            slack.command("me.com vs a.com b.com --source dataforseo")
-            posted = slack.fake.wait_for("chat.postMessage")[0]
+            slack.command(text)
+            return slack.fake.wait_for("chat.postMessage")[0]
         finally:
             slack.stop()
+
+
+def test_the_header_says_each_sites_coverage_and_unproven_rows_are_marked(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    posted = posted_with_a_provider(
+        tmp_path, fake_slack, tmp_path, "me.com vs a.com b.com --source dataforseo"
+    )
     blocks = posted.args["blocks"]
     header = blocks[1]["text"]["text"]
     # tests/test_providers_coverage.py works out the cut-off and the unproven rows.
@@ -238,22 +246,8 @@ def test_a_mixed_source_header_names_each_sources_data(
 ) -> None:
     home = tmp_path / "home"
     build_index(home, OWN_LINKS)
-    with running(FakeProviders(GRAPH)) as fake:
-        settings = make_settings(
-            home,
-            f"sqlite:///{tmp_path / 'app.db'}",
-            fake_slack.api_url,
-            GAPBOT_PROVIDER_MAX_ROWS="4",
-            **provider_environment(fake.url),
-        )
-        slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
-        try:
-            slack.command(
-                "me.com vs a.com b.com --source dataforseo --site-source local,dataforseo"
-            )
-            posted = slack.fake.wait_for("chat.postMessage")[0]
-        finally:
-            slack.stop()
+    command = "me.com vs a.com b.com --source dataforseo --site-source local,dataforseo"
+    posted = posted_with_a_provider(tmp_path, fake_slack, home, command)
     blocks = posted.args["blocks"]
     header = blocks[1]["text"]["text"]
     # tests/test_cli_mixed.py works the list out by hand.
