@@ -159,6 +159,10 @@ class FakeSlack:
     # -- answering --------------------------------------------------------------------------
 
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        undocumented = set(args) - _DOCUMENTED_ARGUMENTS.get(method, set(args)) - {"team_id"}
+        if undocumented:
+            # Slack answers an argument its method does not take with `invalid_arguments`.
+            return 200, {}, {"ok": False, "error": "invalid_arguments"}
         with self._lock:
             delays = self._delays.get(method)
             delay = delays.pop(0) if delays else 0.0
@@ -364,6 +368,48 @@ class FakeSlack:
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
+
+
+# The arguments Slack documents for the methods whose answers Gapbot reads closely (each
+# method's page at https://api.slack.com/methods/NAME, "Arguments"); `token` may come as
+# an argument or, as slack_sdk sends it, in the Authorization header; `team_id` ("required
+# if an org-level token is used") slack_sdk adds to every call of a workspace's client.
+_DOCUMENTED_ARGUMENTS: dict[str, set[str]] = {
+    "auth.test": {"token"},
+    "chat.postMessage": {
+        "token",
+        "channel",
+        "text",
+        "blocks",
+        "attachments",
+        "as_user",
+        "icon_emoji",
+        "icon_url",
+        "link_names",
+        "markdown_text",
+        "metadata",
+        "mrkdwn",
+        "parse",
+        "reply_broadcast",
+        "thread_ts",
+        "unfurl_links",
+        "unfurl_media",
+        "username",
+    },
+    "conversations.open": {"token", "channel", "prevent_creation", "return_im", "users"},
+    "conversations.history": {
+        "token",
+        "channel",
+        "cursor",
+        "include_all_metadata",
+        "inclusive",
+        "latest",
+        "limit",
+        "oldest",
+    },
+    "users.info": {"token", "user", "include_locale"},
+    "files.info": {"token", "file", "count", "cursor", "limit", "page"},
+}
 
 
 def _matches(method: str, wanted: str) -> bool:

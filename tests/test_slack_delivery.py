@@ -128,3 +128,13 @@ def test_a_refused_token_is_named_at_start_up(tmp_path: Path, fake_slack: FakeSl
 def press(slack: SlackDriver, message: Call, action: Action, **options: Any) -> Any:
     blocks = message.args["blocks"]
     return slack.press(blocks, action, message_ts=message.response["ts"], **options)
+
+
+def test_the_fake_slack_refuses_arguments_slack_does_not_document(fake_slack: FakeSlack) -> None:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token="xoxb-1", base_url=fake_slack.api_url)
+    assert client.users_info(user="U1")["user"]["id"] == "U1"
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.conversations_history(channel="D1", include_metadata=True)  # not its name
