@@ -1,8 +1,9 @@
-"""The reminder tick: claims due follow-up reminders and hands each to a delivery function once.
+"""The ticks that run scheduled jobs (reminders, watches, won-link checks), each once.
 
-A tick claims small batches on short leases, renewed from a background thread while it
-works, until nothing is due. A failed delivery waits its own backoff (so it never holds
-up reminders due after it) and is given up after a bounded number of tries.
+A tick claims small batches on short leases (bot.store.claims), renewed from a
+background thread while it works, until nothing is due. A failed run waits its own
+backoff (so it never holds up jobs due after it) and is given up after a bounded
+number of tries.
 """
 
 from __future__ import annotations
@@ -13,28 +14,23 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Generic
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.outreach.followups import NextAction
 from bot.outreach.pipeline import Status
+from bot.store import claims
+from bot.store.claims import CLAIM_BATCH, LEASE, Job
 from bot.store.clock import Clock, utc_now
-from bot.store.outreach import (
-    CLAIM_BATCH,
-    LEASE,
-    Reminder,
-    claim_due,
-    finish,
-    give_up,
-    renew_leases,
-    retry_later,
-)
+from bot.store.outreach import Reminder
 from bot.store.pipeline import Move, move
 
 log = logging.getLogger(__name__)
@@ -82,13 +78,26 @@ def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-class ReminderTick:
-    """One pass: claim what is due, close what has run out of follow-ups, deliver the rest."""
+@dataclass(frozen=True)
+class DueAgain:
+    """What a recurring job's run returns: when it is next due, and columns to store."""
+
+    at: datetime
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+# A job's run: None when a one-off job is done, DueAgain for a recurring one.
+Run = Callable[[Job], DueAgain | None]
+
+
+class ClaimTick(Generic[Job]):
+    """One pass over a table of jobs: claim what is due, run each, settle it."""
 
     def __init__(
         self,
         engine: Engine,
-        deliver: Deliver,
+        model: type[Job],
+        run: Run[Job],
         *,
         worker: str | None = None,
         clock: Clock = utc_now,
@@ -96,9 +105,12 @@ class ReminderTick:
         renew_seconds: float | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
         batch: int = CLAIM_BATCH,
+        gave_up: Callable[[Job], DueAgain | None] = lambda _row: None,
+        only: ColumnElement[bool] | None = None,
     ) -> None:
         self.engine = engine
-        self.deliver = deliver
+        self.model = model
+        self.run = run
         self.worker = worker or worker_name()
         self.clock = clock
         self.lease = lease
@@ -106,52 +118,112 @@ class ReminderTick:
         self.renew_seconds = renew_seconds or lease.total_seconds() / 3
         self.retry = retry
         self.batch = batch
+        # Where a job goes when it is given up: None leaves it failed, for people to see.
+        self.gave_up = gave_up
+        self.only = only
+
+    @property
+    def kind(self) -> str:
+        return str(self.model.__tablename__)
 
     def __call__(self) -> int:
-        """Run one tick; returns how many reminders were delivered."""
-        delivered = 0
+        """Run one tick; returns how many jobs ran to the end."""
+        ran = 0
         with self._renewing():
             while True:
                 with Session(self.engine) as session:
-                    due = claim_due(
-                        session, self.worker, self.clock(), lease=self.lease, limit=self.batch
+                    due = claims.claim_due(
+                        session,
+                        self.model,
+                        self.worker,
+                        self.clock(),
+                        lease=self.lease,
+                        limit=self.batch,
+                        only=self.only,
                     )
                     session.expunge_all()
                 if not due:
-                    return delivered
-                for reminder in due:
-                    delivered += self._handle(reminder)
+                    return ran
+                for row in due:
+                    ran += self._handle(row)
 
-    def _handle(self, reminder: Reminder) -> int:
-        assert reminder.id is not None
+    def _handle(self, row: Job) -> int:
+        assert row.id is not None
         try:
-            if reminder.action == NextAction.CLOSE:
-                self._close(reminder)
-            self.deliver(reminder)
+            outcome = self.run(row)
         except DeliveryFailed as failure:
-            self._failed(reminder, failure.reason, failure.permanent)
+            self._failed(row, failure.reason, failure.permanent)
             return 0
         except Exception as error:
-            log.exception("reminder %s could not be delivered", reminder.id)
-            self._failed(reminder, type(error).__name__, permanent=False)
+            log.exception("%s %s failed", self.kind, row.id)
+            self._failed(row, type(error).__name__, permanent=False)
             return 0
         with Session(self.engine) as session:
-            if not finish(session, reminder.id, self.worker, self.clock()):
-                # Its lease ran out meanwhile; the new holder finds the DM's key and stops there.
-                log.warning("reminder %s was taken over while it was delivered", reminder.id)
+            if not self._settle(session, row, outcome):
+                # Its lease ran out meanwhile; the new holder finds what this run left.
+                log.warning("%s %s was taken over while it ran", self.kind, row.id)
         return 1
 
-    def _failed(self, reminder: Reminder, reason: str, permanent: bool) -> None:
-        rid, tries, now = reminder.id, reminder.attempts, self.clock()
-        assert rid is not None
+    def _settle(self, session: Session, row: Job, outcome: DueAgain | None) -> bool:
+        assert row.id is not None
+        if outcome is None:
+            return claims.finish(session, self.model, row.id, self.worker, self.clock())
+        return claims.due_again(
+            session, self.model, row.id, self.worker, outcome.at, **outcome.values
+        )
+
+    def _failed(self, row: Job, reason: str, permanent: bool) -> None:
+        row_id, tries, now = row.id, row.attempts, self.clock()
+        assert row_id is not None
         with Session(self.engine) as session:
-            if self.retry.gives_up(tries, permanent):
-                log.warning("reminder %s given up after %s tries: %s", rid, tries, reason)
-                give_up(session, rid, self.worker, now, reason)
-            else:
+            if not self.retry.gives_up(tries, permanent):
                 at = now + self.retry.delay(tries)
-                log.info("reminder %s failed (%s); next try at %s", rid, reason, at)
-                retry_later(session, rid, self.worker, at, reason)
+                log.info("%s %s failed (%s); next try at %s", self.kind, row_id, reason, at)
+                claims.retry_later(session, self.model, row_id, self.worker, at, reason)
+                return
+            log.warning("%s %s given up after %s tries: %s", self.kind, row_id, tries, reason)
+            later = self.gave_up(row)
+            if later is None:
+                claims.give_up(session, self.model, row_id, self.worker, now, reason)
+            else:
+                values = {**later.values, "last_error": reason[: claims.MAX_ERROR]}
+                claims.due_again(session, self.model, row_id, self.worker, later.at, **values)
+
+    @contextmanager
+    def _renewing(self) -> Iterator[None]:
+        """Keep this worker's claims leased for as long as the tick runs, and no longer."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.renew_seconds):
+                try:
+                    with Session(self.engine) as session:
+                        claims.renew_leases(
+                            session, self.model, self.worker, self.clock(), self.lease
+                        )
+                except Exception:
+                    log.exception("could not renew the %s leases of %s", self.kind, self.worker)
+
+        renewer = threading.Thread(target=renew, name=f"gapbot-{self.kind}-lease", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
+
+
+class ReminderTick(ClaimTick[Reminder]):
+    """Due follow-up reminders: close what has run out of follow-ups, deliver the rest."""
+
+    def __init__(self, engine: Engine, deliver: Deliver, **options: Any) -> None:
+        super().__init__(engine, Reminder, self._remind, **options)
+        self.deliver = deliver
+
+    def _remind(self, reminder: Reminder) -> None:
+        if reminder.action == NextAction.CLOSE:
+            self._close(reminder)
+        self.deliver(reminder)
 
     def _close(self, reminder: Reminder) -> None:
         """No reply after the last follow-up: the outreach ends as no_response."""
@@ -166,39 +238,20 @@ class ReminderTick:
             move(session, request)
             session.commit()
 
-    @contextmanager
-    def _renewing(self) -> Iterator[None]:
-        """Keep this worker's claims leased for as long as the tick runs, and no longer."""
-        done = threading.Event()
 
-        def renew() -> None:
-            while not done.wait(self.renew_seconds):
-                try:
-                    with Session(self.engine) as session:
-                        renew_leases(session, self.worker, self.clock(), self.lease)
-                except Exception:
-                    log.exception("could not renew the reminder leases of %s", self.worker)
-
-        renewer = threading.Thread(target=renew, name="gapbot-reminder-lease", daemon=True)
-        renewer.start()
-        try:
-            yield
-        finally:
-            done.set()
-            renewer.join()
-
-
-def start_scheduler(tick: ReminderTick, seconds: int = TICK_SECONDS) -> BackgroundScheduler:
-    """Run `tick` every `seconds` in a background thread (one at a time, missed runs merged)."""
+def start_scheduler(*ticks: ClaimTick[Any], seconds: int = TICK_SECONDS) -> BackgroundScheduler:
+    """Run each tick every `seconds` in a background thread (one at a time per kind of job,
+    missed runs merged)."""
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=seconds,
-        id="reminders",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    for tick in ticks:
+        scheduler.add_job(
+            tick,
+            "interval",
+            seconds=seconds,
+            id=tick.kind,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
     scheduler.start()
     return scheduler

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import uvicorn
 from slack_bolt import App, BoltRequest
@@ -26,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.scheduler import ReminderTick, start_scheduler
+from bot.scheduler import ClaimTick, ReminderTick, start_scheduler
 from bot.slack.app import build_app, required, team_clients, web_client
 from bot.slack.guard import TIMESTAMP_HEADER, missing_part
 from bot.slack.listening import ANSWERING
@@ -76,7 +77,7 @@ def serve(
     app_token = required(settings.slack_app_token, "SLACK_APP_TOKEN")
     app = build_app(settings)
     scheduler = start_scheduler(
-        reminder_tick(app, settings, make_engine(settings.app_database_url))
+        *scheduled_ticks(app, settings, make_engine(settings.app_database_url))
     )
     try:
         socket_mode_handler(app, settings, app_token).start()
@@ -117,19 +118,20 @@ def served_app(settings: Settings) -> Starlette:
     """
     app = build_app(settings)
     engine = make_engine(settings.app_database_url)
-    return http_app(app, engine, lifespan=ticking(reminder_tick(app, settings, engine)))
+    return http_app(app, engine, lifespan=ticking(scheduled_ticks(app, settings, engine)))
 
 
-def reminder_tick(app: App, settings: Settings, engine: Engine) -> ReminderTick:
-    return ReminderTick(engine, reminder_delivery(team_clients(app, settings)))
+def scheduled_ticks(app: App, settings: Settings, engine: Engine) -> list[ClaimTick[Any]]:
+    """Every kind of scheduled job a serving process runs (each job claimed by one process)."""
+    return [ReminderTick(engine, reminder_delivery(team_clients(app, settings)))]
 
 
-def ticking(tick: ReminderTick) -> Lifespan:
-    """Run the reminder tick while the server serves."""
+def ticking(ticks: list[ClaimTick[Any]]) -> Lifespan:
+    """Run the scheduled jobs while the server serves."""
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        scheduler = start_scheduler(tick)
+        scheduler = start_scheduler(*ticks)
         try:
             yield
         finally:

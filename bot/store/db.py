@@ -23,6 +23,8 @@ TABLE_MODULES = (
     "bot.store.outreach",
     "bot.store.installations",
     "bot.store.requests",
+    "bot.store.won_links",
+    "bot.store.watches",
 )
 
 

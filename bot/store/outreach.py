@@ -1,30 +1,21 @@
 """Outreach records: versioned drafts, follow-up reminders, sender and workspace settings.
 
-Reminders are rows. A scheduler claims due rows for a short lease with one atomic
-UPDATE per workspace (its rows picked with `FOR UPDATE SKIP LOCKED` on PostgreSQL),
-so each reminder is held by one process at a time, however many run; a lease its
-holder stops renewing (the process died) runs out and the row is claimed again.
+Reminders are claimable rows (bot.store.claims): each is held by one process at a
+time, however many run, and a lease its holder stops renewing comes back.
 """
 
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from itertools import zip_longest
-from typing import Any
 
 from sqlalchemy import (
-    Column,
-    ColumnElement,
-    DateTime,
     Index,
     Select,
     UniqueConstraint,
     func,
-    or_,
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select, update
@@ -32,7 +23,9 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
 from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
-from bot.store.clock import as_utc
+from bot.store import claims
+from bot.store.claims import CLAIM_BATCH, LEASE, Claimable, ClaimState
+from bot.store.clock import as_utc, utc_time
 from bot.store.pipeline import (
     Move,
     MoveOutcome,
@@ -42,17 +35,6 @@ from bot.store.pipeline import (
     marks_for,
     move,
 )
-
-# How long a claim holds without being renewed: a dead worker's reminders come back after it.
-LEASE = timedelta(seconds=90)
-# Reminders claimed at a time: small, so that several processes share the due rows.
-CLAIM_BATCH = 10
-MAX_ERROR = 200
-RECENT_CONTACT = timedelta(days=90)
-
-
-def _utc_column(*, nullable: bool) -> Any:
-    return Column(DateTime(timezone=True), nullable=nullable)
 
 
 class DraftRecord(SQLModel, table=True):
@@ -70,47 +52,28 @@ class DraftRecord(SQLModel, table=True):
     body: str
     recipient_email: str = Field(max_length=320)
     author_id: str = Field(max_length=32)
-    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    created_at: datetime = utc_time(nullable=False)
     # What the author wrote for this recipient, so that Edit re-opens the whole form.
     recipient_name: str = Field(default="", max_length=255)
     common_ground: str = ""
     page_note: str = ""
     offer: str = ""
     my_page: str = ""
-    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    sent_at: datetime | None = utc_time(nullable=True)
 
 
-class ReminderState(StrEnum):
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    FAILED = "failed"  # given up: every try failed; `last_error` says why
+ReminderState = ClaimState
 
 
-class Reminder(SQLModel, table=True):
+class Reminder(Claimable, table=True):
     __tablename__ = "outreach_reminder"
     __table_args__ = (Index("ix_reminder_due", "state", "due_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(index=True, max_length=32)
     site: str = Field(max_length=255)
     refdomain: str = Field(max_length=255)
     owner_id: str = Field(max_length=32)
     action: str = Field(max_length=16)  # NextAction: follow_up or close
     follow_ups_sent: int = 0
-    due_at: datetime = Field(sa_column=_utc_column(nullable=False))
-    state: str = Field(default=ReminderState.PENDING, max_length=16)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    # Delivery: tries so far (each claim is one), the lease of the current claim, when a
-    # failed try may be retried, and the first claim (a DM may have gone out since then).
-    attempts: int = 0
-    lease_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    retry_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    first_claimed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    last_error: str | None = Field(default=None, max_length=MAX_ERROR)
 
 
 class SenderProfile(SQLModel, table=True):
@@ -385,150 +348,25 @@ def claim_due(
     lease: timedelta = LEASE,
     limit: int = CLAIM_BATCH,
 ) -> list[Reminder]:
-    """Claim up to `limit` due reminders for `worker` until `now + lease`.
-
-    Every workspace with due reminders gets an equal share, in a random order, and the
-    claimed rows come back interleaved by workspace: one workspace's pile of due (or
-    failing) reminders never keeps another's waiting behind it.
-    """
-    teams = list(session.exec(select(Reminder.team_id).where(_claimable(now)).distinct()).all())
-    random.shuffle(teams)
-    claimed: list[int] = []
-    # Equal shares; what a workspace with fewer due rows leaves goes to the others.
-    still_due = teams
-    while still_due and len(claimed) < limit:
-        share = -(-(limit - len(claimed)) // len(still_due))
-        more_due = []
-        for team_id in still_due:
-            wanted = min(share, limit - len(claimed))
-            if wanted == 0:
-                break
-            got = _claim(session, team_id, worker, now, lease, wanted)
-            claimed += got
-            if len(got) == wanted:
-                more_due.append(team_id)
-        still_due = more_due
-    session.commit()
-    rows = session.exec(select(Reminder).where(col(Reminder.id).in_(claimed))).all()
-    by_team: dict[str, list[Reminder]] = {team_id: [] for team_id in teams}
-    for row in sorted(rows, key=_queue_position):
-        by_team[row.team_id].append(row)
-    rounds = zip_longest(*by_team.values())
-    return [row for one_round in rounds for row in one_round if row is not None]
-
-
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Due and not backing off after a failed try, or held by a lease that has run out."""
-    pending = (
-        (col(Reminder.state) == ReminderState.PENDING)
-        & (col(Reminder.due_at) <= now)
-        & or_(col(Reminder.retry_at).is_(None), col(Reminder.retry_at) <= now)
-    )
-    expired = (col(Reminder.state) == ReminderState.CLAIMED) & (col(Reminder.lease_until) < now)
-    return or_(pending, expired)
-
-
-def _queue_position(reminder: Reminder) -> tuple[datetime, int]:
-    return as_utc(reminder.retry_at or reminder.due_at), reminder.id or 0
-
-
-def _claim(
-    session: Session, team_id: str, worker: str, now: datetime, lease: timedelta, limit: int
-) -> list[int]:
-    """One atomic UPDATE: the workspace's next `limit` claimable rows become `worker`'s.
-
-    On SQLite the statement holds the write lock, so a concurrent worker's statement
-    takes the rows after these; PostgreSQL's SKIP LOCKED lets it pass over them at once.
-    """
-    pick = (
-        select(Reminder.id)
-        .where(Reminder.team_id == team_id, _claimable(now))
-        .order_by(func.coalesce(Reminder.retry_at, Reminder.due_at), col(Reminder.id))
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    # A CTE: PostgreSQL runs it once, where a subquery with LIMIT may be re-run per row.
-    picked = pick.cte("picked")
-    result = session.execute(
-        update(Reminder)
-        # Tested again in the UPDATE: PostgreSQL re-checks it on a row claimed meanwhile.
-        .where(col(Reminder.id).in_(sa_select(picked.c.id)), _claimable(now))
-        .values(
-            state=ReminderState.CLAIMED,
-            claimed_by=worker,
-            claimed_at=now,
-            lease_until=now + lease,
-            attempts=col(Reminder.attempts) + 1,
-            first_claimed_at=func.coalesce(Reminder.first_claimed_at, now),
-        )
-        .returning(col(Reminder.id))
-        .execution_options(synchronize_session=False)
-    )
-    return [int(rid) for rid in result.scalars()]
+    """Claim up to `limit` due reminders for `worker` (bot.store.claims: fair by workspace)."""
+    return claims.claim_due(session, Reminder, worker, now, lease=lease, limit=limit)
 
 
 def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta = LEASE) -> int:
-    """`worker` is alive and still busy with its claims: they hold until `now + lease`."""
-    result = session.execute(
-        update(Reminder)
-        .where(
-            col(Reminder.state) == ReminderState.CLAIMED,
-            col(Reminder.claimed_by) == worker,
-        )
-        .values(lease_until=now + lease)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return claims.renew_leases(session, Reminder, worker, now, lease)
 
 
 def finish(session: Session, reminder_id: int, worker: str, now: datetime) -> bool:
     """Mark a claimed reminder delivered; False if another worker has taken it over."""
-    return _settle(session, reminder_id, worker, state=ReminderState.DONE, done_at=now)
+    return claims.finish(session, Reminder, reminder_id, worker, now)
 
 
 def retry_later(session: Session, reminder_id: int, worker: str, at: datetime, error: str) -> bool:
-    """A try failed: the reminder waits until `at`, behind every reminder due before it."""
-    return _settle(
-        session,
-        reminder_id,
-        worker,
-        state=ReminderState.PENDING,
-        claimed_by=None,
-        lease_until=None,
-        retry_at=at,
-        last_error=error[:MAX_ERROR],
-    )
+    return claims.retry_later(session, Reminder, reminder_id, worker, at, error)
 
 
 def give_up(session: Session, reminder_id: int, worker: str, now: datetime, error: str) -> bool:
-    """No more tries: the reminder is failed, with the last error, for people to see."""
-    return _settle(
-        session,
-        reminder_id,
-        worker,
-        state=ReminderState.FAILED,
-        done_at=now,
-        lease_until=None,
-        last_error=error[:MAX_ERROR],
-    )
-
-
-def _settle(session: Session, reminder_id: int, worker: str, **values: Any) -> bool:
-    """End `worker`'s claim with `values`, unless another worker has taken the row over."""
-    result = session.execute(
-        update(Reminder)
-        .where(
-            col(Reminder.id) == reminder_id,
-            col(Reminder.state) == ReminderState.CLAIMED,
-            col(Reminder.claimed_by) == worker,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return claims.give_up(session, Reminder, reminder_id, worker, now, error)
 
 
 # -- settings and history ----------------------------------------------------------------------
