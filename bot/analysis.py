@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
+from bot.charts import Overlap, overlap_of
 from bot.domains import USER_INFO_PATTERN
 from bot.gaps import (
     TALLY,
@@ -29,6 +30,7 @@ from bot.gaps import (
     order_by,
     page_rows,
     per_competitor_sql,
+    shared_overlap_sql,
     tally_into,
     window,
 )
@@ -79,6 +81,7 @@ class RunningAnalysis:
         )
         if profiles.names is not None:
             excluded = self._keys(excluded)
+        self.excluded = excluded
         cutoff = profiles.provenance.coverage_of(query.site).unproven_cutoff
         tally_into(self.connection, profiles.relation, query.site, competitors, excluded, cutoff)
         lists = per_competitor_sql(
@@ -269,6 +272,23 @@ class RunningAnalysis:
             f"UPDATE {TALLY} SET unproven = false WHERE domain IN (SELECT unnest($keys))",
             {"keys": keys},
         )
+
+    def overlap(self) -> Overlap:
+        """Per combination of competitors, the listed opportunities that link to exactly
+        those, and the domains that do and link to the site too (same filters)."""
+        competitors = self.query.competitors
+        gaps = self.connection.execute(
+            f"SELECT list_transform(links, lambda count: count > 0) AS mask, count(*)"
+            f" FROM ({listing_sql(self.named, self.listing)}) GROUP BY mask",
+            {**self._competitors, "hidden": []},
+        ).fetchall()
+        shared = self.connection.execute(
+            shared_overlap_sql(
+                self.profiles.relation, len(competitors), self.listing, self.profiles.names
+            ),
+            {**self._competitors, "site": self.query.site, "excluded": list(self.excluded)},
+        ).fetchall()
+        return overlap_of(self.query.site, competitors, gaps, shared)
 
     def count(self) -> int:
         return count_listed(self.connection, TALLY, self.listing, names=self.profiles.names)

@@ -24,6 +24,7 @@ from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand
 
 from bot.analysis import PROVE_MAX_LOOKUPS, RunningAnalysis, running
+from bot.charts import upset_png
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain, shown_domain
 from bot.gaps import Opportunity
@@ -611,6 +612,14 @@ def gaps_command(
             f" SITE (one paid request each, at most {PROVE_MAX_LOOKUPS}, within the budget).",
         ),
     ] = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.png",
+            help="Also draw how the competitors' referring domains overlap (an UpSet chart)"
+            " into FILE.png.",
+        ),
+    ] = None,
 ) -> None:
     """List the referring domains that link to competitors but not to SITE."""
     with _errors_as_exit():
@@ -652,6 +661,20 @@ def gaps_command(
             )
         with running(query, source_used, settings.blocked_domains) as analysis:
             _print_analysis(analysis, chosen)
+            if chart is not None:
+                _write_chart(chart, upset_png(analysis.overlap()))
+
+
+def _write_chart(path: Path, png: bytes) -> None:
+    """Write a chart whole or not at all, and say where it went."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(png)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise Fail(f"cannot write the chart to {path}: {error.strerror or error}", 1) from None
+    err.print(f"chart written to {path}", markup=False, highlight=False)
 
 
 def _read_patterns(name: str) -> str:

@@ -197,6 +197,35 @@ def per_competitor_sql(relation: str, competitor_count: int, domains: str) -> st
     """
 
 
+def shared_overlap_sql(
+    relation: str, competitor_count: int, listing: Listing, names: str | None = None
+) -> str:
+    """Per combination of competitors (a list of booleans in $competitors' order), how
+    many referring domains that link to the site ($site) link to exactly those
+    competitors, with the listing's matches and domain filters. Parameter $excluded as
+    for tally_sql."""
+    counted = "dofollow_links" if listing.dofollow_only else "links"
+    flags = ", ".join(
+        f"coalesce(bool_or({counted} > 0 AND position = {i}), false)"
+        for i in range(1, competitor_count + 1)
+    )
+    return f"""
+        SELECT mask, count(*) FROM (
+            SELECT refdomain AS domain, max(authority) AS authority, [{flags}] AS mask
+            FROM (
+                SELECT *, list_position($competitors, site) AS position FROM {relation}
+                WHERE site IN (SELECT unnest($competitors))
+                  AND refdomain NOT IN (SELECT unnest($excluded))
+                  AND refdomain IN (SELECT refdomain FROM {relation} WHERE site = $site)
+            )
+            GROUP BY refdomain
+        )
+        WHERE len(list_filter(mask, lambda linked: linked)) >= {max(listing.min_matches, 1)}
+          AND {domain_filter_sql(listing.filters, names)}
+        GROUP BY mask
+    """
+
+
 def excluded_domains(
     site: str, competitors: Sequence[str], blocklist: Iterable[str] = ()
 ) -> list[str]:

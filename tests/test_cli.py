@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from export_files import SCENARIO, export_copy, run_gapbot
 from fake_providers import FakeProviders, provider_environment, running
+from PIL import Image
 from sqlmodel import Session
 
 from bot.outreach.drafts import TemplateKind
@@ -389,4 +390,23 @@ def test_a_team_that_is_no_slack_team_id_is_a_usage_error(
     assert result.stderr == (
         "gapbot: error: --team 't1' is neither a Slack team id (such as T0123ABCD: in"
         " Slack's web address, after /client/) nor 'cli', the terminal's team\n"
+    )
+
+
+def test_gaps_draws_the_overlap_chart_of_the_analysis(home: Path, tmp_path: Path) -> None:
+    chart = tmp_path / "overlap.png"
+    result = run_gapbot(home, "gaps", "mysite.com", "vs", *COMPETITORS, "--chart", chart)
+    assert result.returncode == 0, result.stderr
+    assert f"chart written to {chart}" in result.stderr
+    data = json.loads(Image.open(chart).info["Description"])
+    gaps = {tuple(c["links_to"]): c["gaps"] for c in data["combinations"] if c["gaps"]}
+    # EXPECTED's rows, by the competitors each links to.
+    a, b, c = COMPETITORS
+    assert gaps == {(a, b, c): 1, (a, c): 1, (b, c): 1, (a, b): 1, (b,): 1, (a,): 2}
+    unwritable = run_gapbot(home, "gaps", "mysite.com", "vs", *COMPETITORS, "--chart", tmp_path)
+    assert unwritable.returncode == 1
+    assert (
+        unwritable.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"gapbot: error: cannot write the chart to {tmp_path}")
     )
