@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
     slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+    # Seconds before a failed Slack call's first retry, doubled at each (slack_sdk's backoff,
+    # plus up to a second of its jitter); 0 retries at once.
+    slack_retry_backoff: float = Field(default=0.5, ge=0, alias="SLACK_RETRY_BACKOFF")
 
     dataforseo_login: str | None = Field(default=None, alias="DATAFORSEO_LOGIN")
     dataforseo_password: SecretStr | None = Field(default=None, alias="DATAFORSEO_PASSWORD")

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -35,9 +36,14 @@ def export_copy(name: str, folder: Path, *, utf16: bool = False, crlf: bool = Fa
 
 
 def run_gapbot(
-    home: Path, *args: str | Path, env: dict[str, str] | None = None, real_process: bool = False
+    home: Path,
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    real_process: bool = False,
+    stdin: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`gapbot ARGS...` with GAPBOT_HOME set to `home` (and `env` added), from `home`.
+    """`gapbot ARGS...` with GAPBOT_HOME set to `home` (and `env` added), from `home`, its
+    input the file descriptor `stdin` if given (a terminal, say).
 
     It runs `bot.cli.main` in this process, its output captured, as the entry point would
     (a new interpreter per command would be most of the suite's time); `real_process` runs
@@ -47,12 +53,14 @@ def run_gapbot(
     env.pop("GAPBOT_DATABASE_URL", None)
     argv = [str(GAPBOT), *map(str, args)]
     if real_process:
-        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, cwd=home)
-    return _in_process(home, argv, env)
+        return subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=120, cwd=home, stdin=stdin
+        )
+    return _in_process(home, argv, env, stdin)
 
 
 def _in_process(
-    home: Path, argv: list[str], env: dict[str, str]
+    home: Path, argv: list[str], env: dict[str, str], stdin: int | None
 ) -> subprocess.CompletedProcess[str]:
     from bot.cli import main
 
@@ -64,7 +72,7 @@ def _in_process(
     sys.argv = ["gapbot", *argv[1:]]
     status = 0
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _input(stdin):
             try:
                 main()
             except SystemExit as exit:
@@ -77,3 +85,17 @@ def _in_process(
         os.chdir(saved_cwd)
         sys.argv = saved_argv
     return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _input(descriptor: int | None) -> Iterator[None]:
+    """sys.stdin reading from `descriptor` (None: as it is); the descriptor stays open."""
+    if descriptor is None:
+        yield
+        return
+    saved = sys.stdin
+    try:
+        with open(descriptor, closefd=False) as sys.stdin:
+            yield
+    finally:
+        sys.stdin = saved

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.gaps import GapOptions, Opportunity, SiteProfile, SortOrder
-from bot.links.base import GapProfiles, LinkData, LinkingPages, profiles_in_memory
+from bot.links.base import GapProfiles, LinkData, LinkingPages, LinkSource, profiles_in_memory
 from bot.outreach.pipeline import Status
 from bot.query import GapQuery
 from bot.slack import service
@@ -38,19 +38,34 @@ class MemorySource:
         return {}
 
 
+@dataclass(frozen=True)
+class MemorySources:
+    """A Services.open_source that hands each team the link data stored_result loads for it."""
+
+    data: dict[str, LinkData] = field(default_factory=dict)
+
+    def __call__(self, _name: str | None, team_id: str, _refresh: bool) -> LinkSource:
+        return MemorySource(self.data[team_id])
+
+
+def memory_services(settings: Settings, engine: Engine) -> service.Services:
+    """Services whose link sources are the profiles stored_result is given."""
+    return service.Services(settings, engine, MemorySources())
+
+
 def stored_result(
-    settings: Settings,
-    engine: Engine,
+    services: service.Services,
     team: str,
     site: SiteProfile,
     competitors: Sequence[SiteProfile],
     options: GapOptions | None = None,
 ) -> AnalysisRecord:
-    """Run and store, as `/gaps` does, an analysis of `site` against `competitors`."""
+    """Run and store, as `/gaps` does, an analysis of `site` against `competitors` with
+    `services` (made by memory_services)."""
+    assert isinstance(services.open_source, MemorySources)
+    services.open_source.data[team] = LinkData(site, competitors, source="memory")
     options = options or GapOptions()
     names = tuple(profile.site for profile in competitors)
-    source = MemorySource(LinkData(site, competitors, source="memory"))
-    services = service.Services(settings, engine, lambda _name, _team, _refresh: source)
     new = NewAnalysis(
         team,
         "C1",

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from export_files import run_gapbot
+from export_files import GAPBOT, run_gapbot
 
 # One Ahrefs backlinks export per site (UTF-8 TSV): what the filters below choose from.
 HEADER = "Referring page title\tReferring page URL\tDomain rating\tTarget URL\tAnchor\tNofollow\tUGC\tSponsored\tLost\n"  # noqa: E501
@@ -334,6 +334,7 @@ def test_serve_without_slack_says_it_was_reaching_slack(tmp_path: Path) -> None:
         "SLACK_BOT_TOKEN": "xoxb-1",
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",  # the discard port: nothing answers
+        "SLACK_RETRY_BACKOFF": "0",  # nor will it on a retry
     }
     result = run_gapbot(tmp_path, "serve", "--http", env=slack)
     assert result.returncode == 1
@@ -365,16 +366,19 @@ def test_demo_ends_with_next_commands_that_work(tmp_path: Path) -> None:
     assert len(commands) == 3
     home = tmp_path.resolve() / "demo"
     assert commands[0].startswith(f"GAPBOT_HOME={home} ")
+    # One command as a shell runs it; every one as the shell splits it, run in this process.
+    ran = subprocess.run(
+        commands[1], shell=True, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert (ran.returncode, ran.stderr) == (0, "")
+    as_json = json.loads(ran.stdout)
+    assert as_json["site"] == "trailhead-journal.com" and len(as_json["opportunities"]) == 5
     for command in commands:
-        ran = subprocess.run(
-            command, shell=True, capture_output=True, text=True, timeout=120, cwd=tmp_path
-        )
+        assignment, program, *args = shlex.split(command)
+        assert (assignment, program) == (f"GAPBOT_HOME={home}", str(GAPBOT))
+        ran = run_gapbot(home, *args)
         assert ran.returncode == 0, (command, ran.stderr)
         assert ran.stdout and not ran.stderr, command
-    as_json = json.loads(
-        subprocess.run(commands[1], shell=True, capture_output=True, text=True, cwd=tmp_path).stdout
-    )
-    assert as_json["site"] == "trailhead-journal.com" and len(as_json["opportunities"]) == 5
     assert lines[-2:] == [
         f"  {shlex.quote(commands[0].split()[1])} import FILE...",
         f"  {shlex.quote(commands[0].split()[1])} gaps SITE vs COMPETITOR...",

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from export_files import EXPORTS, GAPBOT, export_copy, run_gapbot
+from export_files import EXPORTS, export_copy, run_gapbot
 
 NOV, DEC = "semrush-rival-b-nov.csv", "semrush-rival-b-dec.csv"
 GENERIC = "generic CSV (source_url,target_url[,nofollow])"
@@ -143,16 +143,8 @@ def remove_in_a_terminal(home: Path, answer: str) -> subprocess.CompletedProcess
     """`gapbot index remove rival-b.com` with its input a terminal, answered `answer`."""
     controller, terminal = os.openpty()
     os.write(controller, answer.encode() + b"\n")
-    env = {**os.environ, "GAPBOT_HOME": str(home)}
     try:
-        return subprocess.run(
-            [str(GAPBOT), "index", "remove", "rival-b.com"],
-            stdin=terminal,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
+        return run_gapbot(home, "index", "remove", "rival-b.com", stdin=terminal)
     finally:
         os.close(terminal)
         os.close(controller)

@@ -198,7 +198,7 @@ def test_filters_and_views_combine() -> None:
 # -- invariants ------------------------------------------------------------------------------
 
 
-# No deadline: each example opens a DuckDB connection, slow now and then on a busy machine.
+# No deadline: each example runs DuckDB queries, slow now and then on a busy machine.
 @settings(deadline=None)
 @given(analyses())
 def test_engine_agrees_with_the_obvious_reference(

@@ -34,6 +34,22 @@ def load_scenario(index: LinkIndex, folder: Path) -> None:
         index.import_file(export_copy(name, folder, utf16=utf16), site=site)
 
 
+@pytest.fixture(scope="module")
+def scenario_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index folder holding the SCENARIO exports, imported once for the module."""
+    folder = tmp_path_factory.mktemp("scenario")
+    load_scenario(LinkIndex(folder / "index"), folder)
+    return folder / "index"
+
+
+@pytest.fixture
+def scenario_index(scenario_folder: Path, tmp_path: Path) -> LinkIndex:
+    """The SCENARIO exports imported: a copy of the module's index, this test's to change."""
+    folder = tmp_path / "home" / "index"
+    shutil.copytree(scenario_folder, folder)
+    return LinkIndex(folder)
+
+
 def test_ahrefs_backlinks_report(index: LinkIndex, tmp_path: Path) -> None:
     path = export_copy("ahrefs-rival-a-backlinks.tsv", tmp_path, utf16=True, crlf=True)
     report = index.import_file(path)
@@ -123,18 +139,18 @@ def test_same_content_under_another_name_replaces(index: LinkIndex, tmp_path: Pa
     assert sum(row[2] for row in index.summary()) == 3
 
 
-def test_linking_urls_lists_exact_links(index: LinkIndex, tmp_path: Path) -> None:
-    load_scenario(index, tmp_path)
-    pages = index.linking_urls("news.example", ["rival-a.com", "rival-b.com", "rival-c.com"], 1)
+def test_linking_urls_lists_exact_links(scenario_index: LinkIndex) -> None:
+    pages = scenario_index.linking_urls(
+        "news.example", ["rival-a.com", "rival-b.com", "rival-c.com"], 1
+    )
     assert pages["rival-a.com"].total == 2
     assert [url.source_url for url in pages["rival-a.com"].urls] == ["https://news.example/gear"]
     assert pages["rival-b.com"].urls[0].anchor == "Rival B"
     assert pages["rival-c.com"].total == 0  # the refdomains export has no page URLs
 
 
-def test_lakeblogger_anchor_keeps_quotes_and_markup(index: LinkIndex, tmp_path: Path) -> None:
-    load_scenario(index, tmp_path)
-    pages = index.linking_urls("lakeblogger.blogspot.com", ["rival-a.com"], 5)
+def test_lakeblogger_anchor_keeps_quotes_and_markup(scenario_index: LinkIndex) -> None:
+    pages = scenario_index.linking_urls("lakeblogger.blogspot.com", ["rival-a.com"], 5)
     link = pages["rival-a.com"].urls[0]
     assert (link.anchor, link.nofollow) == ('a <b>great</b> trip, with "quotes"', True)
 
@@ -173,15 +189,14 @@ BROKEN = {
     ],
 )
 def test_broken_files_fail_and_leave_the_index_as_it_was(
-    index: LinkIndex, tmp_path: Path, name: str, error: type[Exception], message: str
+    scenario_index: LinkIndex, tmp_path: Path, name: str, error: type[Exception], message: str
 ) -> None:
-    load_scenario(index, tmp_path)
-    before = snapshot(index)
+    before = snapshot(scenario_index)
     path = tmp_path / name
     path.write_bytes(BROKEN[name])
     with pytest.raises(error, match=message):
-        index.import_file(path)
-    assert snapshot(index) == before
+        scenario_index.import_file(path)
+    assert snapshot(scenario_index) == before
 
 
 def test_failed_reimport_keeps_the_earlier_rows(index: LinkIndex, tmp_path: Path) -> None:
@@ -855,20 +870,19 @@ GOOD_ROW = "https://a.example/x,https://rival-a.com/,false"
     ],
 )
 def test_a_broken_file_names_the_line_and_the_reason(
-    index: LinkIndex, tmp_path: Path, lines: list[str], message: str, newline: str
+    scenario_index: LinkIndex, tmp_path: Path, lines: list[str], message: str, newline: str
 ) -> None:
-    load_scenario(index, tmp_path)
-    before = snapshot(index)
+    before = snapshot(scenario_index)
     path = tmp_path / "broken.csv"
     path.write_bytes(newline.join(lines).encode("utf-8", "surrogateescape") + newline.encode())
     if lines[-1].endswith("rival-a.com/"):  # cut: no line end after the last line
         path.write_bytes(path.read_bytes().removesuffix(newline.encode()))
     with pytest.raises(ExportError) as raised:
-        index.import_file(path)
+        scenario_index.import_file(path)
     assert str(raised.value).startswith(
         f"broken.csv is not a readable generic CSV (source_url,target_url[,nofollow]): {message}"
     )
-    assert snapshot(index) == before
+    assert snapshot(scenario_index) == before
 
 
 def test_a_format_that_does_not_fit_names_the_missing_columns(

@@ -25,6 +25,12 @@ SHORT = 500  # an answer is a sentence, not an echo of what was sent
 HUGE_DOMAIN = "x" * 40_000 + ".example"
 
 
+@pytest.fixture(autouse=True)
+def _retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack failing here is the fake answering 500: the client retries it without waiting."""
+    monkeypatch.setenv("SLACK_RETRY_BACKOFF", "0")
+
+
 def sentence(slack: SlackDriver, response: httpx.Response) -> str:
     """What the user is told: the ack's ephemeral text, or the next response URL message."""
     assert response.status_code == 200, response.text

@@ -13,7 +13,7 @@ import pytest
 from conftest import make_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from result_pages import csv_rows, listed, select_page, stored_result
+from result_pages import csv_rows, listed, memory_services, select_page, stored_result
 from sqlalchemy.engine import Engine
 
 from bot.gaps import (
@@ -97,13 +97,7 @@ def competitor_profiles(gaps: list[Gap]) -> list[SiteProfile]:
 
 
 def store(services: service.Services, team: str, gaps: list[Gap], ignored: set[str]) -> int:
-    analysis = stored_result(
-        services.settings,
-        services.engine,
-        team,
-        SiteProfile.of(SITE, []),
-        competitor_profiles(gaps),
-    )
+    analysis = stored_result(services, team, SiteProfile.of(SITE, []), competitor_profiles(gaps))
     for domain in sorted(ignored):
         with session_scope(services.engine) as session:
             pipeline.move(session, Move(team, SITE, domain, Status.IGNORED, "U1"))
@@ -115,28 +109,33 @@ def counted(gaps: list[Gap], dofollow_only: bool) -> list[Opportunity]:
     return [item for item in found if item.matches]
 
 
+@pytest.fixture
+def db_services(db: Engine, tmp_path: Path) -> service.Services:
+    """Services on the `db` app database, shared by a property's examples (each its own team)."""
+    return memory_services(make_settings(tmp_path, "sqlite://", "http://slack"), db)
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(drawn=rows, view=views, data=st.data())
 def test_sql_pages_and_exports_list_what_spec_5_6_lists(
-    db: Engine, tmp_path: Path, drawn: Drawn, view: ResultView, data: st.DataObject
+    db_services: service.Services, drawn: Drawn, view: ResultView, data: st.DataObject
 ) -> None:
     gaps = gaps_from(drawn)
     ignored = data.draw(
         st.sets(st.sampled_from([gap.domain for gap in gaps])) if gaps else st.just(set())
     )
     team = f"T{uuid.uuid4().hex[:12]}"
-    services = service.Services.of(make_settings(tmp_path, "sqlite://", "http://slack"), db)
-    analysis_id = store(services, team, gaps, ignored)
+    analysis_id = store(db_services, team, gaps, ignored)
     view = view.with_(analysis_id=analysis_id, page=view.page)
 
-    page = service.result_page(services, team, view)
-    exported = service.export(services, team, view)
+    page = service.result_page(db_services, team, view)
+    exported = service.export(db_services, team, view)
 
     assert page is not None and exported is not None
     assert page.analysis.total == len(gaps)
-    with session_scope(db) as session:
+    with session_scope(db_services.engine) as session:
         marks = pipeline.marks_for(session, team, SITE)
     expected = select_page(page.analysis, counted(gaps, view.dofollow_only), marks, view)
     assert (page.view, page.rows, page.marks) == (expected.view, expected.rows, expected.marks)
@@ -163,7 +162,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service.Servi
     settings = make_settings(home, f"sqlite:///{home / 'app.db'}", "http://slack")
     engine = make_engine(settings.app_database_url)
     create_schema(engine)
-    yield service.Services.of(settings, engine)
+    yield memory_services(settings, engine)
     engine.dispose()
 
 
@@ -178,7 +177,7 @@ def test_stored_dofollow_counts_are_what_the_engine_finds_with_dofollow_only(
     mine = profile(SITE, site)
     theirs = [profile(name, links) for name, links in zip(names, competitors, strict=True)]
     options = GapOptions(blocklist=BLOCKED)
-    analysis = stored_result(services.settings, services.engine, "T1", mine, theirs, options)
+    analysis = stored_result(services, "T1", mine, theirs, options)
     stored = services.results.page("T1", analysis.id, names, Listing(dofollow_only=True))
     found = find_gaps(mine, theirs, GapOptions(dofollow_only=True, blocklist=BLOCKED))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 from conftest import make_settings
-from result_pages import MemorySource, stored_result
+from result_pages import MemorySource, memory_services, stored_result
 from sqlalchemy.engine import Engine
 
 from bot.analysis import running
@@ -188,9 +188,8 @@ def test_each_team_has_its_own_folder_and_odd_team_ids_stay_inside(tmp_path: Pat
 def test_a_result_whose_file_is_gone_is_no_page_no_export_and_no_sample_pages(
     db: Engine, tmp_path: Path
 ) -> None:
-    settings = make_settings(tmp_path, "sqlite://", "http://slack")
-    analysis = stored_result(settings, db, "T1", SITE, THEIRS)
-    services = service.Services.of(settings, db)
+    services = memory_services(make_settings(tmp_path, "sqlite://", "http://slack"), db)
+    analysis = stored_result(services, "T1", SITE, THEIRS)
     assert service.result_page(services, "T1", ResultView(analysis.id)) is not None
     assert service.linking_samples(services, "T1", SITE.site, "news.example") == {
         "a.com": ("https://news.example/p",),

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import duckdb
 
-from bot.gaps import SiteProfile, load_profiles
+from bot.gaps import SiteProfile, load_profiles, memory_connection
 
 
 class LinkSourceError(RuntimeError):
@@ -138,7 +138,7 @@ class LinkData:
 @contextmanager
 def profiles_in_memory(data: LinkData) -> Iterator[GapProfiles]:
     """A provider's profiles loaded into an in-memory DuckDB, for the same engine SQL."""
-    with duckdb.connect() as connection:
+    with memory_connection() as connection:
         load_profiles(connection, "profiles", [data.site, *data.competitors])
         yield GapProfiles(connection, "profiles", data.provenance)
 
