@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from types import TracebackType
+from typing import Protocol
 
 import httpx
 from protego import Protego
@@ -165,6 +166,12 @@ def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
     if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return None
+
+
+class Gate(Protocol):
+    """Where the fetcher waits its turn before each request to a host."""
+
+    def wait(self, host: str, spacing: float | None = None) -> None: ...
 
 
 class HostGate:
@@ -328,8 +335,9 @@ def _as_address(host: str) -> Address | None:
 class Fetcher:
     """GETs pages for Gapbot; see the module's docstring for the rules it keeps.
 
-    `resolver`, `gate` and `clock` are injectable for tests; by default the fetcher uses
-    the system resolver and the process-wide politeness gate.
+    `resolver`, `gate` and `clock` are injectable; by default the fetcher uses the system
+    resolver and the process-wide politeness gate (bot.store.hosts shares one between
+    processes).
     """
 
     def __init__(
@@ -337,13 +345,13 @@ class Fetcher:
         policy: FetchPolicy,
         *,
         resolver: Resolver = resolve,
-        gate: HostGate | None = None,
+        gate: Gate | None = None,
         clock: Callable[[], float] = time.monotonic,
         verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.policy = policy
         self._resolver = resolver
-        self._gate = gate or _PROCESS_GATE
+        self._gate: Gate = gate or _PROCESS_GATE
         self._robots = _RobotsCache(clock)
         if policy.allow_private:
             log.warning(

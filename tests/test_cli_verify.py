@@ -7,6 +7,8 @@ robots.txt and the page as any fetch of a new host does."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -16,11 +18,18 @@ from typing import Any
 
 import pytest
 from export_files import run_gapbot
+from fake_slack import FakeSlack
 from page_server import Page, PageServer, redirect
+from sqlmodel import Session
 
 import bot.fetch
+import bot.store.hosts
 from bot.cli import main
 from bot.fetch import HostGate
+from bot.outreach.pipeline import Status
+from bot.store.db import create_schema, make_engine
+from bot.store.pipeline import Move, move
+from bot.store.won_links import NewWonLink, track
 
 WARNING = (
     "GAPBOT_FETCH_ALLOW_PRIVATE is on: pages may be fetched from loopback and private"
@@ -231,11 +240,7 @@ def test_without_the_test_setting_local_addresses_are_refused(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            [],
-            "scheduled checks of won links come with won-link tracking; for now check one"
-            " page with: gapbot verify URL --site SITE",
-        ),
+        (["--site", "mysite.com"], "--site goes with a URL: gapbot verify URL --site SITE"),
         (["https://blog.example/post"], "--site is required: the site the page should link to"),
         (
             ["blog.example/post", "--site", "mysite.com"],
@@ -256,3 +261,96 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], mess
     assert result.returncode == 2
     assert result.stderr == f"gapbot: error: {message}\n"
     assert result.stdout == ""
+
+
+# -- the due checks of won links ----------------------------------------------------------------
+
+
+def won_links_due(home: Path, pages: dict[tuple[str, str], str]) -> None:
+    """(team, domain) -> its won page, each due a minute ago, in GAPBOT_HOME's app database."""
+    engine = make_engine(f"sqlite:///{home / 'gapbot.db'}")
+    create_schema(engine)
+    due = datetime.now(UTC) - timedelta(minutes=1)
+    with Session(engine) as session:
+        for (team, domain), url in pages.items():
+            for status in (Status.CONTACTED, Status.WON):
+                move(session, Move(team, "mysite.com", domain, status, "U1"))
+            session.commit()
+            track(session, NewWonLink(team, "mysite.com", domain, url, "U1"), due)
+            session.commit()
+    engine.dispose()
+
+
+@pytest.fixture
+def due_checks(
+    blog: PageServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[tuple[str, str], str]:
+    """Two workspaces' won links due now; Slack not set up; no waiting between requests."""
+    monkeypatch.setattr(bot.store.hosts, "HOST_SPACING", 0.0)
+    for variable in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(variable, raising=False)
+    pages = {("T1", "blog.example"): blog.url("/live"), ("T2", "news.example"): blog.url("/gone")}
+    won_links_due(tmp_path, pages)
+    return pages
+
+
+NOT_TOLD = (
+    "Slack is not set up, so owners were not told in Slack; `gapbot pipeline` shows the"
+    " links at risk.\n"
+)
+
+
+def test_verify_without_a_url_runs_every_due_check_once_as_json(
+    gapbot: Gapbot, due_checks: dict[tuple[str, str], str]
+) -> None:
+    status, out, err = gapbot("verify", "--format", "json")
+
+    assert (status, err) == (0, NOT_TOLD)
+    documents = sorted((json.loads(line) for line in out.splitlines()), key=lambda d: d["team"])
+    assert [(d["team"], d["domain"], d["verdict"], d["notice"]) for d in documents] == [
+        ("T1", "blog.example", "live", "first"),
+        ("T2", "news.example", "unreachable", "first"),
+    ]
+    assert documents[0]["url"] == due_checks[("T1", "blog.example")]
+    assert documents[0]["links"] == [LINK] and documents[1]["http_status"] == 404
+    assert gapbot("verify") == (0, "No won link is due for a check.\n", "")
+
+
+def test_verify_without_a_url_prints_a_table_and_the_pipeline_shows_the_checks(
+    gapbot: Gapbot, due_checks: dict[tuple[str, str], str]
+) -> None:
+    status, out, err = gapbot("verify")
+
+    assert (status, err) == (0, NOT_TOLD)
+    assert out.splitlines()[0] == "Won links checked"
+    rows = [line for line in out.splitlines() if "mysite.com" in line]
+    assert len(rows) == 2
+    assert "live" in rows[0] and "first check" in rows[0]
+    assert "unreachable" in rows[1] and "404" in rows[1]
+    status, out, _ = gapbot("pipeline", "--format", "csv")
+    checks = {row["domain"]: row for row in csv.DictReader(io.StringIO(out))}
+    assert checks["blog.example"]["link_check"] == "live"
+    assert checks["news.example"]["link_check"] == "unreachable"
+    assert checks["blog.example"]["linking_page"] == due_checks[("T1", "blog.example")]
+    checked_at = datetime.fromisoformat(checks["blog.example"]["link_checked_at"])
+    assert timedelta(0) <= datetime.now(UTC) - checked_at < timedelta(minutes=1)
+
+
+def test_verify_without_a_url_tells_owners_in_slack_when_it_is_set_up(
+    gapbot: Gapbot,
+    due_checks: dict[tuple[str, str], str],
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+
+    status, _, err = gapbot("verify", "--format", "json")
+
+    assert (status, err) == (0, "")
+    dms = fake_slack.wait_for("chat.postMessage", count=2)
+    assert {dm.args["channel"] for dm in dms} == {"DU1"}
+    assert sorted(dm.args["text"] for dm in dms) == [
+        "Won link blog.example: live",
+        "Won link news.example: unreachable",
+    ]

@@ -24,6 +24,7 @@ def test_the_statuses_are_those_of_the_spec() -> None:
         "followed_up",
         "replied",
         "won",
+        "at_risk",
         "lost",
         "no_response",
         "ignored",
@@ -111,3 +112,17 @@ def test_allowed_moves_are_in_pipeline_order() -> None:
 def test_labels_read_as_words() -> None:
     assert Status.NO_RESPONSE.label == "no response"
     assert Status.WON.label == "won"
+    assert Status.AT_RISK.label == "link at risk"
+
+
+def test_a_won_link_can_be_at_risk_then_won_lost_or_started_over() -> None:
+    assert allowed_moves(Status.WON) == [Status.TARGETED, Status.AT_RISK]
+    assert allowed_moves(Status.AT_RISK) == [Status.TARGETED, Status.WON, Status.LOST]
+
+
+@pytest.mark.parametrize(
+    "before", [Status.CONTACTED, Status.REPLIED, Status.LOST, Status.NO_RESPONSE]
+)
+def test_only_a_won_link_can_become_at_risk(before: Status) -> None:
+    with pytest.raises(PipelineError, match="can't become link at risk"):
+        check_move(before, Status.AT_RISK)

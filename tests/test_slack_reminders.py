@@ -65,11 +65,11 @@ def test_a_due_reminder_is_one_dm_with_five_buttons(slack: SlackDriver) -> None:
     assert len(slack.fake.calls_to("chat.postMessage")) == 3  # result, draft, reminder
 
 
+# Won asks for the linking page first: tests/test_slack_won.py.
 @pytest.mark.parametrize(
     ("button", "after", "shown"),
     [
         (Action.GOT_REPLY, "replied", "Marked *replied*"),
-        (Action.WON, "won", "Marked *won*"),
         (Action.STOP, "no_response", "marked *no response*"),
     ],
 )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from bot.outreach.pipeline import Status
 from bot.store import pipeline
 from bot.store.db import session_scope
-from bot.store.pipeline import Move, MoveOutcome, MoveResult
+from bot.store.pipeline import Move, MoveOutcome, MoveResult, PipelineEvent
 
 
 def move(
@@ -35,6 +36,13 @@ def test_a_move_is_logged_with_who_and_when(db: Engine) -> None:
     assert result.outcome is MoveOutcome.CHANGED
     assert result.mark is not None and result.mark.owner_id == "U1"
     assert events(db) == [(None, "targeted", "U1")]
+
+
+def test_a_move_logs_the_status_it_came_from(db: Engine) -> None:
+    move(db, Status.TARGETED)
+    move(db, Status.DRAFTED)
+
+    assert events(db) == [(None, "targeted", "U1"), ("targeted", "drafted", "U1")]
 
 
 def test_the_same_move_twice_changes_nothing_the_second_time(db: Engine) -> None:
@@ -99,3 +107,35 @@ def test_racing_double_clicks_make_one_change(db: Engine) -> None:
 
     assert sorted(results).count(MoveOutcome.CHANGED) == 1
     assert events(db) == [(None, "targeted", "U1")]
+
+
+def test_the_status_series_replays_the_log_day_by_day(db: Engine) -> None:
+    def logged(domain: str, status: Status, day: int, hour: int = 12, team: str = "T1") -> None:
+        at = datetime(2026, 11, day, hour, tzinfo=UTC)
+        with session_scope(db) as session:
+            session.add(
+                PipelineEvent(
+                    team_id=team,
+                    site="mysite.com",
+                    refdomain=domain,
+                    to_status=status,
+                    user_id="U1",
+                    at=at,
+                )
+            )
+
+    logged("a.example", Status.TARGETED, 1)
+    logged("b.example", Status.TARGETED, 1)
+    logged("a.example", Status.CONTACTED, 2, hour=9)
+    logged("b.example", Status.IGNORED, 2, hour=23)
+    logged("a.example", Status.WON, 4)
+    logged("c.example", Status.TARGETED, 2, team="T2")  # another workspace's
+    with session_scope(db) as session:
+        series = pipeline.status_series(session, "T1", date(2026, 10, 31), date(2026, 11, 4))
+    assert series.days == tuple(date(2026, 10, 31) + timedelta(days=n) for n in range(5))
+    assert series.counts == {
+        "targeted": (0, 2, 0, 0, 0),
+        "contacted": (0, 0, 1, 1, 0),
+        "won": (0, 0, 0, 0, 1),
+        "ignored": (0, 0, 1, 1, 1),
+    }

@@ -15,19 +15,24 @@ class Status(StrEnum):
     FOLLOWED_UP = "followed_up"
     REPLIED = "replied"
     WON = "won"
+    AT_RISK = "at_risk"  # a won link failed two checks a day apart (bot.outreach.link_checks)
     LOST = "lost"
     NO_RESPONSE = "no_response"
     IGNORED = "ignored"
 
     @property
     def label(self) -> str:
-        """The status as a person reads it: "followed up", "no response"."""
+        """The status as a person reads it: "followed up", "no response", "link at risk"."""
+        if self is Status.AT_RISK:
+            return "link at risk"
         return self.value.replace("_", " ")
 
 
 # Before contact a domain can be targeted, drafted, ignored or undone freely. Once an email
 # is out, only outcomes follow. Every outcome can be reopened as targeted (a new contact,
 # a new angle, a link that was removed); a late reply still counts after no_response.
+# A won link whose checks fail becomes at risk; it is won again when the link is back,
+# or lost when the team gives it up.
 MOVES: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.TARGETED, Status.DRAFTED, Status.CONTACTED, Status.IGNORED}),
     Status.TARGETED: frozenset({Status.NEW, Status.DRAFTED, Status.CONTACTED, Status.IGNORED}),
@@ -39,7 +44,8 @@ MOVES: dict[Status, frozenset[Status]] = {
         {Status.FOLLOWED_UP, Status.REPLIED, Status.WON, Status.LOST, Status.NO_RESPONSE}
     ),
     Status.REPLIED: frozenset({Status.WON, Status.LOST}),
-    Status.WON: frozenset({Status.TARGETED}),
+    Status.WON: frozenset({Status.AT_RISK, Status.TARGETED}),
+    Status.AT_RISK: frozenset({Status.WON, Status.LOST, Status.TARGETED}),
     Status.LOST: frozenset({Status.TARGETED}),
     Status.NO_RESPONSE: frozenset({Status.REPLIED, Status.WON, Status.TARGETED}),
     Status.IGNORED: frozenset({Status.NEW, Status.TARGETED}),

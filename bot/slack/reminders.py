@@ -34,9 +34,9 @@ from bot.store.outreach import Reminder
 
 log = logging.getLogger(__name__)
 
+# Won asks for the linking page first (bot.slack.won).
 _CHOICES = {
     Action.GOT_REPLY: "reply",
-    Action.WON: "won",
     Action.SNOOZE: "snooze",
     Action.STOP: "stop",
 }
@@ -68,23 +68,28 @@ def register(app: App) -> None:
 
 
 def reminder_delivery(client_for: Callable[[str], WebClient]) -> Deliver:
-    """The scheduler's `deliver`: one DM to the reminder's owner, in their workspace.
-
-    Slack's refusals become `DeliveryFailed` with Slack's error code, permanent or not.
-    """
+    """The scheduler's `deliver`: one DM to the reminder's owner, in their workspace."""
 
     def deliver(reminder: Reminder) -> None:
-        try:
-            client = client_for(reminder.team_id)
-        except LookupError:
-            raise DeliveryFailed("not_installed", permanent=True) from None
-        try:
-            _post_once(client, reminder)
-        except SlackApiError as error:
-            code = str(error.response.get("error") or f"http_{error.response.status_code}")
-            raise DeliveryFailed(code, permanent=code in PERMANENT_ERRORS) from None
+        delivered(client_for, reminder.team_id, lambda client: _post_once(client, reminder))
 
     return deliver
+
+
+def delivered(
+    client_for: Callable[[str], WebClient], team_id: str, send: Callable[[WebClient], None]
+) -> None:
+    """`send` with the workspace's client, for a scheduled job: Slack's refusals become
+    `DeliveryFailed` with Slack's error code, permanent or not."""
+    try:
+        client = client_for(team_id)
+    except LookupError:
+        raise DeliveryFailed("not_installed", permanent=True) from None
+    try:
+        send(client)
+    except SlackApiError as error:
+        code = str(error.response.get("error") or f"http_{error.response.status_code}")
+        raise DeliveryFailed(code, permanent=code in PERMANENT_ERRORS) from None
 
 
 def reminder_metadata(reminder: Reminder) -> dict[str, Any]:
@@ -164,7 +169,7 @@ def answer(
     respond: Respond,
     context: BoltContext,
 ) -> None:
-    """Got a reply, Won, Snooze or Stop: apply it, then show the outcome in place of the buttons."""
+    """Got a reply, Snooze or Stop: apply it, then show the outcome in place of the buttons."""
     ack()
     done = outreach_service.answer_reminder(
         services_of(context),

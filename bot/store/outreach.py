@@ -35,6 +35,7 @@ from bot.store.pipeline import (
     marks_for,
     move,
 )
+from bot.store.won_links import WonLink
 
 
 class DraftRecord(SQLModel, table=True):
@@ -465,21 +466,38 @@ class PipelineRow:
     reminder: Delivery | None = None
     reminder_error: str | None = None
     retry_at: datetime | None = None
+    # The won link's page and its last check (bot.store.won_links), if one was given.
+    link_url: str | None = None
+    link_verdict: str | None = None
+    link_checked_at: datetime | None = None
 
 
 def pipeline_rows(session: Session, team_id: str | None = None) -> list[PipelineRow]:
-    """Every pipeline entry (of one workspace, or all); due follow-ups first."""
-    query = select(PipelineEntry, Reminder).join(
-        Reminder,
-        (col(Reminder.team_id) == PipelineEntry.team_id)
-        & (col(Reminder.site) == PipelineEntry.site)
-        & (col(Reminder.refdomain) == PipelineEntry.refdomain)
-        & col(Reminder.id).in_(_latest_reminders(team_id)),
-        isouter=True,
+    """Every pipeline entry (of one workspace, or all), with its reminder and its won
+    link's last check; due follow-ups first."""
+    query = (
+        select(PipelineEntry, Reminder, WonLink)
+        .join(
+            Reminder,
+            (col(Reminder.team_id) == PipelineEntry.team_id)
+            & (col(Reminder.site) == PipelineEntry.site)
+            & (col(Reminder.refdomain) == PipelineEntry.refdomain)
+            & col(Reminder.id).in_(_latest_reminders(team_id)),
+            isouter=True,
+        )
+        .join(
+            WonLink,
+            (col(WonLink.team_id) == PipelineEntry.team_id)
+            & (col(WonLink.site) == PipelineEntry.site)
+            & (col(WonLink.refdomain) == PipelineEntry.refdomain),
+            isouter=True,
+        )
     )
     if team_id is not None:
         query = query.where(PipelineEntry.team_id == team_id)
-    rows = [_pipeline_row(entry, reminder) for entry, reminder in session.exec(query).all()]
+    rows = [
+        _pipeline_row(entry, reminder, link) for entry, reminder, link in session.exec(query).all()
+    ]
     far = datetime.max.replace(tzinfo=UTC)
     return sorted(rows, key=lambda row: (row.next_due or far, row.status, row.site, row.refdomain))
 
@@ -507,10 +525,13 @@ def _latest_reminders(team_id: str | None) -> Select[int | None]:
     return query.group_by(col(Reminder.team_id), col(Reminder.site), col(Reminder.refdomain))
 
 
-def _pipeline_row(entry: PipelineEntry, reminder: Reminder | None) -> PipelineRow:
+def _pipeline_row(
+    entry: PipelineEntry, reminder: Reminder | None, link: WonLink | None
+) -> PipelineRow:
     delivery = delivery_of(reminder) if reminder is not None else None
     live = reminder if delivery not in (None, Delivery.FAILED) else None
     retrying = reminder if delivery is Delivery.RETRYING else None
+    checked = link.last_checked_at if link is not None else None
     return PipelineRow(
         entry.team_id,
         entry.site,
@@ -523,4 +544,7 @@ def _pipeline_row(entry: PipelineEntry, reminder: Reminder | None) -> PipelineRo
         delivery,
         reminder.last_error if reminder is not None and delivery is not None else None,
         as_utc(retrying.retry_at) if retrying and retrying.retry_at else None,
+        link.url if link is not None else None,
+        link.last_verdict if link is not None else None,
+        as_utc(checked) if checked else None,
     )

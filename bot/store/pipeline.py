@@ -8,17 +8,19 @@ racing each other produce one change.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
+from bot.charts import StatusSeries
 from bot.outreach.pipeline import PipelineError, Status, check_move
-from bot.store.clock import utc_now
+from bot.store.clock import as_utc, utc_now
 
 # Statuses in which a domain belongs to the person who moved it there.
 _UNOWNED = frozenset({Status.NEW, Status.IGNORED})
@@ -122,6 +124,8 @@ def _write(session: Session, current: PipelineEntry | None, request: Move) -> bo
     """Insert or compare-and-set the entry and log the event; False if another writer won."""
     owner = None if request.status in _UNOWNED else request.user_id
     now = utc_now()
+    # Read before the update expires `current` (a read after it would give the new status).
+    before = current.status if current else None
     try:
         if current is None:
             session.add(
@@ -157,7 +161,7 @@ def _write(session: Session, current: PipelineEntry | None, request: Move) -> bo
             team_id=request.team_id,
             site=request.site,
             refdomain=request.refdomain,
-            from_status=current.status if current else None,
+            from_status=before,
             to_status=request.status,
             user_id=request.user_id,
             at=now,
@@ -268,3 +272,36 @@ def _mark(row: PipelineEntry) -> PipelineMark:
         owner_id=row.owner_id,
         updated_at=row.updated_at,
     )
+
+
+def status_series(session: Session, team_id: str, since: date, until: date) -> StatusSeries:
+    """How many domains stood in each status at the end of each day from `since` to
+    `until`, replayed from the event log (a pipeline holds thousands of events, not
+    millions). Statuses no domain held in the period are left out."""
+    events = session.exec(
+        select(
+            PipelineEvent.site, PipelineEvent.refdomain, PipelineEvent.to_status, PipelineEvent.at
+        )
+        .where(PipelineEvent.team_id == team_id, col(PipelineEvent.at) < _day_end(until))
+        .order_by(col(PipelineEvent.at), col(PipelineEvent.id))
+    ).all()
+    standing: dict[tuple[str, str], str] = {}
+    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+    per_day: list[Counter[str]] = []
+    position = 0
+    for day in days:
+        end = _day_end(day)
+        while position < len(events) and as_utc(events[position][3]) < end:
+            site, refdomain, status, _ = events[position]
+            standing[(site, refdomain)] = status
+            position += 1
+        per_day.append(Counter(standing.values()))
+    held = [status for status in Status if any(counts[status] for counts in per_day)]
+    return StatusSeries(
+        tuple(days),
+        {status.label: tuple(counts[status] for counts in per_day) for status in held},
+    )
+
+
+def _day_end(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)

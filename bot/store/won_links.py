@@ -6,13 +6,18 @@ due at its next check, with the last check's verdict and evidence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field
+from sqlalchemy import Index, UniqueConstraint, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, col, select, update
 
-from bot.store.claims import Claimable
+from bot.store.claims import Claimable, ClaimState
 from bot.store.clock import utc_time
+
+# A row in these states is being checked (the others ended: stopped or given up).
+_CHECKING = frozenset({ClaimState.PENDING, ClaimState.CLAIMED})
 
 
 class WonLink(Claimable, table=True):
@@ -34,3 +39,108 @@ class WonLink(Claimable, table=True):
     # Consecutive failed checks, and the first of them (a loss needs two, a day apart).
     failed_checks: int = 0
     failing_since: datetime | None = utc_time(nullable=True)
+
+
+@dataclass(frozen=True)
+class NewWonLink:
+    """A won domain's linking page, as its owner gave it."""
+
+    team_id: str
+    site: str
+    refdomain: str
+    url: str
+    owner_id: str
+
+
+def track(session: Session, link: NewWonLink, now: datetime) -> int | None:
+    """Check `link.url` from now on: a new row, or the domain's row with this URL, due now.
+
+    Returns the row's id, or None when nothing changed: the same page is already being
+    checked (a double submit), or another writer stored the domain's page meanwhile. The
+    caller's session must not hold other pending work: a lost race rolls it back.
+    """
+    current = _row(session, link.team_id, link.site, link.refdomain)
+    if current is None:
+        return _insert(session, link, now)
+    if current.url == link.url and current.state in _CHECKING:
+        return None
+    fresh = {
+        "url": link.url,
+        "owner_id": link.owner_id,
+        "created_at": now,
+        "due_at": now,
+        "state": ClaimState.PENDING,
+        "claimed_by": None,
+        "claimed_at": None,
+        "done_at": None,
+        "attempts": 0,
+        "lease_until": None,
+        "retry_at": None,
+        "first_claimed_at": None,
+        "last_error": None,
+        "last_verdict": None,
+        "last_checked_at": None,
+        "last_evidence": None,
+        "failed_checks": 0,
+        "failing_since": None,
+    }
+    # Compare-and-set: of two writers replacing one row, one wins.
+    changed = session.execute(
+        update(WonLink)
+        .where(
+            col(WonLink.id) == current.id,
+            col(WonLink.url) == current.url,
+            col(WonLink.state) == current.state,
+        )
+        .values(**fresh)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return current.id if changed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _insert(session: Session, link: NewWonLink, now: datetime) -> int | None:
+    row = WonLink(
+        team_id=link.team_id,
+        site=link.site,
+        refdomain=link.refdomain,
+        url=link.url,
+        owner_id=link.owner_id,
+        created_at=now,
+        due_at=now,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None  # a concurrent submit stored the domain's page first
+    return row.id
+
+
+def untrack(session: Session, team_id: str, site: str, refdomain: str) -> bool:
+    """Stop checking the domain's page (won without one); False if none was checked."""
+    removed = session.execute(
+        delete(WonLink)
+        .where(
+            col(WonLink.team_id) == team_id,
+            col(WonLink.site) == site,
+            col(WonLink.refdomain) == refdomain,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+def tracked_url(session: Session, team_id: str, site: str, refdomain: str) -> str | None:
+    """The page last given for the domain, if any (checked now or before it was reopened)."""
+    row = _row(session, team_id, site, refdomain)
+    return row.url if row else None
+
+
+def _row(session: Session, team_id: str, site: str, refdomain: str) -> WonLink | None:
+    return session.exec(
+        select(WonLink).where(
+            WonLink.team_id == team_id, WonLink.site == site, WonLink.refdomain == refdomain
+        )
+    ).first()

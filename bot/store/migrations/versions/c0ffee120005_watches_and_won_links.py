@@ -1,4 +1,5 @@
-"""watches (scheduled gap analyses) and won links (scheduled checks of the linking page)
+"""watches (scheduled gap analyses) and won links (scheduled checks of the linking page,
+spaced per host across processes by host_slot)
 
 Revision ID: c0ffee120005
 Revises: c0ffee120004
@@ -79,9 +80,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_won_link_due', ['state', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_won_link_team_id'), ['team_id'], unique=False)
 
+    op.create_table('host_slot',
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('free_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('host')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('host_slot')
     with op.batch_alter_table('won_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_won_link_team_id'))
         batch_op.drop_index('ix_won_link_due')

@@ -1,0 +1,120 @@
+"""Won links in Slack: Won asks for the linking page, and each check's news is DMed to the owner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.link_checks import CheckedLink, Report
+from bot.slack import won_service
+from bot.slack.blocks import damaged_form_text
+from bot.slack.draft_blocks import (
+    link_news_fallback,
+    link_news_message,
+    read_won_modal,
+    reminder_answer_message,
+    won_loading_modal,
+    won_modal,
+)
+from bot.slack.drafts import number_value
+from bot.slack.ids import Action, Callback, Field
+from bot.slack.listening import after_ack
+from bot.slack.messages import direct_message, team_of, tell
+from bot.slack.mrkdwn import escape
+from bot.slack.reminders import NOT_YOURS, delivered
+from bot.slack.service import services_of
+from bot.slack.won_service import Won, WonForm
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.action(Action.WON)(after_ack(open_won))
+    app.view(Callback.WON)(submit_won)
+
+
+def link_news(client_for: Callable[[str], WebClient]) -> Report:
+    """The checks' report in Slack: a DM to the owner when a check has news for them."""
+
+    def tell_owner(checked: CheckedLink) -> None:
+        if checked.next_check.notice is None:
+            return
+        blocks, text = link_news_message(checked), link_news_fallback(checked)
+        delivered(
+            client_for,
+            checked.link.team_id,
+            lambda client: direct_message(client, checked.owner_id, blocks, text),
+        )
+
+    return tell_owner
+
+
+def open_won(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Won on a reminder DM: the modal at once, then the page the data knows filled in."""
+    ack()
+    services, team = services_of(context), team_of(context)
+    pressed = WonForm(
+        reminder_id=number_value(action),
+        site="",
+        refdomain="",
+        channel_id=str((body.get("channel") or {}).get("id", "")),
+        message_ts=str((body.get("container") or {}).get("message_ts", "")),
+    )
+    form = won_service.won_form(services, team, body["user"]["id"], pressed)
+    if form is None:
+        tell(respond, NOT_YOURS)
+        return
+    opened = client.views_open(trigger_id=body["trigger_id"], view=won_loading_modal(form))
+    modal = opened["view"]
+    filled = won_service.with_known_page(services, team, form)
+    client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=won_modal(filled))
+
+
+def submit_won(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Mark won: a sentence on the page field, or the modal closed at once; then the
+    reminder DM shows the outcome and the page is checked, its verdict DMed."""
+    try:
+        form = read_won_modal(view)
+    except (ValueError, KeyError, TypeError) as error:
+        log.warning("a Won modal's private_metadata could not be read: %r", error)
+        ack(response_action="errors", errors={Field.LINKING_PAGE.value: damaged_form_text()})
+        return
+    services, team = services_of(context), team_of(context)
+    done = won_service.mark_won(services, team, body["user"]["id"], form, datetime.now(UTC))
+    if done is None or done.error is not None:
+        problem = done.error if done is not None and done.error else NOT_YOURS
+        ack(response_action="errors", errors={Field.LINKING_PAGE.value: problem})
+        return
+    ack()
+    if done.changed:
+        services.after_answer(lambda: _show_answer(client, form, done))
+    if done.link_id is not None:
+        link_id = done.link_id
+        news = link_news(lambda _team: client)
+        services.after_answer(lambda: won_service.check_now(services, link_id, news))
+
+
+def _show_answer(client: WebClient, form: WonForm, done: Won) -> None:
+    """The reminder DM without its buttons: marked won, no more reminders."""
+    assert done.answer is not None
+    text = f"{escape(done.answer.refdomain)}: won"
+    client.chat_update(
+        channel=form.channel_id,
+        ts=form.message_ts,
+        blocks=reminder_answer_message(done.answer),
+        text=text,
+    )
