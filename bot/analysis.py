@@ -26,7 +26,9 @@ from bot.gaps import (
     csv_select,
     domain_filter_sql,
     excluded_domains,
+    list_stored_page,
     listing_sql,
+    matches_filter,
     order_by,
     page_rows,
     per_competitor_sql,
@@ -65,6 +67,23 @@ class GapReport:
         return self.provenance.cost
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What changed since an earlier stored result of the same analysis, as its query lists
+    the opportunities: the new ones, and those gone, split by why they went."""
+
+    new: list[Opportunity]  # the first ones shown, in the listing's order
+    new_count: int
+    won: list[str]  # gone because they link to the site now (the first ones shown)
+    won_count: int
+    lost: list[str]  # gone because the competitors lost their links (the first ones shown)
+    lost_count: int
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.new_count or self.won_count or self.lost_count)
+
+
 class RunningAnalysis:
     """One query over one source's open profiles: its pages, and its whole list as files."""
 
@@ -94,6 +113,8 @@ class RunningAnalysis:
             f" JOIN ({lists}) AS lists USING (domain))"
         )
         self.named, self.name_order = self.full, "domain"
+        # Once stored (`store`), the whole lists are read back from the result file.
+        self.stored: str | None = None
         if profiles.names is not None:
             self.name_order = "name_key"
             self.named = (
@@ -190,6 +211,11 @@ class RunningAnalysis:
 
     def _with_samples(self, rows: str) -> str:
         """`rows` (with a `domain` column) and, per row, its sample URLs per competitor."""
+        if self.stored is not None:
+            return (
+                f"SELECT listed.*, kept.sample_urls FROM ({rows}) AS listed"
+                f" JOIN {self.stored} AS kept USING (domain)"
+            )
         if self.profiles.names is not None:  # such a source has none
             return f"SELECT *, {_NO_SAMPLES} AS sample_urls FROM ({rows})"
         by_position = "ORDER BY list_position($competitors, site)"
@@ -226,7 +252,8 @@ class RunningAnalysis:
         bot.gaps.list_stored_page in any view: the views choose among what the run kept).
 
         Returns its number of rows. Written under a temporary name, then renamed: a
-        reader finds the whole file or none.
+        reader finds the whole file or none. The whole lists written after it (JSON, CSV)
+        are read from the file: gathering the sample URLs again would double the cost.
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
@@ -244,7 +271,75 @@ class RunningAnalysis:
             partial.unlink(missing_ok=True)
             raise
         partial.replace(path)
+        self.stored = f"read_parquet({sql_string(str(path))})"
+        # Taking the parameter the lists it stands for take (every query passes it).
+        self.named = f"(SELECT * FROM {self.stored} WHERE len($competitors) > 0)"
+        self.name_order = "domain_rank"
         return int(row[0]) if row else 0
+
+    def changes_since(
+        self,
+        before: str,
+        after: str,
+        *,
+        hidden: Sequence[str] = (),
+        shown: int | None = None,
+    ) -> Changes:
+        """What changed from the stored result `before` to `after` (this run's, stored: both
+        relations over Parquet files). New: listed now, not before, and not `hidden`. Gone:
+        listed before, not now; won if the site's own profile in this run has them, else
+        lost. `shown`: how many of each to return (None: all); the counts are of all."""
+        listed = matches_filter(self.listing)
+        first = "" if shown is None else f"[1:{int(shown)}]"
+        fresh = (
+            f"(SELECT * FROM {after} WHERE domain NOT IN"
+            f" (SELECT domain FROM {before} WHERE {listed}))"
+        )
+        new = list_stored_page(
+            self.connection,
+            fresh,
+            self.query.competitors,
+            self.listing,
+            hidden=hidden,
+            limit=shown,
+        )
+        new_count = count_listed(self.connection, fresh, self.listing, hidden=hidden)
+        row = self.connection.execute(
+            f"""
+            WITH gone AS (
+                SELECT domain, matches, total_links,
+                       domain IN ({self._site_referrers()}) AS won
+                FROM {before}
+                WHERE {listed} AND domain NOT IN (SELECT domain FROM {after} WHERE {listed})
+            ),
+            named AS (
+                SELECT won, count(*) AS domains,
+                       list(domain ORDER BY matches DESC, total_links DESC, domain){first}
+                       AS names
+                FROM gone GROUP BY won
+            )
+            SELECT coalesce(max(domains) FILTER (won), 0),
+                   coalesce(max(names) FILTER (won), []),
+                   coalesce(max(domains) FILTER (NOT won), 0),
+                   coalesce(max(names) FILTER (NOT won), [])
+            FROM named
+            """,
+            {"site": self.query.site},
+        ).fetchone()
+        assert row is not None
+        won_count, won, lost_count, lost = row
+        return Changes(new, new_count, list(won), int(won_count), list(lost), int(lost_count))
+
+    def _site_referrers(self) -> str:
+        """The referring domains of the site's own profile in this run, by name (parameter
+        $site)."""
+        relation, names = self.profiles.relation, self.profiles.names
+        if names is None:
+            return f"SELECT refdomain FROM {relation} WHERE site = $site"
+        return (
+            f"SELECT names.name FROM {relation} AS mine JOIN {names} AS names"
+            " ON names.key = mine.refdomain WHERE mine.site = $site"
+        )
 
     def prove(self, source: LinkSource) -> None:
         """Look up, domain by domain, whether the first PROVE_MAX_LOOKUPS unproven

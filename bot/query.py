@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domains import DomainError, domain_pattern, fold_domain, fold_site, public_suffix
 from bot.gaps import DomainFilter, GapInputError, GapOptions, SortOrder, check_sites
 from bot.links.sources import SITE_SOURCE_NAMES, WEBGRAPH, source_names
+from bot.store.watches import Every
 
 # `/gaps` text longer than this is refused before it is parsed: ten competitors given as
 # long URLs and every option fit, and a megabyte of text would take seconds to split.
@@ -47,6 +49,80 @@ class GapQuery:
     refresh: bool = False  # live providers: fetch again instead of using the cache
     site_source: str | None = None  # the site's own links from here (bot.links.mixed)
     prove: bool = False  # look up the unproven opportunities (RunningAnalysis.prove)
+
+
+def stored_rows_key(query: GapQuery) -> tuple[object, ...]:
+    """What decides the rows an analysis stores: views, sorts and minimum matches are chosen
+    among them, but the sources, --prove and the domain filters decide which are kept."""
+    return (
+        query.source,
+        query.site_source,
+        query.prove,
+        query.site,
+        query.competitors,
+        query.options.filters,
+    )
+
+
+def gap_text(query: GapQuery) -> str:
+    """`query` as `/gaps` text (parse_gap_text reads it back, --limit and --refresh aside):
+    what a stored analysis made by the terminal or a watch says it asked."""
+    options = query.options
+    filters = options.filters
+    words = [query.site, "vs", *query.competitors]
+    if options.min_matches != 1:
+        words += ["--min-matches", str(options.min_matches)]
+    if options.dofollow_only:
+        words.append("--dofollow-only")
+    if options.sort is not SortOrder.MATCHES:
+        words += ["--sort", options.sort.value]
+    for flag, value in (("--source", query.source), ("--site-source", query.site_source)):
+        if value is not None:
+            words += [flag, value]
+    if query.prove:
+        words.append("--prove")
+    if filters.min_authority:
+        words += ["--min-authority", str(filters.min_authority)]
+    tlds = [*filters.tlds, *(f"-{suffix}" for suffix in filters.excluded_tlds)]
+    if tlds:
+        words.append(f"--tld={','.join(tlds)}")
+    for pattern in filters.excluded:
+        words += ["--exclude", pattern]
+    return shlex.join(words)
+
+
+def query_document(query: GapQuery) -> dict[str, object]:
+    """`query` as JSON data (a watch keeps it so): the sites, the source and the options."""
+    filters = query.options.filters
+    return {
+        "site": query.site,
+        "competitors": list(query.competitors),
+        "source": query.source,
+        "site_source": query.site_source,
+        "prove": query.prove,
+        "min_matches": query.options.min_matches,
+        "dofollow_only": query.options.dofollow_only,
+        "sort": query.options.sort.value,
+        "min_authority": filters.min_authority,
+        "tlds": [*filters.tlds, *(f"-{suffix}" for suffix in filters.excluded_tlds)],
+        "excluded": list(filters.excluded),
+    }
+
+
+def query_of_document(document: Mapping[str, Any]) -> GapQuery:
+    """The query query_document wrote, checked again as the user's input would be."""
+    return make_query(
+        [document["site"], *document["competitors"]],
+        min_matches=document["min_matches"],
+        dofollow_only=document["dofollow_only"],
+        sort=document["sort"],
+        source=document["source"],
+        site_source=document["site_source"],
+        prove=document["prove"],
+        min_authority=document["min_authority"],
+        tlds=document["tlds"],
+        excluded=document["excluded"],
+    )
 
 
 @dataclass(frozen=True)
@@ -230,13 +306,22 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise QueryError(_argparse_message(message))
 
+    def parse(self, tokens: Sequence[str]) -> argparse.Namespace:
+        """The words and options of `tokens`, in any order; QueryError names a bad one."""
+        try:
+            return self.parse_intermixed_args(_joined_tld_values(tokens))
+        except argparse.ArgumentError as error:
+            # With exit_on_error=False a bad or missing option value is raised, not sent to
+            # error().
+            raise QueryError(_argparse_message(str(error))) from None
+
 
 def _argparse_message(message: str) -> str:
     """argparse's message repeats the bad values (all unknown options, say): cut it."""
     return _cut(message, 2 * ECHO_LENGTH)
 
 
-def _text_parser() -> argparse.ArgumentParser:
+def _text_parser() -> _Parser:
     parser = _Parser(prog="/gaps", add_help=False, exit_on_error=False)
     parser.add_argument("words", nargs="*")
     parser.add_argument("--min-matches", type=int, default=1)
@@ -264,19 +349,54 @@ def _joined_tld_values(tokens: Sequence[str]) -> list[str]:
     return joined
 
 
-def parse_gap_text(text: str) -> GapQuery:
-    """Parse `/gaps` text: the CLI's arguments and options, in one string."""
-    if len(text) > MAX_TEXT_LENGTH:
-        raise QueryError(f"the command is too long: at most {MAX_TEXT_LENGTH} characters")
+def parse_gap_text(text: str, *, max_length: int | None = MAX_TEXT_LENGTH) -> GapQuery:
+    """Parse `/gaps` text: the CLI's arguments and options, in one string (`max_length`:
+    None for a stored analysis' own text, which may hold a whole disavow file)."""
+    return _query_of(_text_parser().parse(_tokens(text, max_length)))
+
+
+def parse_watch_text(text: str) -> tuple[GapQuery, Every]:
+    """Parse `/gaps watch` text: `/gaps` text and `--every day|week|month` (default week)."""
+    return parse_watch_words(_tokens(text, MAX_TEXT_LENGTH))
+
+
+def parse_watch_words(
+    words: Sequence[str], read: FileReader | None = None
+) -> tuple[GapQuery, Every]:
+    """A watch from `/gaps watch` or `gapbot watch add` words: SITE vs COMPETITOR..., the
+    gaps options, and `--every day|week|month` (default week)."""
+    parser = _text_parser()
+    parser.add_argument("--every", default=Every.WEEK.value)
+    args = parser.parse(words)
+    every = every_named(args.every)
+    query = _query_of(args, read)
+    if query.refresh:
+        raise QueryError(
+            "--refresh does not apply to a watch: each run reuses the source's cache while"
+            " it is fresh, as /gaps does"
+        )
+    return query, every
+
+
+def every_named(name: str) -> Every:
+    """`--every`: how often a watch runs."""
     try:
-        tokens = shlex.split(text)
+        return Every(name.strip().lower())
+    except ValueError:
+        choices = ", ".join(every.value for every in Every)
+        raise QueryError(f"--every {shown(name)}: use one of {choices}") from None
+
+
+def _tokens(text: str, max_length: int | None) -> list[str]:
+    if max_length is not None and len(text) > max_length:
+        raise QueryError(f"the command is too long: at most {max_length} characters")
+    try:
+        return shlex.split(text)
     except ValueError as error:
         raise QueryError(f"could not read the command: {error}") from None
-    try:
-        args = _text_parser().parse_intermixed_args(_joined_tld_values(tokens))
-    except argparse.ArgumentError as error:
-        # With exit_on_error=False a bad or missing option value is raised, not sent to error().
-        raise QueryError(_argparse_message(str(error))) from None
+
+
+def _query_of(args: argparse.Namespace, read: FileReader | None = None) -> GapQuery:
     return make_query(
         args.words,
         min_matches=args.min_matches,
@@ -290,4 +410,5 @@ def parse_gap_text(text: str) -> GapQuery:
         excluded=args.exclude,
         site_source=args.site_source,
         prove=args.prove,
+        read=read,
     )

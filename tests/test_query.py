@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,12 +12,18 @@ from bot.gaps import DomainFilter, SortOrder
 from bot.query import (
     QueryError,
     excluded_patterns,
+    gap_text,
     make_links_query,
     make_query,
     parse_gap_text,
     parse_tlds,
+    parse_watch_text,
     patterns_in,
+    query_document,
+    query_of_document,
+    stored_rows_key,
 )
+from bot.store.watches import Every
 
 
 def test_slack_text_takes_every_filter() -> None:
@@ -132,3 +140,41 @@ def test_gaps_text_takes_a_site_source() -> None:
     assert (query.site_source, query.source) == ("local", "dataforseo")
     with pytest.raises(QueryError, match="cannot be mixed with --source webgraph"):
         parse_gap_text("me.com vs a.com --site-source local --source webgraph")
+
+
+WATCHED = (
+    "https://www.MySite.com/ vs a.com,b.com c.com --min-matches 2 --dofollow-only --sort authority"
+    " --source local --site-source local --min-authority 30 --tld de --tld -ru"
+    " --exclude *.blogspot.com --exclude 'spam.com'"
+)
+
+
+def test_a_query_written_out_as_text_or_data_reads_back_the_same() -> None:
+    query = parse_gap_text(WATCHED)
+    assert gap_text(query) == (
+        "mysite.com vs a.com b.com c.com --min-matches 2 --dofollow-only --sort authority"
+        " --source local --site-source local --min-authority 30 --tld=de,-ru"
+        " --exclude '*.blogspot.com' --exclude spam.com"
+    )
+    assert parse_gap_text(gap_text(query)) == query
+    assert query_of_document(json.loads(json.dumps(query_document(query)))) == query
+    assert gap_text(parse_gap_text("me.com a.com")) == "me.com vs a.com"
+
+
+def test_a_watch_takes_every_gaps_option_and_how_often() -> None:
+    query, every = parse_watch_text(WATCHED + " --every MONTH")
+    assert (query, every) == (parse_gap_text(WATCHED), Every.MONTH)
+    assert parse_watch_text("me.com vs a.com")[1] is Every.WEEK
+    with pytest.raises(QueryError, match="--every 'hourly': use one of day, week, month"):
+        parse_watch_text("me.com vs a.com --every hourly")
+    with pytest.raises(QueryError, match="--refresh does not apply to a watch"):
+        parse_watch_text("me.com vs a.com --refresh")
+
+
+def test_the_same_stored_rows_whatever_the_view() -> None:
+    one = parse_gap_text("me.com vs a.com b.com --tld de")
+    assert stored_rows_key(one) == stored_rows_key(
+        parse_gap_text("me.com vs a.com b.com --tld de --min-matches 2 --sort authority")
+    )
+    assert stored_rows_key(one) != stored_rows_key(parse_gap_text("me.com vs a.com b.com"))
+    assert stored_rows_key(one) != stored_rows_key(parse_gap_text("me.com vs b.com a.com --tld de"))

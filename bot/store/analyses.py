@@ -7,6 +7,7 @@ so a result of a million rows never passes through this database.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,7 +17,11 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.links.base import Provenance
-from bot.store.clock import utc_now
+from bot.store.clock import as_utc, utc_now
+
+# A referring domain's standing (matches, authority, sample pages) is read from the latest
+# of its site's last this-many analyses that lists it.
+LISTING_LOOKBACK = 10
 
 
 class AnalysisStatus(StrEnum):
@@ -187,16 +192,54 @@ def get_analysis(session: Session, team_id: str, analysis_id: int) -> AnalysisRe
 
 
 def recent_analyses(
-    session: Session, team_id: str, limit: int = 10, *, site: str | None = None
+    session: Session,
+    team_id: str,
+    limit: int = 10,
+    *,
+    site: str | None = None,
+    before: datetime | None = None,
 ) -> list[AnalysisRecord]:
-    """The team's latest analyses (of `site` only, if given), newest first."""
+    """The team's latest analyses (of `site` only, made before `before`, if given), newest
+    first."""
     query = select(Analysis).where(Analysis.team_id == team_id)
     if site is not None:
         query = query.where(Analysis.site == site)
+    if before is not None:
+        query = query.where(col(Analysis.created_at) < as_utc(before))
     rows = session.exec(
         query.order_by(col(Analysis.created_at).desc(), col(Analysis.id).desc()).limit(limit)
     ).all()
     return [_record(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A finished analysis whose stored opportunities a domain's standing may come from."""
+
+    team_id: str
+    site: str
+    rows_id: int  # AnalysisRecord.rows_id: the analysis whose result file holds the rows
+    recency: int  # 0 for the site's newest analysis, 1 for the one before...
+
+
+def latest_results(
+    session: Session, team_id: str | None, sites: Collection[str]
+) -> list[StoredResult]:
+    """The last LISTING_LOOKBACK finished analyses of each of `sites`, per team (one team's,
+    or every team's when `team_id` is None)."""
+    if not sites:
+        return []
+    key = (col(Analysis.team_id), col(Analysis.site))
+    newest_first = (col(Analysis.created_at).desc(), col(Analysis.id).desc())
+    recency = sa.func.row_number().over(partition_by=key, order_by=newest_first) - 1
+    ranked = sa.select(
+        *key, sa.func.coalesce(col(Analysis.rows_of), col(Analysis.id)), recency.label("recency")
+    ).where(col(Analysis.status) == AnalysisStatus.DONE, col(Analysis.site).in_(list(sites)))
+    if team_id is not None:
+        ranked = ranked.where(col(Analysis.team_id) == team_id)
+    listed = ranked.subquery()
+    rows = session.execute(sa.select(listed).where(listed.c.recency < LISTING_LOOKBACK)).all()
+    return [StoredResult(*row) for row in rows]
 
 
 def _record(row: Analysis) -> AnalysisRecord:

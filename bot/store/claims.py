@@ -191,22 +191,19 @@ def due_again(
     at: datetime,
     **values: Any,
 ) -> bool:
-    """A recurring job ran: it is due again at `at`, with a fresh count of tries."""
-    return settle(
-        session,
-        model,
-        row_id,
-        worker,
-        state=ClaimState.PENDING,
-        due_at=at,
-        claimed_by=None,
-        lease_until=None,
-        retry_at=None,
-        attempts=0,
-        first_claimed_at=None,
-        last_error=None,
-        **values,
-    )
+    """A recurring job ran: it is due again at `at`, with a fresh count of tries (`values`
+    may keep a `last_error`: a job given up moves on to its next run, saying why)."""
+    fresh: dict[str, Any] = {
+        "state": ClaimState.PENDING,
+        "due_at": at,
+        "claimed_by": None,
+        "lease_until": None,
+        "retry_at": None,
+        "attempts": 0,
+        "first_claimed_at": None,
+        "last_error": None,
+    }
+    return settle(session, model, row_id, worker, **(fresh | values))
 
 
 def retry_later(
