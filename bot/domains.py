@@ -73,10 +73,10 @@ def fold_authority(authority: str) -> str:
     ip = _as_ip(host)
     if ip is not None:
         return ip
-    ascii_host = _to_ascii(host)
-    registrable = _PSL.privatesuffix(ascii_host)
+    name = ascii_host(host)
+    registrable = _PSL.privatesuffix(name)
     if registrable is None:
-        raise DomainError(f"{ascii_host!r} is a public suffix or a local name, not a site")
+        raise DomainError(f"{name!r} is a public suffix or a local name, not a site")
     return str(registrable)
 
 
@@ -97,7 +97,8 @@ def _as_ip(host: str) -> str | None:
         return None
 
 
-def _to_ascii(host: str) -> str:
+def ascii_host(host: str) -> str:
+    """A host name in ASCII (IDNA, UTS 46 mapped), or DomainError if it is not a valid one."""
     if not host.isascii():
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
@@ -144,10 +145,16 @@ def _known_suffixes() -> PublicSuffixList:
     return PublicSuffixList(only_icann=False, accept_unknown=False)
 
 
+def under_known_suffix(host: str) -> bool:
+    """Whether an ASCII host is a name under a suffix the Public Suffix List has (`png` in
+    `logo@2x.png` is none), not a suffix itself."""
+    return _known_suffixes().privatesuffix(host) is not None
+
+
 def public_suffix(value: str) -> str:
     """A TLD or public suffix a user names (`de`, `.co.uk`, `рф`), in ASCII; DomainError if the
     Public Suffix List does not have it."""
-    suffix = _to_ascii(value.strip().lstrip(".").rstrip(".").lower()) if value.strip() else ""
+    suffix = ascii_host(value.strip().lstrip(".").rstrip(".").lower()) if value.strip() else ""
     if not suffix or not _known_suffixes().is_public(suffix):
         raise DomainError(f"{value.strip()!r} is not a public suffix (such as de, com or co.uk)")
     return suffix
@@ -165,7 +172,7 @@ def domain_pattern(value: str) -> str:
     if not _WILDCARDS & set(text):
         return fold_domain(text)
     labels = [
-        label if _WILDCARDS & set(label) else _to_ascii(label)
+        label if _WILDCARDS & set(label) else ascii_host(label)
         for label in text.rstrip(".").split(".")
     ]
     if not all(_PATTERN_LABEL.match(label) for label in labels):

@@ -40,7 +40,7 @@ _VALUED_RULES = frozenset(
     {"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"}
 )
 _AGENT_PREFIX = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*:(.*)", re.DOTALL)
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -174,17 +174,17 @@ def judge(site: str, page: FetchedPage, checked_at: datetime) -> PageCheck:
     if not 200 <= page.status < 300:
         return replace(check, reason=f"the page answered HTTP {page.status}", cause="http_status")
     robots = header_robots(page.headers.get_list("x-robots-tag"))
-    media_type = page.headers.get("content-type", "text/html").split(";")[0].strip().lower()
-    if media_type not in _HTML_TYPES:
+    kind = media_type(page)
+    if kind not in HTML_TYPES:
         return replace(
             check,
             verdict=Verdict.MISSING,
             robots=robots,
-            reason=f"the page is {media_type}, not HTML, so its links are not read",
+            reason=f"the page is {kind}, not HTML, so its links are not read",
             cause="not_html",
         )
-    document = _parse(page)
-    base = _base_url(document, page.final_url)
+    document = parse_page(page)
+    base = base_url(document, page.final_url)
     robots |= meta_robots(document)
     links = tuple(links_to(site, document, base))
     return replace(
@@ -210,12 +210,12 @@ def links_to(site: str, document: LexborHTMLParser, base: str) -> list[LinkFound
     """Every <a href> and <area href> whose target's registrable domain is `site`."""
     found = []
     for node in document.css("a[href], area[href]"):
-        href = _resolved(base, node.attributes.get("href"))
+        href = resolved_url(base, node.attributes.get("href"))
         if href is None or try_fold_domain(href) != site:
             continue
         rel_tokens = (node.attributes.get("rel") or "").lower().split()
         rel = tuple(dict.fromkeys(token for token in rel_tokens if token in UNFOLLOWED_RELS))
-        found.append(LinkFound(href, _anchor(node), rel))
+        found.append(LinkFound(href, anchor_text(node), rel))
     return found
 
 
@@ -252,7 +252,12 @@ def _robots(rules: set[str]) -> Robots:
     )
 
 
-def _parse(page: FetchedPage) -> LexborHTMLParser:
+def media_type(page: FetchedPage) -> str:
+    """The page's media type (`text/html`), from its Content-Type; HTML if it names none."""
+    return page.headers.get("content-type", "text/html").split(";")[0].strip().lower()
+
+
+def parse_page(page: FetchedPage) -> LexborHTMLParser:
     """The HTML Standard's order: a byte order mark, then the Content-Type charset, then
     a <meta charset> (lexbor's detection), else UTF-8."""
     declared = _CHARSET.search(page.headers.get("content-type", ""))
@@ -264,21 +269,22 @@ def _parse(page: FetchedPage) -> LexborHTMLParser:
     return LexborHTMLParser(page.body, encoding=True)
 
 
-def _base_url(document: LexborHTMLParser, final_url: str) -> str:
+def base_url(document: LexborHTMLParser, final_url: str) -> str:
+    """What the page's relative links are relative to: its <base href>, else its URL."""
     base = document.css_first("base[href]")
     if base is None:
         return final_url
-    return _resolved(final_url, base.attributes.get("href")) or final_url
+    return resolved_url(final_url, base.attributes.get("href")) or final_url
 
 
 def _canonical(document: LexborHTMLParser, base: str) -> str | None:
     for node in document.css("link[rel][href]"):
         if "canonical" in (node.attributes.get("rel") or "").lower().split():
-            return _resolved(base, node.attributes.get("href"))
+            return resolved_url(base, node.attributes.get("href"))
     return None
 
 
-def _resolved(base: str, href: str | None) -> str | None:
+def resolved_url(base: str, href: str | None) -> str | None:
     """`href` made absolute against `base`, or None unless it is an http(s) URL."""
     if href is None:
         return None
@@ -290,7 +296,7 @@ def _resolved(base: str, href: str | None) -> str | None:
     return absolute if scheme in ("http", "https") else None
 
 
-def _anchor(node: LexborNode) -> str:
+def anchor_text(node: LexborNode) -> str:
     """The link's text, whitespace collapsed; for an image link, the image's alt text."""
     text = " ".join(node.text(separator="").split())
     if text:

@@ -1,4 +1,5 @@
-"""Block Kit for outreach: the draft modal, the draft and reminder DMs, sender settings. Pure.
+"""Block Kit for outreach: the draft modal, the draft and reminder DMs, the Won modal and
+the DMs about won links' checks, sender settings. Pure.
 
 User and data text in mrkdwn goes through `mrkdwn.escape`; the email itself is shown as
 plain text, which Slack never parses, so it can be copied exactly as written.
@@ -28,12 +29,15 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.link_checks import CheckedLink
 from bot.outreach.checks import word_count_label
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import SNOOZE_DAYS
+from bot.outreach.link_checks import MAX_URL, Notice
 from bot.slack.blocks import owned_text
+from bot.slack.contact_blocks import contact_blocks
 from bot.slack.ids import Action, Callback, Field
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import escape, link
 from bot.slack.outreach_service import (
     DraftForm,
     DraftModal,
@@ -42,13 +46,18 @@ from bot.slack.outreach_service import (
     SavedDraft,
     SenderSettings,
 )
+from bot.slack.results import bounded_id
+from bot.slack.won_service import WonForm
 from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
 from bot.store.pipeline import MoveOutcome, PipelineMark
+from bot.verify import Verdict
 
 MAX_BUTTON_URL = 3000
 MAX_INPUT = 3000
 MAX_SECTION_TEXT = 3000
+MAX_PLACEHOLDER = 150
+WON_TITLE = "Mark won"
 _ON_ENTER = {"trigger_actions_on": ["on_enter_pressed"]}
 # The single-line fields a template is rendered from; Enter in one re-renders the email.
 _CONTEXT_FIELDS = (
@@ -59,6 +68,8 @@ _CONTEXT_FIELDS = (
     (Field.OFFER, "What you offer", True),
     (Field.MY_PAGE, "My page URL", False),
 )
+# Written by Gapbot when a found contact is chosen (bot.slack.contact_blocks).
+_FILLED_FIELDS = (Field.RECIPIENT_NAME, Field.RECIPIENT_EMAIL)
 MAX_FAILED_SHOWN = 10
 # Slack's error codes for a reminder that could not be sent, as its owner would put them.
 _FAILURE_REASONS = {
@@ -87,8 +98,12 @@ def draft_modal(modal: DraftModal) -> View:
         skipped = "; ".join(modal.skipped)
         note = f":warning: Templates skipped (fix and restart): {escape(skipped)}"
         blocks.append(_context(_cut(note, 2000)))
+    blocks += contact_blocks(
+        form.target.refdomain, modal.contacts, modal.looking, form.recipient_email
+    )
     for field, label, optional in _CONTEXT_FIELDS:
-        blocks.append(_text_input(field, label, getattr(form, field), optional=optional))
+        value = getattr(form, field)
+        blocks.append(_text_input(_field_id(field, form), label, value, optional=optional))
     blocks.append(
         _context("Pick a template, or press Enter in a field above, to re-write the email.")
     )
@@ -114,6 +129,7 @@ def draft_modal(modal: DraftModal) -> View:
                 "d": form.target.refdomain,
                 "k": form.target.kind.value,
                 "r": form.revision,
+                "f": form.filled,
             }
         ),
         blocks=blocks,
@@ -126,14 +142,18 @@ def read_draft_modal(view: Mapping[str, Any]) -> DraftForm:
     target = DraftTarget(meta["s"], meta["d"], TemplateKind(meta["k"]))
     values: Mapping[str, Mapping[str, Any]] = (view.get("state") or {}).get("values") or {}
     revision = int(meta.get("r", 0))
-    fields = {field.value: _value(values, field) for field, _, _ in _CONTEXT_FIELDS}
-    probe = DraftForm(target, template="", revision=revision)
+    filled = int(meta.get("f", 0))
+    probe = DraftForm(target, template="", revision=revision, filled=filled)
+    fields = {
+        field.value: _value(values, _field_id(field, probe)) for field, _, _ in _CONTEXT_FIELDS
+    }
     return DraftForm(
         target,
         template=_value(values, Field.TEMPLATE),
         subject=_value(values, _revised(Field.SUBJECT, probe)),
         body=_value(values, _revised(Field.BODY, probe)),
         revision=revision,
+        filled=filled,
         **fields,
     )
 
@@ -143,6 +163,7 @@ def field_errors(form: DraftForm, errors: Mapping[str, str]) -> dict[str, str]:
     block_ids = {
         Field.SUBJECT.value: _revised(Field.SUBJECT, form),
         Field.BODY.value: _revised(Field.BODY, form),
+        **{field.value: _field_id(field, form) for field in _FILLED_FIELDS},
     }
     return {block_ids.get(field, field): message for field, message in errors.items()}
 
@@ -194,6 +215,11 @@ def _text_input(
 
 def _revised(field: Field, form: DraftForm) -> str:
     return f"{field.value}:{form.revision}"
+
+
+def _field_id(field: Field, form: DraftForm) -> str:
+    """A context field's block id: fresh each time a found contact filled it."""
+    return f"{field.value}:f{form.filled}" if field in _FILLED_FIELDS and form.filled else field
 
 
 def _value(values: Mapping[str, Mapping[str, Any]], block_id: str) -> str:
@@ -378,6 +404,113 @@ def _failed_line(reminder: Reminder) -> str:
         f"{_date(as_utc(reminder.due_at))}, to <@{escape(reminder.owner_id)}>: {reason} "
         f"(gave up after {tries})"
     )
+
+
+# -- won links ---------------------------------------------------------------------------------
+
+
+def won_loading_modal(form: WonForm) -> View:
+    """Shown at once (a trigger lasts 3 s) while the data is asked for a known page."""
+    text = f"Looking for the page of *{escape(form.refdomain)}* that links to {escape(form.site)}…"
+    return _won_view(form, [_section(text)], submit=False)
+
+
+def won_modal(form: WonForm) -> View:
+    """Won asks for the page that links to the site, prefilled when the data knows one."""
+    page = InputBlock(
+        block_id=Field.LINKING_PAGE,
+        label=_cut(f"Page that links to {form.site}", MAX_PLACEHOLDER),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=Action.LINKING_PAGE,
+            initial_value=form.url[:MAX_URL] or None,
+            placeholder=_cut(f"https://{form.refdomain}/…", MAX_PLACEHOLDER),
+            max_length=MAX_URL,
+        ),
+        hint=(
+            "Gapbot checks this page now and every week, and tells you if the link is gone "
+            "or stops counting. Leave it empty to mark the domain won without checking it."
+        ),
+    )
+    head = f":tada: *{escape(form.refdomain)}* links to {escape(form.site)}: mark it won."
+    return _won_view(form, [_section(head), page], submit=True)
+
+
+def read_won_modal(view: Mapping[str, Any]) -> WonForm:
+    """The form as submitted (its domain is read again from the reminder); raises
+    ValueError, KeyError or TypeError if its private_metadata is not this app's."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values: Mapping[str, Mapping[str, Any]] = (view.get("state") or {}).get("values") or {}
+    return WonForm(
+        reminder_id=bounded_id(meta["r"]),
+        site="",
+        refdomain="",
+        url=_value(values, Field.LINKING_PAGE),
+        channel_id=str(meta["c"]),
+        message_ts=str(meta["t"]),
+    )
+
+
+def _won_view(form: WonForm, blocks: list[Block], *, submit: bool) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.WON,
+        title=PlainTextObject(text=WON_TITLE),
+        submit=PlainTextObject(text=WON_TITLE) if submit else None,
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(
+            {"r": form.reminder_id, "c": form.channel_id, "t": form.message_ts},
+            separators=(",", ":"),
+        ),
+        blocks=blocks,
+    )
+
+
+def link_news_message(checked: CheckedLink) -> list[Block]:
+    """What a check tells the owner: the first verdict, the link at risk (with the
+    evidence), or the link back."""
+    row, verdict = checked.link, checked.check.verdict
+    domain, site, page = escape(row.refdomain), escape(row.site), link(row.url)
+    said = f"*{escape(verdict.value)}*"
+    notice = checked.next_check.notice
+    if notice is Notice.BACK:
+        return [
+            _section(
+                f":tada: The link from *{domain}* to {site} is back: {page} is {said} again, "
+                "so it is marked *won*."
+            )
+        ]
+    if notice is Notice.AT_RISK:
+        return [
+            _section(
+                f":rotating_light: The link from *{domain}* to {site} is at risk: {page} was "
+                f"{said} in two checks a day apart, so it is marked *link at risk*."
+            ),
+            _evidence(checked),
+            _context("Gapbot checks it every week and tells you when the link is back."),
+        ]
+    if verdict is not Verdict.LIVE:
+        return [
+            _section(f":warning: The first check of {page} for {site} found it {said}."),
+            _evidence(checked),
+            _context("Gapbot checks again tomorrow; if it fails again, the link is at risk."),
+        ]
+    return [
+        _section(
+            f":white_check_mark: The link from *{domain}* to {site} is {said}: {page}. "
+            "Gapbot checks it every week."
+        )
+    ]
+
+
+def link_news_fallback(checked: CheckedLink) -> str:
+    return f"Won link {escape(checked.link.refdomain)}: {checked.check.verdict.value}"
+
+
+def _evidence(checked: CheckedLink) -> SectionBlock:
+    """The check, one fact a line: status, redirects, links and their rel, robots, canonical."""
+    lines = "\n".join(escape(line) for line in checked.check.lines())
+    return _section(f"```{_cut(lines, MAX_SECTION_TEXT - 6)}```")
 
 
 # -- sender settings ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from bot.slack.draft_blocks import (
 from bot.slack.ids import Action, Callback, Field
 from bot.slack.listening import after_ack
 from bot.slack.messages import direct_message, replace_message, row_of, team_of, tell
-from bot.slack.outreach_service import DraftForm, DraftModal, DraftTarget
+from bot.slack.outreach_service import DraftForm, DraftTarget
 from bot.slack.results import bounded_id, is_row_domain
 from bot.slack.service import services_of
 from bot.store.pipeline import MoveOutcome
@@ -108,7 +108,9 @@ def open_draft(
 ) -> None:
     """Open the draft modal; rendering reads the database only, so it fits the trigger's 3 s."""
     user = body["user"]["id"]
-    modal = outreach_service.open_form(services_of(context), team_of(context), user, target)
+    modal = outreach_service.open_form(
+        services_of(context), team_of(context), user, target, datetime.now(UTC)
+    )
     client.views_open(trigger_id=body["trigger_id"], view=draft_modal(modal))
 
 
@@ -116,14 +118,12 @@ def rerender_draft(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     """A template was picked, or Enter pressed in a field: write the email again, in place."""
     ack()
     current = body["view"]
-    form = _read_form(current)
+    form = read_form(current)
     if form is None:
         return
-    services = services_of(context)
-    fresh = outreach_service.rerender(
-        services, team_of(context), body["user"]["id"], form, form.template
-    )
-    modal = DraftModal(fresh, outreach_service.template_choices(services, fresh.target.kind))
+    services, team = services_of(context), team_of(context)
+    fresh = outreach_service.rerender(services, team, body["user"]["id"], form, form.template)
+    modal = outreach_service.modal_of(services, team, fresh, datetime.now(UTC))
     client.views_update(view_id=current["id"], hash=current.get("hash"), view=draft_modal(modal))
 
 
@@ -131,7 +131,7 @@ def submit_draft(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Save draft: inline errors, or a new version saved and sent to the author as a DM."""
-    form = _read_form(view)
+    form = read_form(view)
     if form is None:
         ack(response_action="errors", errors={Field.TEMPLATE.value: damaged_form_text()})
         return
@@ -236,7 +236,7 @@ def _site_and_domain(action: dict[str, Any]) -> tuple[str, str]:
     return (site, domain) if is_row_domain(site) and is_row_domain(domain) else ("", "")
 
 
-def _read_form(view: dict[str, Any]) -> DraftForm | None:
+def read_form(view: dict[str, Any]) -> DraftForm | None:
     """The draft form a modal carries; None (logged) if its private_metadata is not ours."""
     try:
         form = read_draft_modal(view)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.contacts.lookup import ContactLookup
 from bot.outreach.checks import check_draft, too_similar
 from bot.outreach.drafts import Draft, DraftContext, TemplateKind
 from bot.outreach.followups import snooze_until
@@ -25,7 +26,7 @@ from bot.outreach.templates import (
     template_dirs,
 )
 from bot.slack.service import Services, linking_samples
-from bot.store import analyses, outreach, pipeline
+from bot.store import analyses, contacts, outreach, pipeline
 from bot.store.clock import as_utc
 from bot.store.db import session_scope
 from bot.store.outreach import DraftRecord, NewDraft, PipelineRow
@@ -60,15 +61,19 @@ class DraftForm:
     my_page: str = ""
     revision: int = 0
     problem: str | None = None  # why the chosen template could not be rendered
+    filled: int = 0  # how often a found contact filled the recipient's name and email
 
 
 @dataclass(frozen=True)
 class DraftModal:
-    """A form and the templates it may switch to (key, name)."""
+    """A form, the templates it may switch to (key, name), and the recipient's domain's
+    contacts: the team's recent lookup, or None; `looking` while one runs."""
 
     form: DraftForm
     templates: tuple[tuple[str, str], ...]
     skipped: tuple[str, ...] = ()  # template files that failed their checks: file:line: why
+    contacts: ContactLookup | None = None
+    looking: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,17 +142,29 @@ def target_of_reminder(
         return DraftTarget(reminder.site, reminder.refdomain, TemplateKind.FOLLOW_UP)
 
 
-def open_form(services: Services, team_id: str, user_id: str, target: DraftTarget) -> DraftModal:
+def open_form(
+    services: Services, team_id: str, user_id: str, target: DraftTarget, now: datetime
+) -> DraftModal:
     """The unsent draft of this kind to edit, else the kind's first template rendered afresh."""
     with session_scope(services.engine) as session:
         latest = outreach.latest_draft(session, team_id, target.site, target.refdomain)
         form = _form_of(latest, target)
         unsent = latest is not None and latest.kind == target.kind and latest.sent_at is None
-    choices = template_choices(services, target.kind)
-    skipped = tuple(problem.brief() for problem in templates_of(services).problems)
     if not unsent:
+        choices = template_choices(services, target.kind)
         form = _first_that_renders(services, team_id, user_id, form, choices)
-    return DraftModal(form, choices, skipped)
+    return modal_of(services, team_id, form, now)
+
+
+def modal_of(
+    services: Services, team_id: str, form: DraftForm, now: datetime, *, looking: bool = False
+) -> DraftModal:
+    """What the draft modal shows with `form`: templates, skipped ones, contacts found."""
+    with session_scope(services.engine) as session:
+        found = contacts.fresh_lookup(session, team_id, form.target.refdomain, now)
+    skipped = tuple(problem.brief() for problem in templates_of(services).problems)
+    choices = template_choices(services, form.target.kind)
+    return DraftModal(form, choices, skipped, found, looking)
 
 
 def _first_that_renders(
