@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -70,6 +70,19 @@ class Overlap:
                 for c in self.combinations
             ],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Overlap:
+        competitors = tuple(str(name) for name in data["competitors"])
+        combinations = tuple(
+            Combination(
+                tuple(name in item["links_to"] for name in competitors),
+                int(item["gaps"]),
+                int(item["shared"]),
+            )
+            for item in data["combinations"]
+        )
+        return cls(str(data["site"]), competitors, combinations)
 
     def per_competitor(self) -> list[tuple[int, int]]:
         """(gaps, shared) among the domains that link to each competitor."""

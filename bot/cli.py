@@ -1,4 +1,5 @@
-"""The `gapbot` command line: import, index, gaps, links, webgraph, verify, pipeline, serve."""
+"""The `gapbot` command line: import, index, gaps, watch, links, webgraph, verify, pipeline,
+report, serve."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from importlib.metadata import version
 from pathlib import Path
@@ -38,7 +40,6 @@ from bot.links.imports import (
     format_named,
 )
 from bot.links.index import Holding, ImportReport, LinkIndex
-from bot.links.mixed import with_site_sources
 from bot.links.sources import (
     DEFAULT_TEAM,
     TeamError,
@@ -48,21 +49,45 @@ from bot.links.sources import (
     source_names,
     team_named,
 )
-from bot.query import QueryError, make_links_query, make_query
+from bot.outreach.report import DEFAULT_PERIOD_DAYS, Report, default_since
+from bot.query import (
+    GapQuery,
+    QueryError,
+    gap_text,
+    make_links_query,
+    make_query,
+    parse_watch_words,
+)
 from bot.render import (
     TABLE_DEFAULT_LIMIT,
     as_table,
+    changes_json,
+    changes_tables,
+    describe_watch,
+    link_check_json,
+    link_checks_table,
     links_json,
     links_tables,
     pipeline_csv,
     pipeline_json,
     pipeline_table,
+    report_csv,
+    report_json,
+    report_table,
+    watches_json,
+    watches_table,
     write_json,
 )
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
+from bot.store.watches import TERMINAL
+from bot.wording import counted
 
 if TYPE_CHECKING:
     from bot.links.webgraph import ReleaseFiles
+    from bot.runs import Runner
+    from bot.store.analyses import AnalysisRecord
+    from bot.store.watches import Watch
+    from bot.watching import WatchRun
 
 app = typer.Typer(
     help="Backlink gap analysis: who links to your competitors but not to you.",
@@ -452,7 +477,9 @@ def index_remove_command(
         if not held:
             raise Fail(f"the link index of team {team_id} holds none of {what}", 1)
         if not yes:
-            _confirm_removal(held, what, team_id)
+            lines = [f"This removes from the link index of team {team_id}:"]
+            lines += [f"  {item.site} from {item.format}: {item.describe()}" for item in held]
+            _confirm_removal(what, lines)
         for removed in index.remove(folded, chosen):
             out.print(Text(f"Removed {removed.site} from {removed.format}: {removed.describe()}"))
 
@@ -467,12 +494,12 @@ def _index_source(name: str | None) -> str | None:
     return chosen
 
 
-def _confirm_removal(held: Sequence[Holding], what: str, team: str) -> None:
+def _confirm_removal(what: str, lines: Sequence[str]) -> None:
+    """Ask on the terminal before removing `what` (`lines` say what goes)."""
     if not sys.stdin.isatty():
         raise Fail(f"removing {what} needs a yes: run it in a terminal, or add --yes", 2)
-    err.print(Text(f"This removes from the link index of team {team}:"))
-    for removing in held:
-        err.print(Text(f"  {removing.site} from {removing.format}: {removing.describe()}"))
+    for line in lines:
+        err.print(Text(line))
     # Asked on stderr and read here, not with click's prompt, which writes to stdout.
     err.print("Remove? [y/N] ", end="", markup=False, highlight=False)
     if sys.stdin.readline().strip().lower() not in ("y", "yes"):
@@ -620,11 +647,24 @@ def gaps_command(
             " into FILE.png.",
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="Show what changed since the team's stored analysis of the same sites,"
+            " sources and filters made on or before DATE (YYYY-MM-DD, UTC): new gaps, domains"
+            " now linking to SITE, links the competitors lost. Table or json.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """List the referring domains that link to competitors but not to SITE."""
+    """List the referring domains that link to competitors but not to SITE. Each analysis
+    is stored (under GAPBOT_HOME, for the team) so that a later one can say what changed
+    (--since)."""
     with _errors_as_exit():
         team_id = _team(team)
-        chosen = _output_format(output, tuple(OutputFormat))
+        formats = tuple(OutputFormat) if since is None else (OutputFormat.TABLE, OutputFormat.JSON)
+        chosen = _output_format(output, formats)
         query = make_query(
             sites,
             min_matches=min_matches,
@@ -652,17 +692,72 @@ def gaps_command(
         )
         if estimate:
             err.print(f"cost estimate: {estimate}", markup=False, highlight=False)
-        source_used = open_source(query.source, settings, refresh=refresh, team_id=team_id)
-        if query.site_source:
-            source_used = with_site_sources(
-                source_used,
-                query.site_source,
-                lambda name: open_source(name, settings, refresh=refresh, team_id=team_id),
-            )
-        with running(query, source_used, settings.blocked_domains) as analysis:
-            _print_analysis(analysis, chosen)
+        from bot.runs import new_analysis
+
+        runner = _runner(settings)
+        compared = None if since is None else _compared_with(runner, team_id, query, since)
+        with (
+            runner.recorded(new_analysis(team_id, TERMINAL, "", query)) as analysis_id,
+            runner.storing(team_id, analysis_id, query) as analysis,
+        ):
+            if compared is None:
+                _print_analysis(analysis, chosen)
+            else:
+                _print_changes(runner, team_id, analysis, analysis_id, compared, chosen)
             if chart is not None:
                 _write_chart(chart, upset_png(analysis.overlap()))
+
+
+def _runner(settings: Settings) -> Runner:
+    """Analyses for the record in the app database (created or migrated first)."""
+    # Imported here: only the commands that store anything touch the app database.
+    from bot.runs import Runner
+    from bot.store.db import create_schema, make_engine
+
+    engine = make_engine(settings.app_database_url)
+    create_schema(engine)
+    return Runner.of(settings, engine)
+
+
+def _compared_with(runner: Runner, team_id: str, query: GapQuery, since: str) -> AnalysisRecord:
+    """`--since DATE`: the team's latest stored analysis of the same rows made on or before
+    DATE (UTC); a failure in one sentence if there is none."""
+    day = _date(since)
+    found = runner.stored_before(team_id, query, datetime.combine(day, time.max, UTC))
+    if found is None:
+        raise Fail(
+            f"team {team_id} has no stored analysis of {query.site} vs"
+            f" {', '.join(query.competitors)} with these sources and filters made on or before"
+            f" {day.isoformat()}: run it without --since first",
+            1,
+        )
+    return found
+
+
+def _print_changes(
+    runner: Runner,
+    team_id: str,
+    analysis: RunningAnalysis,
+    analysis_id: int,
+    compared: AnalysisRecord,
+    chosen: OutputFormat,
+) -> None:
+    """What changed since `compared`, this run being stored as `analysis_id`: the first
+    new gaps within --limit (default 50 for the table, all for json), and the counts."""
+    query = analysis.query
+    default = TABLE_DEFAULT_LIMIT if chosen is OutputFormat.TABLE else None
+    limit = query.limit if query.limit is not None else default
+    changes = analysis.changes_since(
+        runner.stored_result(team_id, compared.rows_id),
+        runner.stored_result(team_id, analysis_id),
+        shown=limit or None,
+    )
+    if chosen is OutputFormat.JSON:
+        sys.stdout.write(changes_json(query, changes, compared) + "\n")
+        return
+    heading = f"Since analysis {compared.id} of {compared.created_at:%Y-%m-%d %H:%M} UTC"
+    for part in changes_tables(query, changes, analysis.provenance, heading, out.width):
+        out.print(part)
 
 
 def _write_chart(path: Path, png: bytes) -> None:
@@ -707,6 +802,139 @@ def _print_analysis(analysis: RunningAnalysis, chosen: OutputFormat) -> None:
     else:
         report = analysis.report(TABLE_DEFAULT_LIMIT)
         out.print(as_table(report, report.opportunities, out.width))
+
+
+watch_app = typer.Typer(
+    help="Watches: an analysis re-run every day, week or month; run-due prints what changed.",
+    no_args_is_help=True,
+)
+app.add_typer(watch_app, name="watch")
+
+WatchTeamOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TEAM",
+        help="The Slack workspace (team id) whose watches these are, and as which the"
+        " analyses run. Default: the terminal's team, cli.",
+    ),
+]
+
+
+@watch_app.command("add", context_settings={"ignore_unknown_options": True})
+def watch_add_command(
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SITE [vs] COMPETITOR... [--every day|week|month] [GAPS OPTIONS]",
+            help="The analysis as gapbot gaps takes it (--min-matches, --dofollow-only, --sort,"
+            " --source, --site-source, --prove, --min-authority, --tld, --exclude), and how"
+            " often it runs (default: week).",
+            show_default=False,
+        ),
+    ],
+    team: WatchTeamOption = None,
+) -> None:
+    """Watch an analysis: `gapbot watch run-due` (from cron, say) runs it when due and
+    prints what changed since its previous run. The first run says what it starts from."""
+    with _errors_as_exit():
+        from bot.watching import add_watch
+
+        team_id = _team(team)
+        query, every = parse_watch_words(words, read=_read_patterns)
+        runner = _runner(load_settings())
+        watch = add_watch(runner.engine, team_id, TERMINAL, "", query, every)
+        out.print(
+            Text(
+                f"Watch {watch.id} added for team {team_id}: {gap_text(query)}, every"
+                f" {every}. It is due now: gapbot watch run-due runs it."
+            )
+        )
+
+
+@watch_app.command("list")
+def watch_list_command(
+    output: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table or json.")] = (
+        "table"
+    ),
+    team: WatchTeamOption = None,
+) -> None:
+    """List the team's watches: the terminal's and its Slack channels', with their schedule,
+    their last run and whether they are paused."""
+    with _errors_as_exit():
+        from bot.watching import team_watches
+
+        team_id = _team(team)
+        chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
+        watches = team_watches(_runner(load_settings()).engine, team_id)
+        if chosen is OutputFormat.JSON:
+            sys.stdout.write(watches_json(watches) + "\n")
+        elif watches:
+            out.print(watches_table(watches))
+        else:
+            out.print(
+                Text(f"Team {team_id} has no watches: gapbot watch add SITE vs COMPETITOR...")
+            )
+
+
+@watch_app.command("remove")
+def watch_remove_command(
+    watch_id: Annotated[int, typer.Argument(metavar="ID", help="The watch (see watch list).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Remove without asking.")] = False,
+    team: WatchTeamOption = None,
+) -> None:
+    """Remove one of the team's watches, after asking (or with --yes). Its stored analyses
+    stay."""
+    with _errors_as_exit():
+        from bot.watching import get_watch, remove_watch
+
+        team_id = _team(team)
+        engine = _runner(load_settings()).engine
+        watch = get_watch(engine, team_id, watch_id)
+        if watch is None:
+            raise Fail(f"team {team_id} has no watch {watch_id}: gapbot watch list shows them", 1)
+        described = f"watch {watch_id} ({describe_watch(watch)})"
+        if not yes:
+            _confirm_removal(described, [f"This removes {described} of team {team_id}."])
+        remove_watch(engine, team_id, watch_id)
+        out.print(Text(f"Removed {described}."))
+
+
+@watch_app.command("run-due")
+def watch_run_due_command(team: WatchTeamOption = None) -> None:
+    """Run the team's due terminal watches, each once however many run at the same time,
+    and print what changed (nothing when none is due). Exit status 0; a failing watch is
+    retried at later runs and said once. For cron: 0 * * * * gapbot watch run-due"""
+    with _errors_as_exit():
+        from bot.store.watches import in_terminal
+        from bot.watching import WatchTick
+
+        team_id = _team(team)
+        ran = WatchTick(_runner(load_settings()), PrintedNews(), only=in_terminal(team_id))()
+        if not ran and sys.stdout.isatty():
+            out.print("No watch was due.", markup=False, highlight=False)
+
+
+class PrintedNews:
+    """What `gapbot watch run-due` prints of each run (bot.watching.WatchNews)."""
+
+    def changed(self, run: WatchRun, next_run: datetime) -> None:
+        head = f"Watch {run.watch.id} ({describe_watch(run.watch)})"
+        if run.previous is None or run.changes is None:
+            total = counted(run.analysis.total, "gap")
+            out.print(
+                Text(f"{head}: the first run, starting from {total}; next run {next_run:%Y-%m-%d}")
+            )
+            return
+        heading = f"{head}, since {run.previous.created_at:%Y-%m-%d %H:%M} UTC"
+        for part in changes_tables(run.query, run.changes, run.provenance, heading, out.width):
+            out.print(part)
+
+    def not_run(self, watch: Watch, reason: str, *, over_budget: bool, next_run: datetime) -> None:
+        what = "skipped" if over_budget else "failed (retried at later runs)"
+        err.print(Text(f"watch {watch.id} ({describe_watch(watch)}) {what}: {reason}"))
+
+    def paused(self, watch: Watch, reason: str) -> None:
+        err.print(Text(f"watch {watch.id} ({describe_watch(watch)}) paused: {reason}"))
 
 
 @app.command("links")
@@ -783,6 +1011,79 @@ def pipeline_command(
             out.print(pipeline_table(rows))
 
 
+@app.command("report")
+def report_command(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE",
+            help="Count the prospects first drafted on or after DATE (YYYY-MM-DD, UTC)."
+            f" Default: {DEFAULT_PERIOD_DAYS} days ago.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    team: Annotated[
+        str | None, typer.Option(metavar="TEAM", help="Only this Slack workspace (team id).")
+    ] = None,
+) -> None:
+    """What works in outreach: per template, match count, authority band and owner, the
+    prospects drafted, sent, replied, won and lost, the reply and win rates, and the median
+    time from the first email to a reply. The README defines each figure."""
+    with _errors_as_exit():
+        chosen = _output_format(output, tuple(OutputFormat))
+        start = _since(since)
+        if team is not None:
+            _team(team)
+        report = _outreach_report(load_settings(), team, start)
+        if chosen is OutputFormat.JSON:
+            sys.stdout.write(report_json(report) + "\n")
+        elif chosen is OutputFormat.CSV:
+            sys.stdout.write(report_csv(report))
+        else:
+            out.print(report_table(report))
+
+
+def _since(text: str | None) -> date:
+    """The first day `--since` names (default: DEFAULT_PERIOD_DAYS ago); a usage error if it
+    names none, or one still to come."""
+    today = datetime.now(UTC).date()
+    if text is None:
+        return default_since(today)
+    since = _date(text)
+    if since > today:
+        raise Fail(f"--since {since.isoformat()} is in the future: nothing was drafted yet", 2)
+    return since
+
+
+def _date(text: str) -> date:
+    """The day `--since` names; a usage error if it names none."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        example = datetime.now(UTC).date().isoformat()
+        raise Fail(f"--since takes a date such as {example}, not {text!r}", 2) from None
+
+
+def _outreach_report(settings: Settings, team: str | None, since: date) -> Report:
+    """The outreach report of one workspace or (None) all, as plain data: the table, JSON and
+    CSV are drawn from it."""
+    # Imported here: the other commands never touch the app database.
+    from sqlmodel import Session
+
+    from bot.store.db import create_schema, make_engine
+    from bot.store.report import outreach_report
+    from bot.store.results import ResultFiles
+
+    engine = make_engine(settings.app_database_url)
+    create_schema(engine)
+    try:
+        with Session(engine) as session:
+            return outreach_report(session, ResultFiles(settings.results_path), team, since)
+    finally:
+        engine.dispose()
+
+
 @app.command("verify")
 def verify_command(
     url: Annotated[
@@ -798,16 +1099,15 @@ def verify_command(
 ) -> None:
     """Check one page now: does it link to SITE, and does that link count? Verdict: live,
     nofollow, noindex, missing, unreachable, or refused (exit 2: a URL Gapbot may not
-    fetch). The page is fetched politely: robots.txt honoured, one request per host every
-    few seconds."""
-    if url is None:
-        raise Fail(
-            "scheduled checks of won links come with won-link tracking; for now check one"
-            " page with: gapbot verify URL --site SITE",
-            2,
-        )
+    fetch). Without URL: run every won link's check that is due, in every workspace. Pages
+    are fetched politely: robots.txt honoured, one request per host every few seconds."""
     with _errors_as_exit():
         chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
+        if url is None:
+            if site is not None:
+                raise QueryError("--site goes with a URL: gapbot verify URL --site SITE")
+            _verify_due(chosen)
+            return
         if site is None:
             raise QueryError("--site is required: the site the page should link to")
         folded = fold_domain(site)
@@ -826,6 +1126,46 @@ def verify_command(
             out.print(line, markup=False, highlight=False)
     if check.verdict is Verdict.REFUSED:
         raise Fail(f"refused: {check.reason}", 2)
+
+
+def _verify_due(chosen: OutputFormat) -> None:
+    """Every won link due for a check, checked now (JSON: one document per check, as it
+    is made); owners get the same DMs as from `gapbot serve` when Slack is set up."""
+    # Imported here: only this command checks won links.
+    from bot.link_checks import CheckedLink, LinkCheckTick, checking_fetcher
+    from bot.slack.app import configured_clients
+    from bot.slack.won import link_news
+    from bot.store.db import create_schema, make_engine
+
+    settings = load_settings()
+    engine = make_engine(settings.app_database_url)
+    create_schema(engine)
+    clients = configured_clients(settings, engine)
+    tell_owner = link_news(clients) if clients is not None else None
+    checked: list[CheckedLink] = []
+
+    def report(one: CheckedLink) -> None:
+        checked.append(one)
+        if chosen is OutputFormat.JSON:
+            sys.stdout.write(link_check_json(one) + "\n")
+            sys.stdout.flush()
+        if tell_owner is not None:
+            tell_owner(one)
+
+    with checking_fetcher(settings, engine) as fetcher:
+        LinkCheckTick(engine, fetcher, report)()
+    if chosen is OutputFormat.TABLE:
+        if checked:
+            out.print(link_checks_table(checked))
+        else:
+            out.print("No won link is due for a check.", markup=False, highlight=False)
+    if tell_owner is None and checked:
+        err.print(
+            "Slack is not set up, so owners were not told in Slack; `gapbot pipeline` shows"
+            " the links at risk.",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command("serve")

@@ -133,6 +133,24 @@ class FakeSlack:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
+    def wait_for_upload(self, title: str, timeout: float = 10.0) -> tuple[Call, bytes]:
+        """Block until a file whose title starts with `title` is shared (files.upload v2:
+        getUploadURLExternal, the bytes, completeUploadExternal); its completion and bytes."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                for call in self.calls:
+                    if call.method != "files.completeUploadExternal":
+                        continue
+                    for shared in call.args.get("files", []):
+                        if str(shared.get("title", "")).startswith(title):
+                            body = [c for c in self.calls if c.method == f"upload/{shared['id']}"]
+                            return call, body[0].args["body"]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no file titled {title!r} was shared")
+                self._lock.wait(left)
+
     def responses(self) -> list[Call]:
         """Messages sent to response URLs."""
         with self._lock:
@@ -499,13 +517,14 @@ class SlackDriver:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
 
     @classmethod
-    def serve(cls, settings: Any, fake: FakeSlack, secret: str) -> SlackDriver:
+    def serve(cls, settings: Any, fake: FakeSlack, secret: str, **app_options: Any) -> SlackDriver:
+        """The app of `settings` (and build_app's `app_options`), served on a free port."""
         import uvicorn
 
         from bot.slack.app import build_app
         from bot.slack.server import http_app
 
-        app = build_app(settings)
+        app = build_app(settings, **app_options)
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         config = uvicorn.Config(http_app(app), log_level="warning", lifespan="off")
@@ -614,6 +633,33 @@ class SlackDriver:
             "actions": [{**action, "block_id": "b1", "action_ts": str(time.time())}],
         }
         return self.form({"payload": json.dumps(payload)}, **options)
+
+    def press_at_home(
+        self, blocks: list[dict[str, Any]], action_id: str, *, user: str = "U1"
+    ) -> httpx.Response:
+        """Press the button `action_id` on the Home tab: a `block_actions` payload from a
+        view, which has no channel, message or response URL."""
+        element = find_element(blocks, action_id)
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team, "domain": f"team-{self.team.lower()}"},
+            "user": {"id": user, "username": f"user-{user.lower()}", "team_id": self.team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": "V1"},
+            "trigger_id": f"1337.42.{uuid.uuid4().hex[:8]}",
+            "view": {"id": "V1", "type": "home", "team_id": self.team, "blocks": blocks},
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "type": "button",
+                    "value": element["value"],
+                    "block_id": "b1",
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.form({"payload": json.dumps(payload)})
 
     def press(
         self,

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from typing import Any
 
 import pytest
 from conftest import SIGNING_SECRET
 from fake_slack import Call, SlackDriver, find_element
+from PIL import Image
 from sqlmodel import Session, select
 
 from bot.links.index import LinkIndex
 from bot.slack.ids import Action
+from bot.slack.mrkdwn import escape
 from bot.store.db import make_engine
 from bot.store.pipeline import PipelineEntry, PipelineEvent
 
@@ -181,10 +184,9 @@ def test_export_csv_uploads_the_whole_list_in_the_thread(slack: SlackDriver) -> 
     message = post_result(slack)
     press(slack, message, Action.EXPORT_CSV)
 
-    complete = slack.fake.wait_for("files.completeUploadExternal")[0]
+    complete, upload = slack.fake.wait_for_upload("Backlink gaps for mysite.com")
     assert complete.args["channel_id"] == "C1"
     assert complete.args["thread_ts"] == message.response["ts"]
-    upload = slack.fake.wait_for("upload/*")[0].args["body"]
     rows = list(csv.DictReader(io.StringIO(upload.decode())))
     assert len(rows) == 26
     assert rows[0]["domain"] == "gap00.example" and rows[0]["matches"] == "3"
@@ -229,3 +231,23 @@ def test_target_refuses_a_domain_the_analysis_does_not_hold(slack: SlackDriver) 
     note = slack.fake.wait_for("respond/*")[0].args["text"]
     assert "cannot be moved: it is not in this analysis" in note
     assert pipeline(slack) == ([], [])
+
+
+def test_the_overlap_chart_comes_in_the_result_s_thread(slack: SlackDriver) -> None:
+    message = post_result(slack)
+    title = "How the competitors of mysite.com share their referring domains"
+    complete, png = slack.fake.wait_for_upload(title)
+    assert complete.args["channel_id"] == "C1"
+    assert complete.args["thread_ts"] == message.response["ts"]
+    data = json.loads(Image.open(io.BytesIO(png)).info["Description"])
+    assert data["competitors"] == ["a.com", "b.com", "c.com"]
+    # The result lists 26 gaps: the picture counts the same ones.
+    assert sum(combination["gaps"] for combination in data["combinations"]) == 26
+
+
+def test_a_chart_slack_refuses_is_told_to_the_user(slack: SlackDriver) -> None:
+    slack.fake.fail("files.completeUploadExternal", "file_upload_failed")
+    post_result(slack)
+    note = slack.fake.wait_for("respond/*")[0]
+    reason = escape("file_upload_failed")
+    assert f"would not take its overlap chart ({reason})" in note.args["text"]

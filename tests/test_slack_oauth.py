@@ -160,6 +160,11 @@ def test_one_workspace_reaches_nothing_of_anothers(
     home = str(fake_slack.wait_for("views.publish")[0].args["view"]["blocks"])
     assert "0 gaps" in home and "26 gaps" not in home  # its own analysis only
     assert fake_slack.calls_to("chat.update") == []
-    assert fake_slack.calls_to("files.getUploadURLExternal") == []
+    shared = [
+        str(item.get("title"))
+        for call in fake_slack.calls_to("files.completeUploadExternal")
+        for item in call.args.get("files", [])
+    ]
+    assert not any(title.startswith("Backlink gaps") for title in shared)  # no CSV export
     with Session(make_engine(oauth_app.settings.app_database_url)) as session:
         assert session.exec(select(PipelineEntry)).all() == []

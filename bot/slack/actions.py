@@ -10,13 +10,14 @@ from slack_sdk import WebClient
 
 from bot.outreach.pipeline import Status
 from bot.slack import service
-from bot.slack.blocks import gone_text, owned_text, refused_text
+from bot.slack.blocks import gone_text, owned_text, refused_text, similar_text
 from bot.slack.draft_blocks import owned_message
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
 from bot.slack.messages import row_of, team_of, tell, update_result
 from bot.slack.results import ResultView, ViewError
 from bot.slack.service import services_of
+from bot.slack.watch_blocks import alert_moved_text
 from bot.store.pipeline import MoveOutcome
 
 _VIEW_CHANGES = (
@@ -70,7 +71,8 @@ def triage(
     respond: Respond,
     context: BoltContext,
 ) -> None:
-    """Target, ignore or restore one referring domain, once, then redraw the page."""
+    """Target, ignore or restore one referring domain, once, then redraw the page; a target
+    is told how similar prospects did, once enough were sent to say."""
     ack()
     row = row_of(action, respond)
     if row is None:
@@ -92,8 +94,13 @@ def triage(
         )
     elif result.outcome is MoveOutcome.REFUSED:
         tell(respond, refused_text(domain, result.reason))
+    elif result.outcome is MoveOutcome.CHANGED and view.alert and result.mark is not None:
+        tell(respond, alert_moved_text(result.mark))  # a watch's message stays as it is
     elif result.outcome is MoveOutcome.CHANGED:
         update_result(client, respond, body, done.page)
+    similar = service.similar_to_target(services_of(context), team_of(context), done)
+    if similar is not None:
+        tell(respond, similar_text(domain, similar))
 
 
 def export_csv(

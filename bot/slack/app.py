@@ -18,14 +18,34 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import (
+    BackoffRetryIntervalCalculator,
+    FixedValueRetryIntervalCalculator,
+)
+from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.web import SlackResponse
+from sqlalchemy.engine import Engine
 
 from bot.config import ConfigError, Settings
-from bot.slack import actions, commands, drafts, guard, home, reminders, uploads, views
+from bot.contacts.lookup import ContactFinder
+from bot.slack import (
+    actions,
+    commands,
+    contacts,
+    drafts,
+    guard,
+    home,
+    reminders,
+    uploads,
+    views,
+    watches,
+    won,
+)
 from bot.slack.oauth import oauth_mode, oauth_settings
 from bot.slack.outreach_service import templates_of
 from bot.slack.service import SERVICES_KEY, Services
 from bot.store.db import create_schema, make_engine
+from bot.store.installations import installation_store
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +79,20 @@ _TOKEN_REFUSED = frozenset(
 )
 
 
-def build_app(settings: Settings, client: WebClient | None = None) -> App:
-    """The Slack app: one workspace (SLACK_BOT_TOKEN) or OAuth installs (SLACK_CLIENT_ID/SECRET)."""
+def build_app(
+    settings: Settings,
+    client: WebClient | None = None,
+    *,
+    contact_finder: ContactFinder | None = None,
+) -> App:
+    """The Slack app: one workspace (SLACK_BOT_TOKEN) or OAuth installs (SLACK_CLIENT_ID/SECRET).
+
+    `contact_finder`: how contacts are looked up (tests give one that reads a local server).
+    """
     signing_secret = required(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
     engine = make_engine(settings.app_database_url)
     create_schema(engine)
-    services = Services.of(settings, engine)
+    services = Services.of(settings, engine, contact_finder)
     if oauth_mode(settings):
         # Each request's workspace token comes from the installation store.
         credentials: dict[str, Any] = {"oauth_settings": oauth_settings(settings, engine)}
@@ -97,7 +125,8 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
 
     for problem in templates_of(services).problems:
         log.warning("outreach template skipped: %s", problem)
-    for feature in (commands, actions, views, home, drafts, reminders, uploads):
+    features = (commands, actions, views, home, drafts, contacts, reminders, won, watches, uploads)
+    for feature in features:
         feature.register(app)
     return app
 
@@ -107,7 +136,21 @@ def team_clients(app: App, settings: Settings) -> Callable[[str], WebClient]:
     store = app.installation_store
     if store is None:
         return lambda _team_id: app.client
+    return _installed_clients(store, settings)
 
+
+def configured_clients(settings: Settings, engine: Engine) -> Callable[[str], WebClient] | None:
+    """team_clients without a running app (the terminal's jobs); None if Slack is not set up."""
+    if oauth_mode(settings):
+        assert settings.slack_client_id is not None
+        return _installed_clients(installation_store(engine, settings.slack_client_id), settings)
+    if settings.slack_bot_token is None:
+        return None
+    client = web_client(settings, required(settings.slack_bot_token, "SLACK_BOT_TOKEN"))
+    return lambda _team_id: client
+
+
+def _installed_clients(store: InstallationStore, settings: Settings) -> Callable[[str], WebClient]:
     def client_for(team_id: str) -> WebClient:
         bot = store.find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
@@ -137,12 +180,19 @@ def check_token(client: WebClient, settings: Settings) -> SlackResponse:
         ) from None
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """slack_sdk's handlers: connection errors, 429 with Retry-After, and 500/503."""
+def retry_handlers(backoff: float) -> list[RetryHandler]:
+    """slack_sdk's handlers: connection errors and 500/503, waiting `backoff` seconds before
+    the first retry (SLACK_RETRY_BACKOFF, doubled at each, with jitter; 0: no wait), and 429
+    as long as its Retry-After says."""
+    interval = (
+        BackoffRetryIntervalCalculator(backoff)
+        if backoff
+        else FixedValueRetryIntervalCalculator(fixed_internal=0)
+    )
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
         RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
     ]
 
 
@@ -153,7 +203,8 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         if settings.slack_api_url.endswith("/")
         else (settings.slack_api_url + "/")
     )
-    return WebClient(token=token, base_url=base_url, retry_handlers=retry_handlers())
+    handlers = retry_handlers(settings.slack_retry_backoff)
+    return WebClient(token=token, base_url=base_url, retry_handlers=handlers)
 
 
 def required(value: SecretStr | None, variable: str) -> str:

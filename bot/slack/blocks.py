@@ -32,8 +32,19 @@ from bot.domains import shown_domain, without_credentials
 from bot.gaps import DomainFilter, Opportunity, SortOrder
 from bot.links.base import LinkingPages, LinkingUrl
 from bot.outreach.pipeline import Status
+from bot.outreach.report import (
+    DEFAULT_PERIOD_DAYS,
+    Dimension,
+    Figures,
+    Report,
+    SimilarProspects,
+    authority_text,
+    duration_text,
+    match_group_text,
+    percent,
+)
 from bot.query import GapQuery, QueryError, parse_gap_text
-from bot.slack.ids import GAPS_COMMAND, Action, Callback
+from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD, Action, Callback
 from bot.slack.mrkdwn import escape, link
 from bot.slack.results import ResultPage, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
@@ -71,6 +82,10 @@ USAGE = (
     "• `--tld de,at` only these TLDs; `--tld -ru,-cn` all but these\n"
     "• `--exclude *.blogspot.com` leave out a domain or pattern (repeatable)\n"
     "• `--source local|dataforseo|ahrefs|...` where the link data comes from\n"
+    f"• `{GAPS_COMMAND} {WATCH_WORD} mysite.com vs rival-a.com --every week` (day, week or "
+    "month; the options above apply) posts in this channel what changes: new gaps, domains "
+    f"now linking to you, links the competitors lost; `{GAPS_COMMAND} {WATCHES_WORD}` lists "
+    "this channel's watches\n"
     "Then triage the list with *Target*, *Ignore* and *Links*, page through it, "
     "and export it as CSV."
 )
@@ -95,7 +110,7 @@ def failure_text(site: str, error: object) -> str:
     # The reason may repeat what was typed (an unknown --source): keep it short.
     return (
         f":x: The gap analysis for *{escape(site)}* failed: "
-        f"{escape(_cut(str(error), MAX_REASON_TEXT))}\n"
+        f"{escape(cut(str(error), MAX_REASON_TEXT))}\n"
         f"Nothing was posted. Run `{GAPS_COMMAND}` again once that is fixed."
     )
 
@@ -115,7 +130,7 @@ def internal_error_text() -> str:
 
 
 def damaged_form_text() -> str:
-    return "This form can no longer be read: close it and open the draft again."
+    return "This form can no longer be read: close it and open it again."
 
 
 def not_posted_text(channel_id: str, reason: str, app_home: str) -> str:
@@ -124,6 +139,13 @@ def not_posted_text(channel_id: str, reason: str, app_home: str) -> str:
         f":warning: The gap analysis is done, but Slack would not let me post it in "
         f"<#{escape(channel_id)}> ({escape(reason)}). It is saved: open {app_home} and press "
         "*Post again*."
+    )
+
+
+def chart_not_attached_text(reason: str) -> str:
+    return (
+        f":warning: The result is posted, but Slack would not take its overlap chart"
+        f" ({escape(reason)}). `gapbot gaps ... --chart FILE.png` draws it in a terminal."
     )
 
 
@@ -168,7 +190,7 @@ def result_message(page: ResultPage) -> list[Block]:
     if not page.rows:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=_empty_text(page))))
     for number, item in enumerate(page.rows, start=page.first_rank):
-        blocks.extend(_row(page, number, item))
+        blocks.extend(result_row(page, number, item))
     blocks.append(DividerBlock())
     blocks.append(_controls(page))
     blocks.append(
@@ -205,8 +227,8 @@ def _header(analysis: AnalysisRecord) -> list[Block]:
     if analysis.warning:
         text += f"\n:warning: {escape(analysis.warning)}"
     return [
-        HeaderBlock(text=PlainTextObject(text=_cut(title, MAX_HEADER_TEXT), emoji=False)),
-        SectionBlock(text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT))),
+        HeaderBlock(text=PlainTextObject(text=cut(title, MAX_HEADER_TEXT), emoji=False)),
+        SectionBlock(text=MarkdownTextObject(text=cut(text, MAX_SECTION_TEXT))),
     ]
 
 
@@ -246,7 +268,9 @@ def _filtered(analysis: AnalysisRecord) -> bool:
         return False
 
 
-def _row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
+def result_row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
+    """One opportunity of `page` (number `number`), with its Target, Ignore, Links and Draft
+    email buttons; a watch's message shows its new opportunities so too."""
     competitors = page.analysis.competitors
     counts = " · ".join(f"{escape(site)} {item.links.get(site, 0)}" for site in competitors)
     authority = "authority n/a" if item.authority is None else f"authority {item.authority}"
@@ -260,7 +284,7 @@ def _row(page: ResultPage, number: int, item: Opportunity) -> list[Block]:
     mark = page.marks.get(item.domain)
     if mark is not None and mark.status != Status.NEW:
         lines.append(_mark_line(mark))
-    text = _cut("\n".join(lines), MAX_SECTION_TEXT)
+    text = cut("\n".join(lines), MAX_SECTION_TEXT)
     return [SectionBlock(text=MarkdownTextObject(text=text)), _row_buttons(page, item, mark)]
 
 
@@ -338,7 +362,7 @@ def _controls(page: ResultPage) -> ActionsBlock:
 
 def _sort_select(view: ResultView) -> StaticSelectElement:
     options = [
-        Option(text=_cut(label, MAX_OPTION_TEXT), value=view.with_(sort=order).encode())
+        Option(text=cut(label, MAX_OPTION_TEXT), value=view.with_(sort=order).encode())
         for order, label in _SORT_LABELS.items()
     ]
     chosen = options[list(_SORT_LABELS).index(view.sort)]
@@ -418,9 +442,9 @@ def _pages_text(competitor: str, found: LinkingPages) -> str:
 
 def _url_line(url: LinkingUrl) -> str:
     page = without_credentials(url.source_url)
-    parts = [f"• {link(page, _cut(page, MAX_URL_LABEL))}"]
+    parts = [f"• {link(page, cut(page, MAX_URL_LABEL))}"]
     if url.anchor:
-        parts.append(f"“{escape(_cut(url.anchor, MAX_URL_LABEL))}”")
+        parts.append(f"“{escape(cut(url.anchor, MAX_URL_LABEL))}”")
     if url.nofollow:
         parts.append("nofollow")
     return " · ".join(parts)
@@ -436,6 +460,9 @@ def home_view(
     now: datetime,
     paid: PaidSourcesShown,
     failed_reminders: Sequence[Block] = (),
+    watches: Sequence[Block] = (),
+    *,
+    report: Report,
 ) -> View:
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
@@ -446,8 +473,15 @@ def home_view(
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=_counts_text(counts))))
     blocks.append(DividerBlock())
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=cut(_report_text(report), MAX_SECTION_TEXT)))
+    )
+    blocks.append(DividerBlock())
     blocks.extend(_targets(targets, now))
     blocks.extend(failed_reminders)
+    if watches:
+        blocks.append(DividerBlock())
+        blocks.extend(watches)
     blocks.append(DividerBlock())
     blocks.append(_paid_sources(paid))
     return View(type="home", blocks=blocks)
@@ -517,7 +551,7 @@ def _recent_row(analysis: AnalysisRecord) -> SectionBlock:
             text="Post again", action_id=Action.REPOST, value=str(analysis.id)
         )
     return SectionBlock(
-        text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT)), accessory=accessory
+        text=MarkdownTextObject(text=cut(text, MAX_SECTION_TEXT)), accessory=accessory
     )
 
 
@@ -529,6 +563,45 @@ def _counts_text(counts: Mapping[Status, int]) -> str:
     if len(lines) == 1:
         lines.append("Nothing targeted yet.")
     return "\n".join(lines)
+
+
+def _report_text(report: Report) -> str:
+    """What works, in a few lines: all first emails, then per template and per match count."""
+    title = f"*What works* (first emails drafted in the last {DEFAULT_PERIOD_DAYS} days)"
+    if not report.total.drafted:
+        return f"{title}\nNothing drafted in that time."
+    lines = [f"{title}: {_figures_text(report.total)}", "*By template*"]
+    lines += [
+        f"{escape(line.key)}: {_figures_text(line.figures)}"
+        for line in report.by(Dimension.TEMPLATE)
+    ]
+    lines.append("*By competitors linked*")
+    lines += [
+        f"{match_group_text(line.key)}: {_figures_text(line.figures)}"
+        for line in report.by(Dimension.MATCHES)
+    ]
+    return "\n".join(lines)
+
+
+def _figures_text(figures: Figures) -> str:
+    """Figures in a line: "2 sent of 3 drafted · 50% replied · 50% won · median reply 5 hours"."""
+    parts = [f"{figures.sent} sent of {figures.drafted} drafted"]
+    if figures.sent:
+        parts.append(f"{percent(figures.reply_rate)} replied")
+        parts.append(f"{percent(figures.win_rate)} won")
+    if figures.median_reply is not None:
+        parts.append(f"median reply {duration_text(figures.median_reply)}")
+    return " · ".join(parts)
+
+
+def similar_text(domain: str, similar: SimilarProspects) -> str:
+    """The win rate of prospects like `domain`, told when it is targeted."""
+    like = f"{match_group_text(similar.matches)}, {authority_text(similar.authority)}"
+    return (
+        f":bar_chart: Prospects like *{escape(domain)}* ({like}) were won"
+        f" {percent(similar.win_rate)} of the time: {similar.won} of"
+        f" {similar.sent} sent."
+    )
 
 
 def _targets(targets: Sequence[PipelineRow], now: datetime) -> list[Block]:
@@ -563,7 +636,7 @@ def _target_row(row: PipelineRow) -> SectionBlock:
         text += f" · next reminder {row.next_due:%Y-%m-%d}"
     value = json.dumps({"s": row.site, "d": row.refdomain}, separators=(",", ":"))
     return SectionBlock(
-        text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT)),
+        text=MarkdownTextObject(text=cut(text, MAX_SECTION_TEXT)),
         accessory=ButtonElement(text="Draft email", action_id=Action.DRAFT_TARGET, value=value),
     )
 
@@ -572,5 +645,6 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters (a Slack limit), an ellipsis where it was cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

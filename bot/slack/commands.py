@@ -1,4 +1,7 @@
-"""`/gaps`: ack at once with a "working on it" line, then analyse, store and post the result."""
+"""`/gaps`: ack at once with a "working on it" line, then analyse, store and post the result.
+
+`/gaps watch ...` and `/gaps watches` go to bot.slack.watches.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +14,23 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError
 from bot.links.base import LinkSourceError
-from bot.query import GapQuery, QueryError, parse_gap_text
+from bot.query import QueryError, parse_gap_text
+from bot.runs import new_analysis
 from bot.slack import service
 from bot.slack.blocks import (
     USAGE,
     app_home_link,
+    chart_not_attached_text,
     failure_text,
     not_posted_text,
     query_error_text,
     working_text,
 )
-from bot.slack.ids import GAPS_COMMAND
-from bot.slack.messages import post_result, team_of, tell_user
+from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD
+from bot.slack.messages import post_result, slack_reason, team_of, tell_user
 from bot.slack.service import services_of
-from bot.store.analyses import NewAnalysis
+from bot.slack.watches import ack_watch
+from bot.store.analyses import AnalysisRecord
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,9 @@ def ack_gaps(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     text = command.get("text") or ""
     if _is_help(text):
         ack(response_type="ephemeral", text=USAGE)
+        return
+    if _is_watch(text):
+        ack_watch(ack, command, context)
         return
     try:
         query = parse_gap_text(text)
@@ -58,8 +67,8 @@ def run_gaps(
     Whatever happens, the user hears where the result went or why there is none.
     """
     text = command.get("text") or ""
-    if _is_help(text):
-        return
+    if _is_help(text) or _is_watch(text):
+        return  # all done in the ack
     try:
         query = parse_gap_text(text)
     except QueryError:
@@ -67,7 +76,8 @@ def run_gaps(
     services = services_of(context)
     team, user = team_of(context), command["user_id"]
     try:
-        analysis = service.run_analysis(services, _new_analysis(team, command, query), query)
+        new = new_analysis(team, command["channel_id"], user, query, text)
+        analysis = service.run_analysis(services, new, query)
     except (LinkSourceError, ConfigError) as error:
         tell_user(client, respond, user, failure_text(query.site, error))
         return
@@ -78,31 +88,47 @@ def run_gaps(
     page = service.first_page(services, team, analysis.id)
     assert page is not None
     try:
-        post_result(client, respond, analysis.channel_id, page)
+        posted = post_result(client, respond, analysis.channel_id, page)
     except (SlackApiError, OSError) as error:
         log.warning("analysis %s was not posted: %s", analysis.id, error)
-        reason = "Slack could not be reached"
-        if isinstance(error, SlackApiError):
-            status = error.response.status_code
-            reason = f"HTTP {status}" if status != 200 else str(error.response.get("error"))
         home = app_home_link(team, command.get("api_app_id"))
+        reason = slack_reason(error)
         tell_user(client, respond, user, not_posted_text(analysis.channel_id, reason, home))
+        return
+    if posted is not None:
+        attach_overlap_chart(client, respond, user, analysis, posted, services)
 
 
-def _new_analysis(team: str, command: dict[str, Any], query: GapQuery) -> NewAnalysis:
-    return NewAnalysis(
-        team_id=team,
-        channel_id=command["channel_id"],
-        user_id=command["user_id"],
-        query_text=command.get("text") or "",
-        site=query.site,
-        competitors=query.competitors,
-        source_name=query.source,
-        sort=query.options.sort.value,
-        min_matches=query.options.min_matches,
-        dofollow_only=query.options.dofollow_only,
-    )
+def attach_overlap_chart(
+    client: WebClient,
+    respond: Respond,
+    user: str,
+    analysis: AnalysisRecord,
+    thread_ts: str,
+    services: service.Services,
+) -> None:
+    """The overlap picture, in the result's thread; the user hears if Slack refused it."""
+    png = service.overlap_chart(services, analysis.team_id, analysis.id)
+    if png is None:
+        return
+    try:
+        client.files_upload_v2(
+            channel=analysis.channel_id,
+            thread_ts=thread_ts,
+            content=png,
+            filename=f"overlap-{analysis.site}.png",
+            title=f"How the competitors of {analysis.site} share their referring domains",
+        )
+    except (SlackApiError, OSError) as error:
+        log.warning("the chart of analysis %s was not attached: %s", analysis.id, error)
+        tell_user(client, respond, user, chart_not_attached_text(slack_reason(error)))
 
 
 def _is_help(text: str) -> bool:
     return text.strip().lower() in _HELP_WORDS
+
+
+def _is_watch(text: str) -> bool:
+    """`/gaps watch ...` or `/gaps watches` (neither word is a domain)."""
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in (WATCH_WORD, WATCHES_WORD)

@@ -1,4 +1,5 @@
-"""App Home: recent analyses (to post again), pipeline counts, my targets to draft for."""
+"""App Home: recent analyses (to post again), pipeline counts, what works in outreach, my
+targets to draft for, the workspace's watches."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import watching
 from bot.slack import outreach_service, service
 from bot.slack.blocks import PAID_SOURCES_OFF, PaidSourcesShown, home_view
 from bot.slack.draft_blocks import failed_reminders_blocks
@@ -18,6 +20,7 @@ from bot.slack.listening import after_ack
 from bot.slack.messages import post_result, team_of
 from bot.slack.results import bounded_id
 from bot.slack.service import services_of
+from bot.slack.watch_blocks import home_watches
 
 
 def register(app: App) -> None:
@@ -30,10 +33,11 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
     user = event.get("user")
     if event.get("tab", "home") != "home" or not isinstance(user, str):
         return
-    _publish(client, context, user)
+    publish(client, context, user)
 
 
-def _publish(client: WebClient, context: BoltContext, user: str) -> None:
+def publish(client: WebClient, context: BoltContext, user: str) -> None:
+    """Draw `user`'s Home tab afresh."""
     services, team = services_of(context), team_of(context)
     found = service.home(services, team)
     targets = outreach_service.home_targets(services, team, user)
@@ -41,7 +45,17 @@ def _publish(client: WebClient, context: BoltContext, user: str) -> None:
         found.paid.allowed, found.paid.daily_budget_usd, can_change=is_admin(client, user)
     )
     failed = failed_reminders_blocks(found.failed_reminders)
-    view = home_view(found.recent, found.counts, targets, datetime.now(UTC), paid, failed)
+    watches = home_watches(watching.team_watches(services.engine, team))
+    view = home_view(
+        found.recent,
+        found.counts,
+        targets,
+        datetime.now(UTC),
+        paid,
+        failed,
+        watches,
+        report=found.report,
+    )
     client.views_publish(user_id=user, view=view)
 
 
@@ -58,7 +72,7 @@ def choose_paid_sources(
             budget = None if value == PAID_SOURCES_OFF else float(value)
             service.set_paid_sources(services_of(context), team_of(context), budget)
     # Always redrawn, so the menu shows the rule in force, whoever chose what.
-    _publish(client, context, user)
+    publish(client, context, user)
 
 
 def is_admin(client: WebClient, user: str) -> bool:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 GAPS_COMMAND = "/gaps"
+# `/gaps watch SITE vs ...` adds a watch in the channel; `/gaps watches` lists its watches.
+WATCH_WORD = "watch"
+WATCHES_WORD = "watches"
 
 
 class Action(StrEnum):
@@ -32,11 +35,17 @@ class Action(StrEnum):
     OPEN_MAILTO = "outreach_open_mailto"
     CONTACT_ANYWAY = "outreach_contact_anyway"
     SENDER_SETTINGS = "outreach_sender_settings"
+    FIND_CONTACTS = "outreach_find_contacts"
+    CHOOSE_CONTACT = "outreach_choose_contact"
     DRAFT_FOLLOW_UP = "reminder_draft_follow_up"
     GOT_REPLY = "reminder_got_reply"
     WON = "reminder_won"
     SNOOZE = "reminder_snooze"
     STOP = "reminder_stop"
+    WATCH_PAUSE = "watch_pause"
+    WATCH_RESUME = "watch_resume"
+    WATCH_DELETE = "watch_delete"
+    LINKING_PAGE = "won_linking_page"
 
 
 class Callback(StrEnum):
@@ -45,16 +54,20 @@ class Callback(StrEnum):
     LINKS = "gaps_links_modal"
     DRAFT = "outreach_draft_modal"
     SENDER_SETTINGS = "outreach_sender_settings_modal"
+    WON = "won_link_modal"
 
 
 class Field(StrEnum):
-    """Input `block_id`s of the draft and settings modals; the draft's match DraftContext names.
+    """Input `block_id`s of the draft, settings and Won modals; the draft's match
+    DraftContext names.
 
     Subject and body carry a revision suffix (`body:3`): Slack keeps what the user typed in
-    an input whose block id is unchanged, so a re-rendered email needs fresh ids.
+    an input whose block id is unchanged, so a re-rendered email needs fresh ids. So do the
+    recipient's name and email once a found contact fills them (`recipient_email:f1`).
     """
 
     TEMPLATE = "template"
+    CONTACT = "contact"
     RECIPIENT_NAME = "recipient_name"
     RECIPIENT_EMAIL = "recipient_email"
     COMMON_GROUND = "common_ground"
@@ -66,3 +79,4 @@ class Field(StrEnum):
     SENDER_NAME = "sender_name"
     SIGNATURE = "signature"
     FOLLOW_UP_DAYS = "follow_up_days"
+    LINKING_PAGE = "linking_page"

@@ -16,8 +16,8 @@ from bot.slack.results import ResultPage, ResultView, ViewError, decode_value
 log = logging.getLogger(__name__)
 
 # The bot is not a member (private channel, DM) or may not see the channel.
-_CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-_CANNOT_UPDATE = _CANNOT_POST | {"message_not_found", "cant_update_message"}
+CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+_CANNOT_UPDATE = CANNOT_POST | {"message_not_found", "cant_update_message"}
 
 
 def team_of(context: BoltContext) -> str:
@@ -28,20 +28,32 @@ def team_of(context: BoltContext) -> str:
     return team
 
 
-def post_result(client: WebClient, respond: Respond | None, channel: str, page: ResultPage) -> None:
+def post_result(
+    client: WebClient, respond: Respond | None, channel: str, page: ResultPage
+) -> str | None:
     """Post the result in `channel`; if the bot may not, reply through the command instead.
 
+    Returns the message's ts when it was posted in the channel (None through the command).
     Raises SlackApiError (or OSError) when neither reached Slack: the caller tells the user.
     """
     blocks, text = result_message(page), result_fallback(page.analysis)
     try:
-        client.chat_postMessage(channel=channel, blocks=blocks, text=text)
+        return str(client.chat_postMessage(channel=channel, blocks=blocks, text=text)["ts"])
     except SlackApiError as error:
-        if _error_code(error) not in _CANNOT_POST or respond is None:
+        if _error_code(error) not in CANNOT_POST or respond is None:
             raise
         if not replied(respond, response_type="in_channel", blocks=blocks, text=text):
             raise
         replied(respond, response_type="ephemeral", text=invite_text(channel))
+        return None
+
+
+def slack_reason(error: SlackApiError | OSError) -> str:
+    """Why Slack did not take a call, in a few words: its error code or HTTP status."""
+    if not isinstance(error, SlackApiError):
+        return "Slack could not be reached"
+    status = error.response.status_code
+    return f"HTTP {status}" if status != 200 else str(error.response.get("error"))
 
 
 def replied(respond: Respond, **message: Any) -> bool:

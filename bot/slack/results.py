@@ -40,6 +40,8 @@ class ResultView:
     min_matches: int = 1
     dofollow_only: bool = False
     show_ignored: bool = False
+    # The row is in a watch's message, not on a result page: triage redraws nothing.
+    alert: bool = False
 
     @property
     def offset(self) -> int:
@@ -86,6 +88,7 @@ _SHORT = {
     "min_matches": "m",
     "dofollow_only": "f",
     "show_ignored": "i",
+    "alert": "w",
 }
 
 
@@ -100,6 +103,7 @@ def decode_value(value: str) -> tuple[ResultView, dict[str, str]]:
             min_matches=_bounded(data.pop("m"), 1, MAX_ID),
             dofollow_only=bool(data.pop("f")),
             show_ignored=bool(data.pop("i")),
+            alert=bool(data.pop("w", False)),
         )
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise ViewError(f"not a result view: {value[:80]!r}") from error

@@ -27,12 +27,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.link_checks import LinkCheckTick, checking_fetcher
+from bot.runs import Runner
 from bot.scheduler import ClaimTick, ReminderTick, start_scheduler
 from bot.slack.app import build_app, required, team_clients, web_client
 from bot.slack.guard import TIMESTAMP_HEADER, missing_part
 from bot.slack.listening import ANSWERING
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_mode
 from bot.slack.reminders import reminder_delivery
+from bot.slack.watches import watch_tick
+from bot.slack.won import link_news
 from bot.store.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -123,7 +127,12 @@ def served_app(settings: Settings) -> Starlette:
 
 def scheduled_ticks(app: App, settings: Settings, engine: Engine) -> list[ClaimTick[Any]]:
     """Every kind of scheduled job a serving process runs (each job claimed by one process)."""
-    return [ReminderTick(engine, reminder_delivery(team_clients(app, settings)))]
+    clients = team_clients(app, settings)
+    return [
+        ReminderTick(engine, reminder_delivery(clients)),
+        LinkCheckTick(engine, checking_fetcher(settings, engine), link_news(clients)),
+        watch_tick(Runner.of(settings, engine), clients),
+    ]
 
 
 def ticking(ticks: list[ClaimTick[Any]]) -> Lifespan:

@@ -12,33 +12,37 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property, partial
 
 import duckdb
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
-from bot.analysis import running
+from bot.charts import upset_png
 from bot.config import Settings
+from bot.contacts.lookup import ContactFinder, ContactLookup
+from bot.gaps import Opportunity
+from bot.link_checks import checking_fetcher
 from bot.links.base import LinkingPages, LinkSource, Provenance
-from bot.links.mixed import with_site_sources
 from bot.links.sources import open_source
 from bot.outreach.pipeline import Status
-from bot.query import GapQuery
+from bot.outreach.report import Report, SimilarProspects, default_since
+from bot.query import GapQuery, stored_rows_key
+from bot.runs import Runner, SourceOpener
 from bot.slack.inflight import InFlight
 from bot.slack.results import PAGE_SIZE, ResultPage, ResultView, page_window
 from bot.store import analyses, outreach, pipeline
 from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult
+from bot.store.report import outreach_report, similar_prospects
 from bot.store.results import ResultFiles
 
 log = logging.getLogger(__name__)
 
 LINKING_URLS_LIMIT = 20
 
-# (source name or None for the default, the workspace, refresh) -> the source, scoped to it
-SourceOpener = Callable[[str | None, str, bool], LinkSource]
 SERVICES_KEY = "gapbot_services"
 
 # Analyses running at once. More than the CPUs can serve only slows every click down (they
@@ -62,17 +66,37 @@ class Services:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "gapbot-after-answer")
     )
+    # Looks contacts up on prospects' pages; None: on the web and in DNS (tests give theirs).
+    contact_finder: ContactFinder | None = None
+    # A double click on Find contacts reads the domain's pages once.
+    contact_lookups: InFlight[ContactLookup] = field(default_factory=InFlight)
 
     @classmethod
-    def of(cls, settings: Settings, engine: Engine) -> Services:
+    def of(
+        cls, settings: Settings, engine: Engine, contact_finder: ContactFinder | None = None
+    ) -> Services:
         def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
             return open_source(name, settings, refresh=refresh, team_id=team_id)
 
-        return cls(settings, engine, opener)
+        return cls(settings, engine, opener, contact_finder=contact_finder)
+
+    @cached_property
+    def contacts(self) -> ContactFinder:
+        """The finder of contacts; its fetcher spaces requests to a host across every
+        process that shares the app database, as the checks of won links do."""
+        return self.contact_finder or ContactFinder(
+            lambda: checking_fetcher(self.settings, self.engine)
+        )
 
     @cached_property
     def results(self) -> ResultFiles:
         return ResultFiles(self.settings.results_path)
+
+    @cached_property
+    def runner(self) -> Runner:
+        """Analyses for the record, taking turns at the analysis slots."""
+        blocklist = self.settings.blocked_domains
+        return Runner(self.engine, self.results, self.open_source, blocklist, self.analysis_slots)
 
     def after_answer(self, work: Callable[[], object]) -> None:
         """Run `work` once the listener has answered Slack (a modal's submission must be
@@ -106,41 +130,23 @@ def run_analysis(services: Services, new: NewAnalysis, query: GapQuery) -> Analy
     An identical analysis of the same team already running (fifty people typing the
     same `/gaps`) is waited for, and its stored opportunities are shared.
     """
-    with session_scope(services.engine) as session:
-        analysis_id = analyses.start_analysis(session, new)
-    key = analysis_key(new.team_id, query)
-    work = partial(_analyse, services, new.team_id, analysis_id, query)
-    try:
+    with services.runner.recorded(new) as analysis_id:
+        key = analysis_key(new.team_id, query)
+        work = partial(_analyse, services, new.team_id, analysis_id, query)
         stored = services.running.run(key, work)
         if stored.analysis_id != analysis_id:
             with session_scope(services.engine) as session:
                 analyses.finish_like(
                     session, new.team_id, analysis_id, stored.provenance, stored.analysis_id
                 )
-    except Exception as error:
-        with session_scope(services.engine) as session:
-            analyses.fail_analysis(session, new.team_id, analysis_id, str(error))
-        raise
-    with session_scope(services.engine) as session:
-        record = analyses.get_analysis(session, new.team_id, analysis_id)
+    record = services.runner.analysis(new.team_id, analysis_id)
     assert record is not None
     return record
 
 
 def analysis_key(team_id: str, query: GapQuery) -> tuple[object, ...]:
-    """What makes two analyses the same work: views, sorts and minimum matches come from the
-    stored rows, but the domain filters, the site's sources and --prove decide which rows
-    are stored."""
-    return (
-        team_id,
-        query.source,
-        query.site_source,
-        query.refresh,
-        query.prove,
-        query.site,
-        query.competitors,
-        query.options.filters,
-    )
+    """What makes two analyses the same work: the same rows stored, fetched afresh or not."""
+    return (team_id, query.refresh, *stored_rows_key(query))
 
 
 def expect_analysis(services: Services, team_id: str, query: GapQuery) -> None:
@@ -157,27 +163,9 @@ class Stored:
 
 
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
-    """Run the analysis and store its whole tally (both counts) in its result file.
-
-    Counted over every link: the dofollow-only list is a part of this one, and the
-    file carries the dofollow counts, so it serves every view of the result.
-    """
-    source = services.open_source(query.source, team_id, query.refresh)
-    if query.site_source:
-        source = with_site_sources(
-            source,
-            query.site_source,
-            lambda name: services.open_source(name, team_id, query.refresh),
-        )
-    path = services.results.path(team_id, analysis_id)
-    with (
-        services.analysis_slots,
-        running(query, source, services.settings.blocked_domains) as analysis,
-    ):
-        total = analysis.store(path)
+    """Run the analysis and store it (bot.runs.Runner.storing)."""
+    with services.runner.storing(team_id, analysis_id, query) as analysis:
         provenance = analysis.provenance
-    with session_scope(services.engine) as session:
-        analyses.finish_analysis(session, team_id, analysis_id, provenance, total)
     return Stored(analysis_id, provenance)
 
 
@@ -216,10 +204,22 @@ def result_page(services: Services, team_id: str, view: ResultView) -> ResultPag
     return ResultPage(analysis, view, rows, marks, matching, counts.hidden, page_count)
 
 
+def overlap_chart(services: Services, team_id: str, analysis_id: int) -> bytes | None:
+    """The overlap picture of the team's analysis, as a PNG (None if it kept none)."""
+    with session_scope(services.engine) as session:
+        analysis = analyses.get_analysis(session, team_id, analysis_id)
+    if analysis is None:
+        return None
+    overlap = services.results.overlap(team_id, analysis.rows_id)
+    # Nothing links to any competitor: there is nothing to draw.
+    return upset_png(overlap) if overlap is not None and overlap.combinations else None
+
+
 @dataclass(frozen=True)
 class Triage:
     result: MoveResult
     page: ResultPage
+    held: Opportunity | None = None  # the domain as the analysis holds it
 
 
 def triage(
@@ -246,7 +246,22 @@ def triage(
             result = pipeline.move(session, move)
     page = result_page(services, team_id, view)
     assert page is not None
-    return Triage(result, page)
+    return Triage(result, page, held)
+
+
+def similar_to_target(services: Services, team_id: str, done: Triage) -> SimilarProspects | None:
+    """When `done` just targeted a domain: how the team's prospects like it (match group,
+    authority band) did, if enough were sent to say; else None."""
+    mark, held = done.result.mark, done.held
+    if done.result.outcome is not MoveOutcome.CHANGED or held is None or mark is None:
+        return None
+    if mark.status is not Status.TARGETED:
+        return None
+    with session_scope(services.engine) as session:
+        similar = similar_prospects(
+            session, services.results, team_id, held.matches, held.authority
+        )
+    return similar if similar.enough_history else None
 
 
 @dataclass(frozen=True)
@@ -291,10 +306,10 @@ def linking_samples(
     services: Services, team_id: str, site: str, refdomain: str
 ) -> dict[str, tuple[str, ...]]:
     """Competitor -> sample pages of `refdomain` linking to it, from the team's latest
-    analysis of `site` that lists the domain (of its last ten); only the competitors it
-    links to."""
+    analysis of `site` that lists the domain (of its last LISTING_LOOKBACK); only the
+    competitors it links to."""
     with session_scope(services.engine) as session:
-        recent = analyses.recent_analyses(session, team_id, site=site)
+        recent = analyses.recent_analyses(session, team_id, analyses.LISTING_LOOKBACK, site=site)
     for analysis in recent:
         try:
             found = services.results.opportunity(
@@ -329,6 +344,7 @@ class Home:
     counts: dict[Status, int]
     paid: PaidSourcesNow
     failed_reminders: Sequence[outreach.Reminder]
+    report: Report  # the last DEFAULT_PERIOD_DAYS
 
 
 def home(services: Services, team_id: str) -> Home:
@@ -336,6 +352,8 @@ def home(services: Services, team_id: str) -> Home:
         rule = outreach.paid_sources(session, team_id)
         budget = rule.daily_budget_usd
         failed = outreach.failed_reminders(session, team_id)
+        since = default_since(datetime.now(UTC).date())
+        report = outreach_report(session, services.results, team_id, since)
         session.expunge_all()  # plain data from here on, not expired by the commit
         return Home(
             recent=analyses.recent_analyses(session, team_id),
@@ -345,6 +363,7 @@ def home(services: Services, team_id: str) -> Home:
                 services.settings.workspace_budget_usd if budget is None else budget,
             ),
             failed_reminders=failed,
+            report=report,
         )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
@@ -24,7 +26,9 @@ TABLE_MODULES = (
     "bot.store.installations",
     "bot.store.requests",
     "bot.store.won_links",
+    "bot.store.hosts",
     "bot.store.watches",
+    "bot.store.contacts",
 )
 
 
@@ -68,9 +72,16 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def create_schema(engine: Engine) -> None:
-    """Bring the database to the newest schema with the Alembic migrations."""
+    """Bring the database to the newest schema with the Alembic migrations.
+
+    A database already there is only checked: the migrations' environment imports every
+    table's module, which takes a command line run 0.2 s; the check takes 0.03 s.
+    """
     with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+        config = _alembic_config(connection)
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current != ScriptDirectory.from_config(config).get_current_head():
+            command.upgrade(config, "head")
 
 
 def new_migration(engine: Engine, message: str) -> None:

@@ -10,6 +10,7 @@ workspace.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from bot.charts import Overlap
 from bot.gaps import (
     Listing,
     Opportunity,
@@ -28,6 +30,7 @@ from bot.gaps import (
     order_by,
 )
 from bot.links.duckdb_tools import sql_string, written_rows
+from bot.store.analyses import StoredResult
 
 _SAFE_TEAM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -55,6 +58,21 @@ class ResultFiles:
     def exists(self, team_id: str, analysis_id: int) -> bool:
         return self.path(team_id, analysis_id).is_file()
 
+    def save_overlap(self, team_id: str, analysis_id: int, overlap: Overlap) -> None:
+        """Keep the analysis' overlap picture's data beside its opportunities."""
+        path = self.path(team_id, analysis_id).with_suffix(".overlap.json")
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(overlap.as_json()), encoding="utf-8")
+        partial.replace(path)
+
+    def overlap(self, team_id: str, analysis_id: int) -> Overlap | None:
+        """The overlap an analysis stored (None for one stored before there were any)."""
+        path = self.path(team_id, analysis_id).with_suffix(".overlap.json")
+        try:
+            return Overlap.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
     @contextmanager
     def _reading(
         self, team_id: str, analysis_id: int
@@ -64,12 +82,51 @@ class ResultFiles:
         if not path.is_file():
             raise FileNotFoundError(f"no stored result at {path}")
         with self._database.cursor() as connection:
-            relation = f"read_parquet({sql_string(str(path))})"
+            relation = parquet_relation(path)
             described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
             columns = {row[0] for row in described}
             if "unproven" not in columns:  # stored before coverage was kept: all proven
                 relation = f"(SELECT *, false AS unproven FROM {relation})"
             yield connection, relation
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of the shared DuckDB, for a query over standing_sql's relation."""
+        with self._database.cursor() as connection:
+            yield connection
+
+    def standing_sql(
+        self, results: Sequence[StoredResult], wanted: str
+    ) -> tuple[str, dict[str, object]]:
+        """A relation (team_id, site, domain, matches, authority) with each domain of
+        `wanted` (a relation with team_id, site and domain) as the most recent of `results`
+        of its team and site that lists it has it, and the relation's parameters.
+
+        Domains no result lists are absent; results whose file is gone are skipped.
+        """
+        held = [result for result in results if self.exists(result.team_id, result.rows_id)]
+        if not held:
+            return _NO_STANDING, {}
+        paths = [str(self.path(result.team_id, result.rows_id)) for result in held]
+        files = ", ".join(sql_string(path) for path in paths)
+        relation = f"""(
+            SELECT held.team_id, held.site, stored.domain, stored.matches, stored.authority
+            FROM read_parquet([{files}], filename = true, union_by_name = true) AS stored
+            JOIN (SELECT unnest($held_path) AS path, unnest($held_team) AS team_id,
+                         unnest($held_site) AS site, unnest($held_recency) AS recency) AS held
+                 ON stored.filename = held.path
+            WHERE (held.team_id, held.site, stored.domain)
+                  IN (SELECT team_id, site, domain FROM {wanted})
+            QUALIFY row_number() OVER (
+                PARTITION BY held.team_id, held.site, stored.domain ORDER BY held.recency) = 1
+        )"""
+        parameters: dict[str, object] = {
+            "held_path": paths,
+            "held_team": [result.team_id for result in held],
+            "held_site": [result.site for result in held],
+            "held_recency": [result.recency for result in held],
+        }
+        return relation, parameters
 
     def counts(
         self, team_id: str, analysis_id: int, listing: Listing, hidden: Sequence[str]
@@ -152,6 +209,17 @@ class ResultFiles:
             }
             with written_rows(connection, rows, parameters, "FORMAT csv, HEADER true") as path:
                 return path.read_text(encoding="utf-8")
+
+
+def parquet_relation(path: Path) -> str:
+    """A stored result as a relation of any DuckDB connection."""
+    return f"read_parquet({sql_string(str(path))})"
+
+
+_NO_STANDING = (
+    "(SELECT NULL::VARCHAR AS team_id, NULL::VARCHAR AS site, NULL::VARCHAR AS domain,"
+    " NULL::INTEGER AS matches, NULL::SMALLINT AS authority WHERE false)"
+)
 
 
 def _digest(text: str) -> str:
