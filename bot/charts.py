@@ -15,7 +15,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from bot.outreach.report import Dimension, Report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,6 +30,8 @@ GAP_COLOUR = "#d1495b"
 SHARED_COLOUR = "#8d99ae"
 DOT_OFF = "#dddddd"
 DPI = 100
+# The report's bars per group: what was sent, what got an answer, what was won.
+REPORT_BARS = (("sent", "#8d99ae"), ("replied", "#edae49"), ("won", "#00798c"))
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,10 @@ def overlap_of(
     return Overlap(site, tuple(competitors), combinations)
 
 
+@lru_cache(maxsize=32)
 def upset_png(overlap: Overlap) -> bytes:
-    """The UpSet chart of `overlap` as a PNG."""
+    """The UpSet chart of `overlap` as a PNG (a tenth of a second to draw: the same
+    overlap, such as one analysis asked for by several people, is drawn once)."""
     from matplotlib.figure import Figure  # imported when drawn: it takes a third of a second
 
     shown = overlap.shown()
@@ -224,6 +231,58 @@ def pipeline_png(series: StatusSeries, title: str = "Targets by status") -> byte
     axes.set_title(title, fontsize=11)
     figure.autofmt_xdate()
     data = {"days": [day.isoformat() for day in series.days], "counts": series.counts}
+    return _png(figure, title, data)
+
+
+def report_png(report: Report) -> bytes:
+    """The outreach report as bars: per group of each dimension, the prospects sent,
+    replied and won, with the win rate over each group."""
+    from matplotlib.figure import Figure
+
+    dimensions = [dimension for dimension in Dimension if report.by(dimension)]
+    figure = Figure(figsize=(9, 2.6 * max(len(dimensions), 1)), dpi=DPI)
+    data: dict[str, list[dict[str, object]]] = {}
+    for row, dimension in enumerate(dimensions, start=1):
+        axes = figure.add_subplot(len(dimensions), 1, row)
+        lines = report.by(dimension)
+        data[dimension.value] = [
+            {
+                "group": line.key,
+                "sent": line.figures.sent,
+                "replied": line.figures.replied,
+                "won": line.figures.won,
+                "win_rate": line.figures.win_rate,
+            }
+            for line in lines
+        ]
+        places = range(len(lines))
+        for offset, (name, colour) in enumerate(REPORT_BARS):
+            axes.bar(
+                [place + (offset - 1) * 0.27 for place in places],
+                [getattr(line.figures, name) for line in lines],
+                width=0.27,
+                color=colour,
+                label=name,
+            )
+        for place, line in zip(places, lines, strict=True):
+            rate = line.figures.win_rate
+            if rate is not None:
+                axes.annotate(
+                    f"{rate:.0%} won",
+                    (place, line.figures.sent),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
+        axes.set_xticks(list(places), labels=[line.key for line in lines], fontsize=8)
+        axes.set_title(dimension.value, fontsize=9, loc="left")
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+    if dimensions:
+        figure.axes[0].legend(loc="upper right", fontsize=8, frameon=False)
+    title = f"What works: prospects first drafted since {report.since.isoformat()}"
+    figure.suptitle(title, fontsize=11)
+    figure.tight_layout()
     return _png(figure, title, data)
 
 

@@ -26,7 +26,7 @@ from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand
 
 from bot.analysis import PROVE_MAX_LOOKUPS, RunningAnalysis, running
-from bot.charts import upset_png
+from bot.charts import pipeline_png, report_png, upset_png
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain, shown_domain
 from bot.gaps import Opportunity
@@ -83,6 +83,8 @@ from bot.store.watches import TERMINAL
 from bot.wording import counted
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from bot.links.webgraph import ReleaseFiles
     from bot.runs import Runner
     from bot.store.analyses import AnalysisRecord
@@ -708,15 +710,21 @@ def gaps_command(
                 _write_chart(chart, upset_png(analysis.overlap()))
 
 
-def _runner(settings: Settings) -> Runner:
-    """Analyses for the record in the app database (created or migrated first)."""
+def _app_engine(settings: Settings) -> Engine:
+    """The app database, created or migrated first."""
     # Imported here: only the commands that store anything touch the app database.
-    from bot.runs import Runner
     from bot.store.db import create_schema, make_engine
 
     engine = make_engine(settings.app_database_url)
     create_schema(engine)
-    return Runner.of(settings, engine)
+    return engine
+
+
+def _runner(settings: Settings) -> Runner:
+    """Analyses for the record in the app database."""
+    from bot.runs import Runner
+
+    return Runner.of(settings, _app_engine(settings))
 
 
 def _compared_with(runner: Runner, team_id: str, query: GapQuery, since: str) -> AnalysisRecord:
@@ -987,28 +995,37 @@ def links_command(
 def pipeline_command(
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     team: Annotated[str | None, typer.Option(help="Only this Slack workspace (team id).")] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.png",
+            help=f"Also draw the domains in each status, day by day over the last"
+            f" {DEFAULT_PERIOD_DAYS} days, into FILE.png.",
+        ),
+    ] = None,
 ) -> None:
     """Export the outreach pipeline: every targeted domain, its status, its next reminder and
     whether that reminder is being retried or was given up (with Slack's error)."""
     with _errors_as_exit():
         chosen = _output_format(output, tuple(OutputFormat))
-        settings = load_settings()
-        # Imported here: the other commands never touch the app database.
         from sqlmodel import Session
 
-        from bot.store.db import create_schema, make_engine
         from bot.store.outreach import pipeline_rows
+        from bot.store.pipeline import status_series
 
-        engine = make_engine(settings.app_database_url)
-        create_schema(engine)
-        with Session(engine) as session:
+        with Session(_app_engine(load_settings())) as session:
             rows = pipeline_rows(session, team)
+            if chart is not None:
+                today = datetime.now(UTC).date()
+                series = status_series(session, team, default_since(today), today)
         if chosen is OutputFormat.JSON:
             sys.stdout.write(pipeline_json(rows) + "\n")
         elif chosen is OutputFormat.CSV:
             sys.stdout.write(pipeline_csv(rows))
         else:
             out.print(pipeline_table(rows))
+        if chart is not None:
+            _write_chart(chart, pipeline_png(series))
 
 
 @app.command("report")
@@ -1026,6 +1043,13 @@ def report_command(
     team: Annotated[
         str | None, typer.Option(metavar="TEAM", help="Only this Slack workspace (team id).")
     ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.png",
+            help="Also draw, per group, the prospects sent, replied and won into FILE.png.",
+        ),
+    ] = None,
 ) -> None:
     """What works in outreach: per template, match count, authority band and owner, the
     prospects drafted, sent, replied, won and lost, the reply and win rates, and the median
@@ -1042,6 +1066,8 @@ def report_command(
             sys.stdout.write(report_csv(report))
         else:
             out.print(report_table(report))
+        if chart is not None:
+            _write_chart(chart, report_png(report))
 
 
 def _since(text: str | None) -> date:
@@ -1068,15 +1094,12 @@ def _date(text: str) -> date:
 def _outreach_report(settings: Settings, team: str | None, since: date) -> Report:
     """The outreach report of one workspace or (None) all, as plain data: the table, JSON and
     CSV are drawn from it."""
-    # Imported here: the other commands never touch the app database.
     from sqlmodel import Session
 
-    from bot.store.db import create_schema, make_engine
     from bot.store.report import outreach_report
     from bot.store.results import ResultFiles
 
-    engine = make_engine(settings.app_database_url)
-    create_schema(engine)
+    engine = _app_engine(settings)
     try:
         with Session(engine) as session:
             return outreach_report(session, ResultFiles(settings.results_path), team, since)
@@ -1135,11 +1158,9 @@ def _verify_due(chosen: OutputFormat) -> None:
     from bot.link_checks import CheckedLink, LinkCheckTick, checking_fetcher
     from bot.slack.app import configured_clients
     from bot.slack.won import link_news
-    from bot.store.db import create_schema, make_engine
 
     settings = load_settings()
-    engine = make_engine(settings.app_database_url)
-    create_schema(engine)
+    engine = _app_engine(settings)
     clients = configured_clients(settings, engine)
     tell_owner = link_news(clients) if clients is not None else None
     checked: list[CheckedLink] = []

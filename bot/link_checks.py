@@ -48,12 +48,19 @@ def checking_fetcher(settings: Settings, engine: Engine) -> Fetcher:
     return Fetcher(FetchPolicy.from_settings(settings), gate=SharedHostGate(engine))
 
 
+# Checks one process runs at once.
+CHECKS_AT_ONCE = 8
+
+
 class LinkCheckTick(ClaimTick[WonLink]):
     """Due won links: check each page, move the pipeline if the link is at risk or back."""
 
     def __init__(self, engine: Engine, fetcher: Fetcher, report: Report, **options: Any) -> None:
         # A check that keeps failing (its report cannot be delivered) still comes back weekly.
         options.setdefault("gave_up", self._check_next_week)
+        # Most of a check is waiting (for the host's turn, for the page): several at once.
+        options.setdefault("parallel", CHECKS_AT_ONCE)
+        options.setdefault("batch", 2 * CHECKS_AT_ONCE)
         super().__init__(engine, WonLink, self._check, **options)
         self.fetcher = fetcher
         self.report = report

@@ -15,6 +15,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -107,6 +108,7 @@ class ClaimTick(Generic[Job]):
         batch: int = CLAIM_BATCH,
         gave_up: Callable[[Job], DueAgain | None] = lambda _row: None,
         only: ColumnElement[bool] | None = None,
+        parallel: int = 1,
     ) -> None:
         self.engine = engine
         self.model = model
@@ -121,6 +123,9 @@ class ClaimTick(Generic[Job]):
         # Where a job goes when it is given up: None leaves it failed, for people to see.
         self.gave_up = gave_up
         self.only = only
+        # Jobs of one batch run at once: a job that waits (on a host's politeness slot, on
+        # a slow page) does not hold up the others.
+        self.parallel = parallel
 
     @property
     def kind(self) -> str:
@@ -144,8 +149,11 @@ class ClaimTick(Generic[Job]):
                     session.expunge_all()
                 if not due:
                     return ran
-                for row in due:
-                    ran += self._handle(row)
+                if self.parallel == 1:
+                    ran += sum(self._handle(row) for row in due)
+                else:
+                    with ThreadPoolExecutor(self.parallel, f"gapbot-{self.kind}") as pool:
+                        ran += sum(pool.map(self._handle, due))
 
     def _handle(self, row: Job) -> int:
         assert row.id is not None

@@ -13,8 +13,12 @@ import time_machine
 from conftest import make_settings
 from export_files import run_gapbot
 from outreach_history import build_world
+from PIL import Image
+from sqlmodel import Session
 
+from bot.outreach.pipeline import Status
 from bot.store.db import create_schema, make_engine
+from bot.store.pipeline import Move, move
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +167,48 @@ def test_a_workspace_with_no_outreach_has_an_empty_report(home: Path) -> None:
     document = json.loads(result.stdout)
     assert document["total"]["sent"] == 0 and document["total"]["reply_rate"] is None
     assert document["by"] == {"template": [], "matches": [], "authority": [], "owner": []}
+
+
+def test_the_report_chart_carries_the_figures_it_draws(home: Path, tmp_path: Path) -> None:
+    chart = tmp_path / "report.png"
+    args = ["report", "--since", "2026-03-01", "--team", "T1"]
+    drawn = run_gapbot(home, *args, "--chart", chart)
+    assert drawn.returncode == 0, drawn.stderr
+    figures = json.loads(run_gapbot(home, *args, "--format", "json").stdout)["by"]
+    data = json.loads(Image.open(chart).info["Description"])
+    assert list(data) == list(figures)
+    for dimension, groups in figures.items():
+        assert [
+            (group["group"], group["sent"], group["replied"], group["won"]) for group in groups
+        ] == [(bar["group"], bar["sent"], bar["replied"], bar["won"]) for bar in data[dimension]]
+
+
+def test_the_pipeline_chart_counts_each_status_day_by_day(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'gapbot.db'}")
+    create_schema(engine)
+    steps = [
+        (date(2026, 5, 30), "a.example", Status.TARGETED),
+        (date(2026, 5, 30), "b.example", Status.TARGETED),
+        (date(2026, 5, 31), "a.example", Status.CONTACTED),
+        (date(2026, 6, 1), "a.example", Status.WON),
+    ]
+    for day, domain, status in steps:
+        with time_machine.travel(day, tick=False), Session(engine) as session:
+            move(session, Move("T1", "mysite.com", domain, status, "U1"))
+            session.commit()
+    engine.dispose()
+    chart = tmp_path / "pipeline.png"
+    with time_machine.travel(date(2026, 6, 1), tick=False):
+        drawn = run_gapbot(tmp_path, "pipeline", "--chart", chart)
+    assert drawn.returncode == 0, drawn.stderr
+    data = json.loads(Image.open(chart).info["Description"])
+    assert len(data["days"]) == 91 and data["days"][-3:] == [
+        "2026-05-30",
+        "2026-05-31",
+        "2026-06-01",
+    ]
+    assert {status: counts[-3:] for status, counts in data["counts"].items()} == {
+        "targeted": [2, 1, 1],
+        "contacted": [0, 1, 0],
+        "won": [0, 0, 1],
+    }

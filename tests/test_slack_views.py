@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 from datetime import UTC, datetime
 from typing import Any
 
 from conftest import GENERIC_HEADER
 from fake_slack import Call, SlackDriver
+from PIL import Image
 
 from bot.links.index import LinkIndex
 from bot.slack.ids import Action
@@ -165,3 +168,36 @@ def test_app_home_lists_the_reminders_gapbot_gave_up_on(slack: SlackDriver) -> N
     text = str(home_blocks(slack))
 
     assert "gone.example" in text and "the owner is not in the workspace any more" in text
+
+
+def test_the_pipeline_chart_is_uploaded_and_shown_in_app_home(slack: SlackDriver) -> None:
+    message = post_result(slack)
+    slack.press(
+        message.args["blocks"],
+        Action.TARGET,
+        domain="gap05.example",
+        message_ts=message.response["ts"],
+    )
+    slack.fake.wait_for("chat.update")
+    slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
+
+    slack.press_at_home(home, Action.PIPELINE_CHART)
+    complete, png = slack.fake.wait_for_upload("Targets by status")
+    assert "channel_id" not in complete.args  # uploaded to show, not shared in a channel
+    data = json.loads(Image.open(io.BytesIO(png)).info["Description"])
+    assert data["counts"] == {"targeted": [0] * 90 + [1]}
+    shown = slack.fake.wait_for("views.publish", 2)[-1].args["view"]["blocks"]
+    images = [block for block in shown if block["type"] == "image"]
+    assert [image["slack_file"] for image in images] == [{"id": complete.args["files"][0]["id"]}]
+
+
+def test_a_pipeline_chart_slack_refuses_is_told_by_dm(slack: SlackDriver) -> None:
+    slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
+    slack.fake.fail("files.completeUploadExternal", "file_upload_failed")
+
+    slack.press_at_home(home, Action.PIPELINE_CHART)
+    dm = slack.fake.wait_for("chat.postMessage")[0]
+    assert dm.args["channel"] == "DU1"
+    assert "Slack would not take the pipeline chart" in dm.args["text"]

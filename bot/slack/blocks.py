@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     Option,
     PlainTextObject,
@@ -146,6 +147,13 @@ def chart_not_attached_text(reason: str) -> str:
     return (
         f":warning: The result is posted, but Slack would not take its overlap chart"
         f" ({escape(reason)}). `gapbot gaps ... --chart FILE.png` draws it in a terminal."
+    )
+
+
+def chart_not_drawn_text(reason: str) -> str:
+    return (
+        f":warning: Slack would not take the pipeline chart ({escape(reason)})."
+        " `gapbot pipeline --chart FILE.png` draws it in a terminal."
     )
 
 
@@ -463,7 +471,9 @@ def home_view(
     watches: Sequence[Block] = (),
     *,
     report: Report,
+    pipeline_chart: str | None = None,
 ) -> View:
+    """The Home tab; `pipeline_chart`: the id of the pipeline picture to show, if drawn."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
     if not recent:
@@ -471,7 +481,21 @@ def home_view(
     for analysis in recent:
         blocks.append(_recent_row(analysis))
     blocks.append(DividerBlock())
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=_counts_text(counts))))
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=_counts_text(counts)),
+            accessory=ButtonElement(
+                text="Chart over time", action_id=Action.PIPELINE_CHART, value="draw"
+            ),
+        )
+    )
+    if pipeline_chart is not None:
+        blocks.append(
+            ImageBlock(
+                slack_file={"id": pipeline_chart},
+                alt_text=f"Domains in each status, day by day, over {DEFAULT_PERIOD_DAYS} days",
+            )
+        )
     blocks.append(DividerBlock())
     blocks.append(
         SectionBlock(text=MarkdownTextObject(text=cut(_report_text(report), MAX_SECTION_TEXT)))

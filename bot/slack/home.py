@@ -13,11 +13,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot import watching
 from bot.slack import outreach_service, service
-from bot.slack.blocks import PAID_SOURCES_OFF, PaidSourcesShown, home_view
+from bot.slack.blocks import (
+    PAID_SOURCES_OFF,
+    PaidSourcesShown,
+    chart_not_drawn_text,
+    home_view,
+)
 from bot.slack.draft_blocks import failed_reminders_blocks
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import post_result, team_of
+from bot.slack.messages import post_result, slack_reason, team_of, tell_user
 from bot.slack.results import bounded_id
 from bot.slack.service import services_of
 from bot.slack.watch_blocks import home_watches
@@ -27,6 +32,7 @@ def register(app: App) -> None:
     app.event("app_home_opened")(after_ack(publish_home))
     app.action(Action.REPOST)(after_ack(repost))
     app.action(Action.PAID_SOURCES)(after_ack(choose_paid_sources))
+    app.action(Action.PIPELINE_CHART)(after_ack(draw_pipeline))
 
 
 def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -36,8 +42,10 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
     publish(client, context, user)
 
 
-def publish(client: WebClient, context: BoltContext, user: str) -> None:
-    """Draw `user`'s Home tab afresh."""
+def publish(
+    client: WebClient, context: BoltContext, user: str, pipeline_chart: str | None = None
+) -> None:
+    """Draw `user`'s Home tab afresh (with the pipeline picture of this file id, if any)."""
     services, team = services_of(context), team_of(context)
     found = service.home(services, team)
     targets = outreach_service.home_targets(services, team, user)
@@ -55,8 +63,27 @@ def publish(client: WebClient, context: BoltContext, user: str) -> None:
         failed,
         watches,
         report=found.report,
+        pipeline_chart=pipeline_chart,
     )
     client.views_publish(user_id=user, view=view)
+
+
+def draw_pipeline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The workspace's pipeline, day by day, as a picture uploaded to Slack and shown in the
+    Home tab; if Slack will not take it, the user hears why."""
+    ack()
+    user = body["user"]["id"]
+    png = service.pipeline_chart(services_of(context), team_of(context))
+    try:
+        uploaded = client.files_upload_v2(
+            content=png, filename="pipeline.png", title="Targets by status, day by day"
+        )
+        file_id = str(uploaded["file"]["id"])
+    except (SlackApiError, OSError, KeyError) as error:
+        reason = slack_reason(error) if not isinstance(error, KeyError) else "no file id"
+        tell_user(client, None, user, chart_not_drawn_text(reason))
+        return
+    publish(client, context, user, pipeline_chart=file_id)
 
 
 def choose_paid_sources(

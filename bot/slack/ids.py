@@ -26,6 +26,7 @@ class Action(StrEnum):
     LINKS = "gaps_links"
     REPOST = "home_repost"
     PAID_SOURCES = "home_paid_sources"
+    PIPELINE_CHART = "home_pipeline_chart"
     DRAFT_EMAIL = "outreach_draft_email"
     DRAFT_TARGET = "outreach_draft_target"
     DRAFT_RERENDER = "outreach_draft_rerender"

@@ -19,7 +19,7 @@ import duckdb
 from slack_bolt import BoltContext
 from sqlalchemy.engine import Engine
 
-from bot.charts import upset_png
+from bot.charts import pipeline_png, upset_png
 from bot.config import Settings
 from bot.contacts.lookup import ContactFinder, ContactLookup
 from bot.gaps import Opportunity
@@ -213,6 +213,14 @@ def overlap_chart(services: Services, team_id: str, analysis_id: int) -> bytes |
     overlap = services.results.overlap(team_id, analysis.rows_id)
     # Nothing links to any competitor: there is nothing to draw.
     return upset_png(overlap) if overlap is not None and overlap.combinations else None
+
+
+def pipeline_chart(services: Services, team_id: str) -> bytes:
+    """The team's pipeline, day by day over the report's period, as a PNG."""
+    today = datetime.now(UTC).date()
+    with session_scope(services.engine) as session:
+        series = pipeline.status_series(session, team_id, default_since(today), today)
+    return pipeline_png(series)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
@@ -274,26 +275,31 @@ def _mark(row: PipelineEntry) -> PipelineMark:
     )
 
 
-def status_series(session: Session, team_id: str, since: date, until: date) -> StatusSeries:
+def status_series(session: Session, team_id: str | None, since: date, until: date) -> StatusSeries:
     """How many domains stood in each status at the end of each day from `since` to
-    `until`, replayed from the event log (a pipeline holds thousands of events, not
-    millions). Statuses no domain held in the period are left out."""
-    events = session.exec(
-        select(
-            PipelineEvent.site, PipelineEvent.refdomain, PipelineEvent.to_status, PipelineEvent.at
-        )
-        .where(PipelineEvent.team_id == team_id, col(PipelineEvent.at) < _day_end(until))
-        .order_by(col(PipelineEvent.at), col(PipelineEvent.id))
-    ).all()
-    standing: dict[tuple[str, str], str] = {}
+    `until` (of one workspace, or of all), replayed from the event log (a pipeline holds
+    thousands of events, not millions). Statuses no domain held in the period are left
+    out."""
+    query = sa_select(
+        col(PipelineEvent.team_id),
+        col(PipelineEvent.site),
+        col(PipelineEvent.refdomain),
+        col(PipelineEvent.to_status),
+        col(PipelineEvent.at),
+    ).where(col(PipelineEvent.at) < _day_end(until))
+    if team_id is not None:
+        query = query.where(col(PipelineEvent.team_id) == team_id)
+    ordered = query.order_by(col(PipelineEvent.at), col(PipelineEvent.id))
+    events = [tuple(row) for row in session.execute(ordered).all()]
+    standing: dict[tuple[str, str, str], str] = {}
     days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
     per_day: list[Counter[str]] = []
     position = 0
     for day in days:
         end = _day_end(day)
-        while position < len(events) and as_utc(events[position][3]) < end:
-            site, refdomain, status, _ = events[position]
-            standing[(site, refdomain)] = status
+        while position < len(events) and as_utc(events[position][4]) < end:
+            team, site, refdomain, status, _ = events[position]
+            standing[(team, site, refdomain)] = status
             position += 1
         per_day.append(Counter(standing.values()))
     held = [status for status in Status if any(counts[status] for counts in per_day)]
