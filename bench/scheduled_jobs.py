@@ -6,7 +6,7 @@ channel of a fake Slack, and 10,000 won links (`--smoke`: 200) whose pages are s
 one local web server under 1,000 host names (10 pages each; the workers' resolver sends
 every name to 127.0.0.1). Three processes run what `gapbot serve` schedules, the watch
 tick and the won-link tick, in a loop until nothing is due. The hosts' spacing is scaled
-down from 3 s to 0.2 s so that a run takes a minute, not an hour.
+down from 3 s to 0.5 s so that a run takes a minute, not an hour.
 
 Printed, with the practical limits measured in the same run:
 - the time to drain each kind of job, next to one process running the same analyses
@@ -59,7 +59,7 @@ from bot.store.won_links import WonLink
 from bot.watching import add_watch
 
 WORKERS = 3
-SPACING = 0.2  # seconds between two requests to one host (production: 3 s)
+SPACING = 0.5  # seconds between two requests to one host (production: 3 s)
 PAGES_PER_HOST = 10
 TEAM, OWNER = "T1", "U1"
 SITE = "mysite.com"

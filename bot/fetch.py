@@ -14,7 +14,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from types import TracebackType
@@ -169,20 +170,23 @@ def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
 
 
 class Gate(Protocol):
-    """Where the fetcher waits its turn before each request to a host."""
+    """Where the fetcher takes its turn for each request to a host: the block runs the
+    request, and the next turn starts `spacing` after it ended."""
 
-    def wait(self, host: str, spacing: float | None = None) -> None: ...
+    def turn(self, host: str, spacing: float | None = None) -> AbstractContextManager[None]: ...
 
 
 class HostGate:
-    """At most one request per host per `spacing` seconds, across threads.
+    """One request at a time per host, and `spacing` seconds from the end of one to the
+    start of the next, across threads.
 
-    Each caller reserves the host's next free slot under the lock and sleeps outside it,
-    so waiting callers never hold up other hosts. `clock` and `sleep` are injectable so
-    tests measure the spacing without waiting for it.
+    A caller waits on its host's own lock, so waiting callers never hold up other hosts.
+    Spacing from the end, not the start: a thread that stalls (a busy machine, a slow
+    page) can never send its request on top of the next one. `clock` and `sleep` are
+    injectable so tests measure the spacing without waiting for it.
     """
 
-    # Past this many hosts, those whose slot has passed are forgotten.
+    # Past this many hosts, those whose turn has passed are forgotten.
     _PRUNE_AT = 10_000
 
     def __init__(
@@ -197,18 +201,34 @@ class HostGate:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
+        self._hosts: dict[str, threading.Lock] = {}
 
-    def wait(self, host: str, spacing: float | None = None) -> None:
-        """Return when `host` may be sent a request; the next one waits `spacing` after it
-        (at least the gate's own)."""
+    @contextmanager
+    def turn(self, host: str, spacing: float | None = None) -> Iterator[None]:
+        gap = max(self.spacing, spacing or 0.0)
         with self._lock:
+            host_lock = self._hosts.setdefault(host, threading.Lock())
+        with host_lock:
+            with self._lock:
+                free_at = self._next.get(host, 0.0)
             now = self._clock()
-            start = max(now, self._next.get(host, now))
-            self._next[host] = start + max(self.spacing, spacing or 0.0)
-            if len(self._next) > self._PRUNE_AT:
-                self._next = {name: at for name, at in self._next.items() if at > now}
-        if start > now:
-            self._sleep(start - now)
+            if free_at > now:
+                self._sleep(free_at - now)
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._next[host] = self._clock() + gap
+                    if len(self._next) > self._PRUNE_AT:
+                        self._prune()
+
+    def _prune(self) -> None:
+        """Forget the hosts whose turn has passed and that nobody waits for."""
+        now = self._clock()
+        self._next = {name: at for name, at in self._next.items() if at > now}
+        self._hosts = {
+            name: lock for name, lock in self._hosts.items() if name in self._next or lock.locked()
+        }
 
 
 # One gate for the whole process: every fetcher (CLI, scheduled checks, Slack workers)
@@ -493,11 +513,13 @@ class Fetcher:
         host = f"[{target.host}]" if ":" in target.host else target.host
         headers = {"Host": host if target.port == default_port else f"{host}:{target.port}"}
         extensions = {"sni_hostname": target.host} if target.url.scheme == "https" else {}
-        self._gate.wait(target.host, spacing)
         try:
-            with self._client.stream(
-                "GET", pinned, headers=headers, extensions=extensions
-            ) as response:
+            with (
+                self._gate.turn(target.host, spacing),
+                self._client.stream(
+                    "GET", pinned, headers=headers, extensions=extensions
+                ) as response,
+            ):
                 if response.status_code in REDIRECT_STATUSES:
                     return _Response(response.status_code, response.headers, b"", False)
                 body, truncated = self._read(response, limit)

@@ -15,7 +15,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -133,27 +133,43 @@ class ClaimTick(Generic[Job]):
 
     def __call__(self) -> int:
         """Run one tick; returns how many jobs ran to the end."""
-        ran = 0
         with self._renewing():
+            if self.parallel == 1:
+                return self._one_at_a_time()
+            return self._side_by_side()
+
+    def _one_at_a_time(self) -> int:
+        ran = 0
+        while due := self._claim():
+            ran += sum(self._handle(row) for row in due)
+        return ran
+
+    def _side_by_side(self) -> int:
+        """Up to `parallel` jobs at once, claiming more as soon as one ends: a job that
+        waits holds up no batch."""
+        ran, running = 0, set[Future[int]]()
+        with ThreadPoolExecutor(self.parallel, f"gapbot-{self.kind}") as pool:
             while True:
-                with Session(self.engine) as session:
-                    due = claims.claim_due(
-                        session,
-                        self.model,
-                        self.worker,
-                        self.clock(),
-                        lease=self.lease,
-                        limit=self.batch,
-                        only=self.only,
-                    )
-                    session.expunge_all()
-                if not due:
+                due = self._claim() if len(running) < self.parallel else []
+                running |= {pool.submit(self._handle, row) for row in due}
+                if not running:
                     return ran
-                if self.parallel == 1:
-                    ran += sum(self._handle(row) for row in due)
-                else:
-                    with ThreadPoolExecutor(self.parallel, f"gapbot-{self.kind}") as pool:
-                        ran += sum(pool.map(self._handle, due))
+                ended, running = wait(running, return_when=FIRST_COMPLETED)
+                ran += sum(future.result() for future in ended)
+
+    def _claim(self) -> list[Job]:
+        with Session(self.engine) as session:
+            due = claims.claim_due(
+                session,
+                self.model,
+                self.worker,
+                self.clock(),
+                lease=self.lease,
+                limit=self.batch,
+                only=self.only,
+            )
+            session.expunge_all()
+        return due
 
     def _handle(self, row: Job) -> int:
         assert row.id is not None

@@ -141,6 +141,8 @@ def make_settings(home: Path, database_url: str, api_url: str, **extra: str) -> 
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api_url,
         "GAPBOT_LINK_SOURCE": "local",
+        # The fake answering 500 is retried at once (the retries are kept, not their wait).
+        "SLACK_RETRY_BACKOFF": "0",
         **extra,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -238,30 +238,35 @@ def test_a_crawl_delay_above_three_seconds_is_honoured_up_to_thirty(
 def test_the_gate_spaces_each_host_on_its_own() -> None:
     clock = FakeClock()
     gate = HostGate(clock=clock, sleep=clock.sleep)
-    gate.wait("a.example")
-    gate.wait("b.example")
-    gate.wait("a.example")
+    for host in ("a.example", "b.example", "a.example"):
+        with gate.turn(host):
+            pass
     clock.now += 10
-    gate.wait("a.example")
+    with gate.turn("a.example"):
+        pass
     assert clock.sleeps == [3.0]
 
 
-def test_the_gate_gives_threads_distinct_slots() -> None:
-    clock = FakeClock()  # never moves: each thread's sleep tells which slot it got
-    waits: list[float] = []
+def test_the_gate_lets_one_thread_at_a_time_and_spaces_from_the_end_of_each() -> None:
+    clock = FakeClock()
     lock = threading.Lock()
+    turns: list[tuple[float, float]] = []
 
-    def sleep(seconds: float) -> None:
-        with lock:
-            waits.append(seconds)
+    def request() -> None:
+        with gate.turn("a.example"):
+            began = clock.now
+            clock.sleep(1.0)  # a slow page: the next one waits 3 s after it ends
+            with lock:
+                turns.append((began, clock.now))
 
-    gate = HostGate(clock=clock, sleep=sleep)
-    threads = [threading.Thread(target=gate.wait, args=("a.example",)) for _ in range(8)]
+    gate = HostGate(clock=clock, sleep=clock.sleep)
+    threads = [threading.Thread(target=request) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(waits) == [3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 21.0]
+    turns.sort()
+    assert [began for began, _ in turns] == [1000.0 + 4.0 * n for n in range(8)]
 
 
 def test_the_gate_forgets_hosts_whose_turn_has_passed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -269,11 +274,14 @@ def test_the_gate_forgets_hosts_whose_turn_has_passed(monkeypatch: pytest.Monkey
     clock = FakeClock()
     gate = HostGate(clock=clock, sleep=clock.sleep)
     for host in ("a.example", "b.example", "c.example"):
-        gate.wait(host)
+        with gate.turn(host):
+            pass
     clock.now += 10
-    gate.wait("d.example")  # the fourth host: a, b and c are past their turn
-    assert list(gate._next) == ["d.example"]
-    gate.wait("d.example")
+    with gate.turn("d.example"):  # the fourth host: a, b and c are past their turn
+        pass
+    assert list(gate._next) == ["d.example"] and list(gate._hosts) == ["d.example"]
+    with gate.turn("d.example"):
+        pass
     assert clock.sleeps == [3.0]
 
 

@@ -18,12 +18,6 @@ from bot.store.db import make_engine, session_scope
 from bot.store.outreach import PaidSources, set_paid_sources
 
 
-@pytest.fixture(autouse=True)
-def _retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Slack failing here is the fake answering 500: the client retries it without waiting."""
-    monkeypatch.setenv("SLACK_RETRY_BACKOFF", "0")
-
-
 def notes_to(slack: SlackDriver, count: int = 1) -> list[str]:
     """The texts of the ephemeral notes the command's response URL received (after the ack)."""
     return [call.args.get("text", "") for call in slack.fake.wait_for("respond/*", count)]

@@ -25,12 +25,6 @@ SHORT = 500  # an answer is a sentence, not an echo of what was sent
 HUGE_DOMAIN = "x" * 40_000 + ".example"
 
 
-@pytest.fixture(autouse=True)
-def _retry_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Slack failing here is the fake answering 500: the client retries it without waiting."""
-    monkeypatch.setenv("SLACK_RETRY_BACKOFF", "0")
-
-
 def sentence(slack: SlackDriver, response: httpx.Response) -> str:
     """What the user is told: the ack's ephemeral text, or the next response URL message."""
     assert response.status_code == 200, response.text
@@ -137,6 +131,7 @@ def test_a_button_press_missing_a_part_is_ignored_and_logged(
     missing: str,
 ) -> None:
     message = post_result(slack)
+    slack.fake.wait_for_upload("How the competitors")  # the result's chart, then nothing
     slack.fake.reset()
     payload = _button_payload(slack, button(message, Action.LINKS))
 
@@ -298,6 +293,7 @@ def test_slack_answering_500_is_told_to_the_user(
     slack: SlackDriver, method: str, action: Action
 ) -> None:
     message = post_result(slack)
+    slack.fake.wait_for_upload("How the competitors")  # the result's chart, before Slack fails
     slack.fake.server_error(method, 500, times=failing_calls(slack))
 
     response = slack.press(message.args["blocks"], action, message_ts=message.response["ts"])

@@ -1,60 +1,92 @@
-"""bot/store/hosts.py: one request per host every few seconds, whichever process sends it.
+"""bot/store/hosts.py: one request at a time per host, spaced, whichever process sends it.
 
-Each worker has its own engine and gate (as a process would) on one database; the clock
-stands still and sleeping only records how long each request had to wait, so the test
-measures the spacing without waiting for it."""
+Each worker has its own engine and gate (as a process would) on one database. Time is
+virtual: it passes only when a thread sleeps, so the test measures the spacing without
+waiting for it."""
 
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 from sqlalchemy.engine import Engine
 
 from bot.store.db import make_engine
-from bot.store.hosts import SharedHostGate
+from bot.store.hosts import HOLD, POLL, SharedHostGate
 
 NOW = 1_000_000.0
 SPACING = 3.0
 
 
+class VirtualClock:
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self.lock = threading.Lock()
+
+    def read(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+
+
 def test_two_workers_never_send_one_host_two_requests_within_the_spacing(
     db: Engine, app_db_url: str
 ) -> None:
-    waits: dict[str, list[float]] = {"w0": [], "w1": []}
+    clock = VirtualClock(NOW)
+    turns: dict[str, list[tuple[float, float]]] = {"w0": [], "w1": []}
     start = threading.Barrier(2)
 
     def work(worker: str) -> None:
         engine = make_engine(app_db_url)
-        gate = SharedHostGate(
-            engine, SPACING, clock=lambda: NOW, sleep=lambda seconds: waits[worker].append(seconds)
-        )
+        gate = SharedHostGate(engine, SPACING, clock=clock.read, sleep=clock.sleep)
         start.wait(5)
         for _ in range(5):
-            gate.wait("blog.example")
+            with gate.turn("blog.example"):
+                began = clock.read()
+                clock.sleep(0.5)  # the request takes half a second
+                turns[worker].append((began, clock.read()))
         engine.dispose()
 
-    threads = [threading.Thread(target=work, args=(worker,)) for worker in waits]
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in turns]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
 
-    # Ten requests, one slot each: the first goes at once, each other waits 3 s more.
-    assert sorted(waits["w0"] + waits["w1"]) == [3.0 * n for n in range(1, 10)]
-    assert waits["w0"] and waits["w1"]  # both took turns
+    # Ten requests, one at a time, each starting at least 3 s after the one before ended.
+    every = sorted(turns["w0"] + turns["w1"])
+    assert len(every) == 10 and turns["w0"] and turns["w1"]
+    assert all(later[0] - earlier[1] >= SPACING for earlier, later in pairwise(every))
 
 
-def test_hosts_do_not_wait_for_each_other_and_a_slot_that_passed_is_free(db: Engine) -> None:
-    clock = [NOW]
+def test_hosts_do_not_wait_for_each_other_and_a_crawl_delay_stretches_the_spacing(
+    db: Engine,
+) -> None:
+    clock = VirtualClock(NOW)
     waits: list[float] = []
-    gate = SharedHostGate(db, SPACING, clock=lambda: clock[0], sleep=waits.append)
 
-    assert gate.reserve("a.example", NOW, SPACING) == NOW
-    assert gate.reserve("b.example", NOW, SPACING) == NOW
-    assert gate.reserve("a.example", NOW + 1, SPACING) == NOW + SPACING
-    clock[0] = NOW + 60
-    gate.wait("a.example")  # at once
-    gate.wait("a.example", spacing=10.0)  # 3 s; a robots.txt Crawl-delay asks for 10 after it
-    gate.wait("a.example")  # 3 + 10 s
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.sleep(seconds)
 
-    assert waits == [SPACING, SPACING + 10.0]
+    gate = SharedHostGate(db, SPACING, clock=clock.read, sleep=sleep)
+    with gate.turn("a.example"):
+        pass
+    with gate.turn("b.example"):
+        pass
+    assert waits == []
+    with gate.turn("a.example", spacing=10.0):  # 3 s; robots.txt's Crawl-delay asks 10 after it
+        pass
+    with gate.turn("a.example"):
+        pass
+    assert waits == [SPACING, 10.0]
+
+
+def test_a_turn_held_by_a_process_that_died_runs_out(db: Engine) -> None:
+    gate = SharedHostGate(db, SPACING)
+    assert gate.take("a.example", NOW) == 0  # held, never released
+    assert gate.take("a.example", NOW + 1) == POLL
+    assert gate.take("a.example", NOW + HOLD + 1) == 0

@@ -1,35 +1,49 @@
-"""Politeness shared by every process: when each host may next be sent a request.
+"""Politeness shared by every process: one request at a time per host, spaced.
 
 The fetcher's own gate (bot.fetch.HostGate) spaces one process's requests; several
-serving processes checking won links at once need the same rule between them. Each
-request reserves the host's next free slot with one atomic upsert in the app database,
-then waits outside any transaction until its slot comes.
+serving processes checking won links at once need the same rule between them. A turn
+is taken with one atomic upsert in the app database: the host's row is held for the
+request (a lease, so that a process that dies mid-request lets go of it) and, when the
+request ends, freed from `spacing` seconds later. Waiting happens outside any
+transaction.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import case, literal
+from sqlalchemy import and_, case, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, col
 
-from bot.fetch import HOST_SPACING
+from bot.fetch import HOST_SPACING, HostGate
+
+# How long a turn is held at most: longer than any request may take (bot.fetch's
+# deadline), so that only a dead process's turn ever runs out.
+HOLD = 60.0
+# How often a host held by another process is asked again.
+POLL = 0.05
 
 
 class HostSlot(SQLModel, table=True):
     __tablename__ = "host_slot"
 
     host: str = Field(primary_key=True, max_length=255)
-    # Wall-clock seconds (every process reads the same clock) from which it is free again.
+    # Wall-clock seconds (every process reads the same clock): when the host may be sent
+    # its next request, and until when a request now under way holds it (None: none).
     free_at: float
+    held_until: float | None = None
+    held_by: str | None = Field(default=None, max_length=32)  # the turn under way
 
 
 class SharedHostGate:
-    """bot.fetch's gate across processes: at most one request per host per `spacing`
-    seconds, whichever process sends it. `clock` and `sleep` are injectable for tests."""
+    """bot.fetch's gate across processes: one request at a time per host, `spacing`
+    seconds from the end of one to the start of the next, whichever process sends them.
+    `clock` and `sleep` are injectable for tests."""
 
     def __init__(
         self,
@@ -44,27 +58,52 @@ class SharedHostGate:
         self.spacing = HOST_SPACING if spacing is None else spacing
         self._clock = clock
         self._sleep = sleep
+        # This process's threads queue here first: one of them at a time asks the database.
+        self._local = HostGate(0.0, clock=clock, sleep=sleep)
 
-    def wait(self, host: str, spacing: float | None = None) -> None:
-        """Return when `host` may be sent a request; the next one waits `spacing` after it
-        (at least the gate's own)."""
-        now = self._clock()
-        start = self.reserve(host, now, max(self.spacing, spacing or 0.0))
-        if start > now:
-            self._sleep(start - now)
+    @contextmanager
+    def turn(self, host: str, spacing: float | None = None) -> Iterator[None]:
+        gap = max(self.spacing, spacing or 0.0)
+        with self._local.turn(host):
+            while (wait := self.take(host, self._clock())) > 0:
+                self._sleep(wait)
+            try:
+                yield
+            finally:
+                self.release(host, self._clock() + gap)
 
-    def reserve(self, host: str, now: float, spacing: float) -> float:
-        """Take the host's next free slot (now, or when the last one's spacing ends) and
-        hold the one after it; returns the slot's start."""
+    def take(self, host: str, now: float) -> float:
+        """Hold the host if it is free at `now`: 0. Otherwise, how long to wait."""
         insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
-        current = col(HostSlot.free_at)
-        start = case((current > now, current), else_=literal(now))
+        free_at, held_until = col(HostSlot.free_at), col(HostSlot.held_until)
+        held_by = col(HostSlot.held_by)
+        token, hold = uuid.uuid4().hex, now + HOLD
+        free = and_(free_at <= now, or_(held_until.is_(None), held_until < now))
         statement = (
             insert(HostSlot)
-            .values(host=host, free_at=now + spacing)
-            .on_conflict_do_update(index_elements=["host"], set_={"free_at": start + spacing})
-            .returning(current)
+            .values(host=host, free_at=now, held_until=hold, held_by=token)
+            .on_conflict_do_update(
+                index_elements=["host"],
+                set_={
+                    "held_until": case((free, literal(hold)), else_=held_until),
+                    "held_by": case((free, literal(token)), else_=held_by),
+                },
+            )
+            .returning(free_at, held_until, held_by)
         )
         with self.engine.begin() as connection:
-            free_at = float(connection.execute(statement).scalar_one())
-        return free_at - spacing
+            row = connection.execute(statement).one()
+        if row.held_by == token:
+            return 0.0
+        if row.held_until is not None and row.held_until >= now:
+            return POLL  # another request is under way
+        return max(float(row.free_at) - now, POLL)
+
+    def release(self, host: str, free_at: float) -> None:
+        """The request is over: the host is free again from `free_at`."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(HostSlot)
+                .where(col(HostSlot.host) == host)
+                .values(held_until=None, held_by=None, free_at=free_at)
+            )

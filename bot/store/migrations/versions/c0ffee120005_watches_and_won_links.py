@@ -83,6 +83,8 @@ def upgrade() -> None:
     op.create_table('host_slot',
     sa.Column('host', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
     sa.Column('free_at', sa.Float(), nullable=False),
+    sa.Column('held_until', sa.Float(), nullable=True),
+    sa.Column('held_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.PrimaryKeyConstraint('host')
     )
 
