@@ -19,7 +19,6 @@ from sqlalchemy.engine import Engine
 from bot.analysis import RunningAnalysis, running
 from bot.config import Settings
 from bot.links.base import LinkSource
-from bot.links.mixed import with_site_sources
 from bot.links.sources import open_source
 from bot.query import GapQuery, QueryError, gap_text, parse_gap_text, stored_rows_key
 from bot.store import analyses
@@ -56,6 +55,8 @@ class Runner:
         links from those sources."""
         source = self.open_source(query.source, team_id, query.refresh)
         if query.site_source:
+            from bot.links.mixed import with_site_sources  # it loads the live providers
+
             source = with_site_sources(
                 source,
                 query.site_source,
@@ -77,8 +78,7 @@ class Runner:
 
     @contextmanager
     def storing(self, team_id: str, analysis_id: int, query: GapQuery) -> Iterator[RunningAnalysis]:
-        """Run the analysis and store its whole tally in its result file (and its overlap
-        picture's data beside it); the block gets the
+        """Run the analysis and store its whole tally in its result file; the block gets the
         open analysis (to print it, or compare it with an earlier one); done when it ends.
 
         Counted over every link: the dofollow-only list is a part of this one, and the file
@@ -87,7 +87,6 @@ class Runner:
         source = self.source(query, team_id)
         with self.slots, running(query, source, self.blocklist) as analysis:
             total = analysis.store(self.results.path(team_id, analysis_id))
-            self.results.save_overlap(team_id, analysis_id, analysis.overlap())
             yield analysis
             provenance = analysis.provenance
         with session_scope(self.engine) as session:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.store.db import create_schema, import_table_modules
+from bot.store.db import (
+    HEAD_REVISION,
+    MIGRATIONS,
+    create_schema,
+    import_table_modules,
+    schema_revision,
+)
 
 
 def test_migrations_match_the_models(db: Engine) -> None:
@@ -30,3 +38,21 @@ def test_sqlite_runs_in_wal_mode(db: Engine) -> None:
         return
     with db.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_the_head_revision_gapbot_checks_for_is_alembic_s_newest(db: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+    with db.connect() as connection:
+        assert schema_revision(connection) == HEAD_REVISION
+
+
+def test_a_database_one_migration_behind_is_brought_up_to_date(db: Engine) -> None:
+    with db.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'c0ffee120005'"))
+        connection.execute(text("DROP TABLE contact_lookup"))
+    create_schema(db)
+    with db.connect() as connection:
+        assert schema_revision(connection) == HEAD_REVISION
+        assert connection.execute(text("SELECT count(*) FROM contact_lookup")).scalar() == 0

@@ -165,6 +165,8 @@ class Stored:
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
     """Run the analysis and store it (bot.runs.Runner.storing)."""
     with services.runner.storing(team_id, analysis_id, query) as analysis:
+        # The overlap picture's data, kept beside the result for its thread.
+        services.results.save_overlap(team_id, analysis_id, analysis.overlap())
         provenance = analysis.provenance
     return Stored(analysis_id, provenance)
 
