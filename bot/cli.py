@@ -79,7 +79,6 @@ from bot.render import (
     write_json,
 )
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SAMPLE_LABEL, SamplePlan, write_ahrefs_exports
-from bot.store.watches import TERMINAL
 from bot.wording import counted
 
 if TYPE_CHECKING:
@@ -695,6 +694,7 @@ def gaps_command(
         if estimate:
             err.print(f"cost estimate: {estimate}", markup=False, highlight=False)
         from bot.runs import new_analysis
+        from bot.store.watches import TERMINAL
 
         runner = _runner(settings)
         compared = None if since is None else _compared_with(runner, team_id, query, since)
@@ -845,6 +845,7 @@ def watch_add_command(
     """Watch an analysis: `gapbot watch run-due` (from cron, say) runs it when due and
     prints what changed since its previous run. The first run says what it starts from."""
     with _errors_as_exit():
+        from bot.store.watches import TERMINAL
         from bot.watching import add_watch
 
         team_id = _team(team)

@@ -6,12 +6,12 @@ import argparse
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.domains import DomainError, domain_pattern, fold_domain, fold_site, public_suffix
 from bot.gaps import DomainFilter, GapInputError, GapOptions, SortOrder, check_sites
 from bot.links.sources import SITE_SOURCE_NAMES, WEBGRAPH, source_names
-from bot.store.watches import Every
 
 # `/gaps` text longer than this is refused before it is parsed: ten competitors given as
 # long URLs and every option fit, and a megabyte of text would take seconds to split.
@@ -24,6 +24,14 @@ MAX_AUTHORITY = 100
 # Reads an `--exclude @FILE` file by name (the terminal's only: Slack users have no files
 # on the server); raises QueryError when it cannot.
 FileReader = Callable[[str], str]
+
+
+class Every(StrEnum):
+    """How often a watch runs."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
 
 
 class QueryError(ValueError):

@@ -25,13 +25,13 @@ from bot.outreach.link_checks import Notice
 from bot.outreach.report import Dimension, Figures, Report, duration_text, percent
 from bot.query import GapQuery, LinksQuery
 from bot.store.clock import as_utc
-from bot.store.watches import TERMINAL, Watch, competitors_of
 from bot.wording import UNPROVEN_MARK, counted, unproven_note
 
 if TYPE_CHECKING:
     from bot.link_checks import CheckedLink
     from bot.store.analyses import AnalysisRecord
     from bot.store.outreach import PipelineRow
+    from bot.store.watches import Watch
 
 TABLE_DEFAULT_LIMIT = 50
 # What a gap table needs besides its competitor columns (rank, domain, matches, authority,
@@ -538,12 +538,16 @@ def changes_json(query: GapQuery, changes: Changes, compared_with: AnalysisRecor
 
 
 def describe_watch(watch: Watch) -> str:
+    from bot.store.watches import competitors_of  # the terminal's gaps never loads the app DB
+
     """E.g. "mysite.com vs rival-a.com, rival-b.com, every week"."""
     competitors = ", ".join(map(shown_domain, competitors_of(watch)))
     return f"{shown_domain(watch.site)} vs {competitors}, every {watch.every}"
 
 
 def watches_json(watches: Sequence[Watch]) -> str:
+    from bot.store.watches import competitors_of
+
     return json.dumps(
         [
             {
@@ -565,6 +569,8 @@ def watches_json(watches: Sequence[Watch]) -> str:
 
 
 def watches_table(watches: Sequence[Watch]) -> Table:
+    from bot.store.watches import TERMINAL
+
     table = Table(title=Text("Watches"), title_justify="left")
     for header in ("ID", "Watch", "Reports to", "Next run", "Last run", "State"):
         table.add_column(header, overflow="fold")

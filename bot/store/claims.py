@@ -19,7 +19,8 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
-from bot.store.clock import as_utc, utc_time
+from bot.store.clock import as_utc
+from bot.store.columns import utc_time
 
 # How long a claim holds without being renewed: a dead worker's rows come back after it.
 LEASE = timedelta(seconds=90)

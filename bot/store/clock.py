@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import DateTime
-from sqlmodel import Field
 
 Clock = Callable[[], datetime]
 
@@ -19,8 +15,3 @@ def utc_now() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """A stored time in UTC; some databases (SQLite) hand times back without a zone."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def utc_time(*, nullable: bool) -> Any:
-    """A model field stored as a timezone-aware time (one definition any table can use)."""
-    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlmodel import Field, Session, SQLModel
 
 from bot.contacts.lookup import CONTACTS_TTL, ContactLookup
-from bot.store.clock import as_utc, utc_time
+from bot.store.clock import as_utc
+from bot.store.columns import utc_time
 
 
 class ContactLookupRecord(SQLModel, table=True):

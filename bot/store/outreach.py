@@ -25,7 +25,8 @@ from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
 from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Claimable, ClaimState
-from bot.store.clock import as_utc, utc_time
+from bot.store.clock import as_utc
+from bot.store.columns import utc_time
 from bot.store.pipeline import (
     Move,
     MoveOutcome,

@@ -9,24 +9,17 @@ from __future__ import annotations
 import calendar
 import json
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Index, delete, false
 from sqlmodel import Field, Session, col, select, update
 
+from bot.query import Every
 from bot.store.claims import Claimable
-from bot.store.clock import as_utc, utc_time
+from bot.store.clock import as_utc
+from bot.store.columns import utc_time
 
 # A watch of the terminal (`gapbot watch add`) reports to no channel: `watch run-due` prints it.
 TERMINAL = ""
-
-
-class Every(StrEnum):
-    """How often a watch runs."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
 
 
 class Watch(Claimable, table=True):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col, select, update
 
 from bot.store.claims import Claimable, ClaimState
-from bot.store.clock import utc_time
+from bot.store.columns import utc_time
 
 # A row in these states is being checked (the others ended: stopped or given up).
 _CHECKING = frozenset({ClaimState.PENDING, ClaimState.CLAIMED})
