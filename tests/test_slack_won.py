@@ -28,7 +28,7 @@ from bot.scheduler import ReminderTick
 from bot.slack.app import team_clients
 from bot.slack.ids import Action, Field
 from bot.slack.reminders import reminder_delivery
-from bot.slack.won import link_news
+from bot.slack.won import NOT_YOURS_LINK, link_news
 from bot.store.db import make_engine
 from bot.store.outreach import Reminder
 from bot.store.pipeline import Move, PipelineEntry, events_for, move
@@ -263,9 +263,17 @@ def test_someone_elses_won_button_opens_nothing(slack: SlackDriver) -> None:
     assert slack.fake.calls_to("views.open") == []
 
 
-def test_a_link_at_risk_is_dmed_once_with_its_evidence_escaped_then_back(
-    slack: SlackDriver, blog: PageServer
-) -> None:
+def check_at(slack: SlackDriver, at: datetime) -> None:
+    """The scheduled checks, run as of `at` (the politeness gate never sleeps here)."""
+    news = link_news(team_clients(slack.app, slack.settings))
+    policy = FetchPolicy(user_agent="Gapbot/test (+https://example.test)", allow_private=True)
+    with Fetcher(policy, gate=HostGate(clock=lambda: 0.0, sleep=lambda _s: None)) as pages:
+        LinkCheckTick(engine_of(slack), pages, news, clock=lambda: at)()
+
+
+def at_risk(slack: SlackDriver, blog: PageServer, now: datetime) -> Call:
+    """A won link whose page lost its followed link, checked a week, a week and a day and
+    two weeks after it was won: the link-at-risk DM."""
     form = press_won(slack, reminder_dm(slack))
     submit(slack, form, blog.url("/post"))
     slack.fake.wait_for("chat.postMessage", count=2)  # the reminder, the first verdict
@@ -275,19 +283,17 @@ def test_a_link_at_risk_is_dmed_once_with_its_evidence_escaped_then_back(
         b'<link rel="canonical" href="/moved"><meta name="robots" content="nofollow">'
         b'<a href="https://mysite.com/" rel="ugc">&lt;!channel&gt; *deal*</a>'
     )
-    engine = engine_of(slack)
-    news = link_news(team_clients(slack.app, slack.settings))
-    policy = FetchPolicy(user_agent="Gapbot/test (+https://example.test)", allow_private=True)
-    now = datetime.now(UTC)
-
-    def check(at: datetime) -> None:
-        with Fetcher(policy, gate=HostGate(clock=lambda: 0.0, sleep=lambda _s: None)) as pages:
-            LinkCheckTick(engine, pages, news, clock=lambda: at)()
-
     for days in (7, 8, 15):
-        check(now + timedelta(days=days))
-
+        check_at(slack, now + timedelta(days=days))
     (alert,) = slack.fake.calls_to("chat.postMessage")[2:]
+    return alert
+
+
+def test_a_link_at_risk_is_dmed_once_with_its_evidence_escaped_then_back(
+    slack: SlackDriver, blog: PageServer
+) -> None:
+    now = datetime.now(UTC)
+    alert = at_risk(slack, blog, now)
     head, evidence = texts(alert.args["blocks"])[:2]
     assert head.startswith(":rotating_light: The link from *127.0.0.1* to mysite.com is at risk")
     assert "marked *link at risk*" in head and status(slack) == "at_risk"
@@ -297,8 +303,34 @@ def test_a_link_at_risk_is_dmed_once_with_its_evidence_escaped_then_back(
     assert "“&lt;!channel&gt; \u2217deal\u2217” (ugc)" in evidence and "<!channel>" not in evidence
 
     blog.pages["/post"] = LIVE
-    check(now + timedelta(days=22))
+    check_at(slack, now + timedelta(days=22))
 
     back = slack.fake.wait_for("chat.postMessage", count=4)[-1]
     assert texts(back.args["blocks"])[0].startswith(":tada: The link from *127.0.0.1*")
     assert status(slack) == "won"
+
+
+def test_a_link_at_risk_can_be_checked_again_now_or_marked_lost(
+    slack: SlackDriver, blog: PageServer
+) -> None:
+    alert = at_risk(slack, blog, datetime.now(UTC))
+    where = {"channel": "DU1", "message_ts": alert.response["ts"]}
+    posted = len(slack.fake.calls_to("chat.postMessage"))
+    updated = len(slack.fake.calls_to("chat.update"))
+
+    slack.press(alert.args["blocks"], Action.LINK_RECHECK, **where)
+    update = slack.fake.wait_for("chat.update", count=updated + 1)[-1]
+    assert "Checking the page of *127.0.0.1* again now" in texts(update.args["blocks"])[0]
+    again = slack.fake.wait_for("chat.postMessage", count=posted + 1)[-1]
+    assert texts(again.args["blocks"])[0].startswith(":warning: Checked again:")
+    assert status(slack) == "at_risk"
+
+    slack.press(alert.args["blocks"], Action.LINK_LOST, user="U2", **where)
+    assert slack.fake.wait_for("respond/*")[-1].args["text"] == NOT_YOURS_LINK
+    slack.press(alert.args["blocks"], Action.LINK_LOST, **where)
+    lost = slack.fake.wait_for("chat.update", count=updated + 2)[-1]
+    assert "*127.0.0.1* is marked *lost*" in texts(lost.args["blocks"])[0]
+    assert status(slack) == "lost"
+    asked = len(blog.requests)
+    check_at(slack, datetime.now(UTC) + timedelta(days=30))
+    assert len(blog.requests) == asked  # a lost link's page is no longer fetched

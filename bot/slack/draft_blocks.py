@@ -488,6 +488,13 @@ def link_news_message(checked: CheckedLink) -> list[Block]:
             ),
             _evidence(checked),
             _context("Gapbot checks it every week and tells you when the link is back."),
+            link_at_risk_buttons(row.id),
+        ]
+    if notice is None and verdict is not Verdict.LIVE:  # a check the owner asked for
+        return [
+            _section(f":warning: Checked again: {page} is still {said} for {site}."),
+            _evidence(checked),
+            link_at_risk_buttons(row.id),
         ]
     if verdict is not Verdict.LIVE:
         return [
@@ -501,6 +508,30 @@ def link_news_message(checked: CheckedLink) -> list[Block]:
             "Gapbot checks it every week."
         )
     ]
+
+
+def link_at_risk_buttons(link_id: int | None) -> ActionsBlock:
+    """What the owner can do about a link at risk: give it up, or have it checked now
+    (after asking the site to restore it)."""
+    value = str(link_id)
+    return ActionsBlock(
+        elements=[
+            ButtonElement(text="Check again now", action_id=Action.LINK_RECHECK, value=value),
+            ButtonElement(
+                text="Mark lost", action_id=Action.LINK_LOST, value=value, style="danger"
+            ),
+        ]
+    )
+
+
+def link_at_risk_answer(refdomain: str, choice: str) -> list[Block]:
+    """The at-risk DM once its owner has answered it."""
+    domain = escape(refdomain)
+    if choice == "lost":
+        text = f"*{domain}* is marked *lost*; its page is no longer checked."
+    else:
+        text = f"Checking the page of *{domain}* again now; the verdict comes here."
+    return [_section(text)]
 
 
 def link_news_fallback(checked: CheckedLink) -> str:

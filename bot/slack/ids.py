@@ -47,6 +47,8 @@ class Action(StrEnum):
     WATCH_RESUME = "watch_resume"
     WATCH_DELETE = "watch_delete"
     LINKING_PAGE = "won_linking_page"
+    LINK_LOST = "won_link_lost"
+    LINK_RECHECK = "won_link_recheck"
 
 
 class Callback(StrEnum):

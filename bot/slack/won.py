@@ -14,6 +14,7 @@ from bot.link_checks import CheckedLink, Report
 from bot.slack import won_service
 from bot.slack.blocks import damaged_form_text
 from bot.slack.draft_blocks import (
+    link_at_risk_answer,
     link_news_fallback,
     link_news_message,
     read_won_modal,
@@ -24,25 +25,63 @@ from bot.slack.draft_blocks import (
 from bot.slack.drafts import number_value
 from bot.slack.ids import Action, Callback, Field
 from bot.slack.listening import after_ack
-from bot.slack.messages import direct_message, team_of, tell
+from bot.slack.messages import direct_message, replace_message, team_of, tell
 from bot.slack.mrkdwn import escape
 from bot.slack.reminders import NOT_YOURS, delivered
 from bot.slack.service import services_of
 from bot.slack.won_service import Won, WonForm
+from bot.store.pipeline import MoveOutcome
 
 log = logging.getLogger(__name__)
+
+NOT_YOURS_LINK = "That link is not yours, or it is gone."
 
 
 def register(app: App) -> None:
     app.action(Action.WON)(after_ack(open_won))
     app.view(Callback.WON)(submit_won)
+    for action in _AT_RISK_CHOICES:
+        app.action(action)(after_ack(answer_at_risk))
 
 
-def link_news(client_for: Callable[[str], WebClient]) -> Report:
-    """The checks' report in Slack: a DM to the owner when a check has news for them."""
+_AT_RISK_CHOICES = {Action.LINK_LOST: "lost", Action.LINK_RECHECK: "recheck"}
+
+
+def answer_at_risk(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Mark lost or Check again now, on a link-at-risk DM, for the domain's owner; the DM
+    then says what was done, and a new check's verdict comes as a DM."""
+    ack()
+    services, team = services_of(context), team_of(context)
+    choice = _AT_RISK_CHOICES[Action(action["action_id"])]
+    link_id = number_value(action)
+    done = won_service.answer_at_risk(
+        services, team, body["user"]["id"], link_id, choice, datetime.now(UTC)
+    )
+    if done is None:
+        tell(respond, NOT_YOURS_LINK)
+        return
+    if done.result is not None and done.result.outcome is MoveOutcome.REFUSED:
+        tell(respond, done.result.reason or "That link cannot be marked lost.")
+        return
+    text = f"{escape(done.refdomain)}: {choice}"
+    replace_message(client, body, link_at_risk_answer(done.refdomain, choice), text)
+    if done.due:
+        won_service.check_now(services, link_id, link_news(lambda _team: client, asked=True))
+
+
+def link_news(client_for: Callable[[str], WebClient], *, asked: bool = False) -> Report:
+    """The checks' report in Slack: a DM to the owner when a check has news for them (or,
+    for a check the owner `asked` for, whatever it found)."""
 
     def tell_owner(checked: CheckedLink) -> None:
-        if checked.next_check.notice is None:
+        if checked.next_check.notice is None and not asked:
             return
         blocks, text = link_news_message(checked), link_news_fallback(checked)
         delivered(

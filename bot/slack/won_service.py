@@ -14,12 +14,13 @@ from bot.config import ConfigError
 from bot.link_checks import LinkCheckTick, Report, checking_fetcher
 from bot.links.base import LinkSourceError
 from bot.outreach.link_checks import linking_page_problem
+from bot.outreach.pipeline import Status
 from bot.slack import outreach_service
 from bot.slack.outreach_service import ReminderAnswer
 from bot.slack.service import Services
 from bot.store import won_links
 from bot.store.db import session_scope
-from bot.store.pipeline import MoveOutcome
+from bot.store.pipeline import Move, MoveOutcome, MoveResult, marks_for, move
 from bot.store.won_links import NewWonLink, WonLink
 
 OWNED_NOW = "A teammate owns this domain now: ask them to mark it won."
@@ -110,3 +111,32 @@ def check_now(services: Services, link_id: int, report: Report) -> None:
     other process checks it at the same time."""
     with checking_fetcher(services.settings, services.engine) as fetcher:
         LinkCheckTick(services.engine, fetcher, report, only=col(WonLink.id) == link_id)()
+
+
+@dataclass(frozen=True)
+class AtRiskAnswer:
+    """A button on a link-at-risk DM, answered: the domain, and what was done."""
+
+    refdomain: str
+    choice: str  # "lost" or "recheck"
+    result: MoveResult | None = None  # for "lost"
+    due: bool = False  # for "recheck": the link is due now
+
+
+def answer_at_risk(
+    services: Services, team_id: str, user_id: str, link_id: int, choice: str, now: datetime
+) -> AtRiskAnswer | None:
+    """Mark the link lost (its checks then stop), or have it checked now; None unless the
+    link is this workspace's and the user owns its domain."""
+    with session_scope(services.engine) as session:
+        link = won_links.link_by_id(session, team_id, link_id)
+        if link is None:
+            return None
+        mark = marks_for(session, team_id, link.site, [link.refdomain]).get(link.refdomain)
+        if mark is None or mark.owner_id != user_id:
+            return None
+        if choice == "lost":
+            result = move(session, Move(team_id, link.site, link.refdomain, Status.LOST, user_id))
+            return AtRiskAnswer(link.refdomain, choice, result=result)
+        due = won_links.check_sooner(session, team_id, link_id, now)
+        return AtRiskAnswer(link.refdomain, choice, due=due)

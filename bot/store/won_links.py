@@ -132,6 +132,28 @@ def untrack(session: Session, team_id: str, site: str, refdomain: str) -> bool:
     return bool(removed.rowcount)  # type: ignore[attr-defined]
 
 
+def link_by_id(session: Session, team_id: str, link_id: int) -> WonLink | None:
+    """A won link of this workspace only: an id from another workspace finds nothing."""
+    return session.exec(
+        select(WonLink).where(WonLink.id == link_id, WonLink.team_id == team_id)
+    ).first()
+
+
+def check_sooner(session: Session, team_id: str, link_id: int, now: datetime) -> bool:
+    """Make the link due now (unless a check of it is under way); False if it was not."""
+    changed = session.execute(
+        update(WonLink)
+        .where(
+            col(WonLink.id) == link_id,
+            col(WonLink.team_id) == team_id,
+            col(WonLink.state) == ClaimState.PENDING,
+        )
+        .values(due_at=now, retry_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
 def tracked_url(session: Session, team_id: str, site: str, refdomain: str) -> str | None:
     """The page last given for the domain, if any (checked now or before it was reopened)."""
     row = _row(session, team_id, site, refdomain)
