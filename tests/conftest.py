@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import socket
@@ -9,6 +11,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,10 +49,45 @@ def _as_postgres(*command: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_port() -> Iterator[int]:
-    """A throwaway PostgreSQL 15 server on loopback for the whole test session."""
+def postgres_port(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[int]:
+    """A throwaway PostgreSQL 15 server on loopback, shared by the session's xdist workers:
+    the first to ask starts it, the last to finish stops it (each test gets its own
+    database on it)."""
     if not (PG_BIN / "initdb").exists():
         pytest.skip(f"PostgreSQL 15 binaries not found in {PG_BIN}")
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the folder every worker of this run has in common
+    state = shared / "postgres.json"
+    with _locked(shared / "postgres.lock"):
+        server = json.loads(state.read_text()) if state.exists() else None
+        if server is None or not _running(Path(server["data"])):
+            server = _start_postgres()
+        server["users"] = sorted({*server.get("users", []), worker_id})
+        state.write_text(json.dumps(server))
+    try:
+        yield int(server["port"])
+    finally:
+        with _locked(shared / "postgres.lock"):
+            server = json.loads(state.read_text())
+            server["users"] = [user for user in server["users"] if user != worker_id]
+            state.write_text(json.dumps(server))
+            if not server["users"]:
+                _stop_postgres(Path(server["data"]))
+                state.unlink()
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _start_postgres() -> dict[str, object]:
     root = Path(tempfile.mkdtemp(prefix="gapbot-pg-"))
     data, log = root / "data", root / "server.log"
     if os.geteuid() == 0:
@@ -74,7 +112,7 @@ def postgres_port() -> Iterator[int]:
     )
     options = (
         f"-p {port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     )
     subprocess.run(
         _as_postgres(
@@ -82,14 +120,22 @@ def postgres_port() -> Iterator[int]:
         ),
         **quiet,
     )
-    try:
-        yield port
-    finally:
-        subprocess.run(
-            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    return {"port": port, "data": str(data)}
+
+
+def _running(data: Path) -> bool:
+    status = subprocess.run(
+        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "status"), capture_output=True
+    )
+    return status.returncode == 0
+
+
+def _stop_postgres(data: Path) -> None:
+    subprocess.run(
+        _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"),
+        capture_output=True,
+    )
+    shutil.rmtree(data.parent, ignore_errors=True)
 
 
 @pytest.fixture
