@@ -3,12 +3,12 @@
 import pytest
 
 from bot.outreach.pipeline import (
-    MAX_FOLLOW_UPS,
     MOVES,
     PipelineError,
     Status,
     allowed_moves,
     check_move,
+    follow_up_refusal,
 )
 
 VALID = [(before, after) for before in Status for after in Status if after in MOVES[before]]
@@ -91,11 +91,11 @@ def test_a_refusal_is_one_sentence_naming_the_options() -> None:
 
 
 def test_follow_ups_stop_at_the_limit() -> None:
-    check_move(Status.CONTACTED, Status.FOLLOWED_UP, follow_ups_sent=0)
-    check_move(Status.FOLLOWED_UP, Status.FOLLOWED_UP, follow_ups_sent=MAX_FOLLOW_UPS - 1)
-    with pytest.raises(PipelineError, match="mark it no response instead"):
-        check_move(Status.FOLLOWED_UP, Status.FOLLOWED_UP, follow_ups_sent=MAX_FOLLOW_UPS)
-    check_move(Status.FOLLOWED_UP, Status.NO_RESPONSE, follow_ups_sent=MAX_FOLLOW_UPS)
+    assert follow_up_refusal("news.example", 0) is None
+    assert follow_up_refusal("news.example", 1) is None
+    assert follow_up_refusal("news.example", 2) == (
+        "2 follow-ups were already sent to news.example; mark it no response instead"
+    )
 
 
 def test_statuses_may_be_given_as_stored_strings() -> None:

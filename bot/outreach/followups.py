@@ -1,7 +1,8 @@
 """Follow-up rules: when the next reminder is due, and when outreach ends with no response.
 
 Days are business days (Saturday and Sunday skipped) in the time zone of the datetime
-given, so pass times in the owner's zone; the time of day is kept.
+given; the time of day is kept. Gapbot passes UTC (it does not know each owner's zone), so
+a weekend is UTC's.
 """
 
 from __future__ import annotations

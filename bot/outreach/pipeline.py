@@ -71,22 +71,24 @@ def allowed_moves(current: Status | str) -> list[Status]:
     return [status for status in Status if status in targets]
 
 
-def check_move(current: Status | str, new: Status | str, follow_ups_sent: int = 0) -> None:
-    """Raise PipelineError unless moving from `current` to `new` is allowed.
-
-    `follow_ups_sent` counts follow-ups already sent: a third one is refused.
-    """
+def check_move(current: Status | str, new: Status | str) -> None:
+    """Raise PipelineError unless moving from `current` to `new` is allowed."""
     before, after = parse_status(current), parse_status(new)
     if after not in MOVES[before]:
         options = _or_list([status.label for status in allowed_moves(before)])
         raise PipelineError(
             f"A domain that is {before.label} can't become {after.label}; it can become {options}."
         )
-    if after is Status.FOLLOWED_UP and follow_ups_sent >= MAX_FOLLOW_UPS:
-        raise PipelineError(
-            f"It has already had {follow_ups_sent} follow-ups, the limit; "
-            "mark it no response instead."
+
+
+def follow_up_refusal(refdomain: str, follow_ups_sent: int) -> str | None:
+    """Why one more follow-up to `refdomain` is refused (None while it is allowed)."""
+    if follow_ups_sent >= MAX_FOLLOW_UPS:
+        return (
+            f"{MAX_FOLLOW_UPS} follow-ups were already sent to {refdomain}; "
+            "mark it no response instead"
         )
+    return None
 
 
 def _or_list(names: list[str]) -> str:

@@ -22,7 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
-from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
+from bot.outreach.pipeline import Status, follow_up_refusal
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Claimable, ClaimState
 from bot.store.clock import as_utc
@@ -226,9 +226,9 @@ def mark_sent(
         return MoveResult(MoveOutcome.UNCHANGED, marks.get(draft.refdomain))
     follow_up = draft.kind == TemplateKind.FOLLOW_UP.value
     sent_before = follow_ups_sent(session, team_id, draft.site, draft.refdomain)
-    if follow_up and sent_before >= MAX_FOLLOW_UPS:
-        reason = f"{MAX_FOLLOW_UPS} follow-ups were already sent to {draft.refdomain}"
-        return MoveResult(MoveOutcome.REFUSED, None, reason)
+    refusal = follow_up_refusal(draft.refdomain, sent_before) if follow_up else None
+    if refusal is not None:
+        return MoveResult(MoveOutcome.REFUSED, None, refusal)
     status = Status.FOLLOWED_UP if follow_up else Status.CONTACTED
     site, refdomain = draft.site, draft.refdomain
     result = move(session, Move(team_id, site, refdomain, status, user_id))

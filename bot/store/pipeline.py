@@ -23,7 +23,7 @@ from bot.charts import StatusSeries
 from bot.outreach.pipeline import PipelineError, Status, check_move
 from bot.store.clock import as_utc, utc_now
 
-# Statuses in which a domain belongs to the person who moved it there.
+# Statuses in which a domain belongs to nobody: moving it there gives it up.
 _UNOWNED = frozenset({Status.NEW, Status.IGNORED})
 
 
