@@ -52,24 +52,22 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, words_a, words_b, autojunk=False).ratio()
 
 
-def most_similar(body: str, sent_bodies: Iterable[str]) -> float:
-    """The highest similarity of `body` to any email already sent (0.0 if none)."""
-    return max((similarity(body, sent) for sent in sent_bodies), default=0.0)
-
-
 def too_similar(body: str, sent_bodies: Iterable[str]) -> bool:
     """Whether `body` is more than 80% the same as an email already sent."""
-    return most_similar(body, sent_bodies) > SIMILARITY_LIMIT
+    return max((similarity(body, sent) for sent in sent_bodies), default=0.0) > SIMILARITY_LIMIT
 
 
-def check_draft(
-    draft: Draft, context: DraftContext, sent_bodies: Iterable[str] = ()
-) -> dict[str, str]:
+def looks_copied(draft: Draft, sent_bodies: Iterable[str]) -> bool:
+    """Whether a first email is too like one already sent to another recipient (the draft
+    is saved with a warning: the author decides). Follow-ups are exempt: they are replies in
+    a thread whose first email already passed."""
+    return draft.kind == TemplateKind.FIRST and too_similar(draft.body, sent_bodies)
+
+
+def check_draft(draft: Draft, context: DraftContext) -> dict[str, str]:
     """Every problem with a draft, as field -> one sentence (Slack's `response_action: errors`).
 
-    Keys are "subject", "body" or a DraftContext field name. `sent_bodies` are emails already
-    sent to other recipients; follow-ups are exempt from that comparison, as they are
-    replies in a thread that already passed it.
+    Keys are "subject", "body" or a DraftContext field name.
     """
     errors: dict[str, str] = {}
     if not is_valid_email(context.recipient_email):
@@ -81,7 +79,7 @@ def check_draft(
     subject_error = _text_error(draft.subject, "subject line")
     if subject_error:
         errors["subject"] = subject_error
-    body_error = _text_error(draft.body, "email") or _body_error(draft, sent_bodies)
+    body_error = _text_error(draft.body, "email") or _length_error(draft)
     if body_error:
         errors["body"] = body_error
     return errors
@@ -96,15 +94,8 @@ def _text_error(text: str, what: str) -> str | None:
     return None
 
 
-def _body_error(draft: Draft, sent_bodies: Iterable[str]) -> str | None:
+def _length_error(draft: Draft) -> str | None:
     words = word_count(draft.body)
     if words > MAX_WORDS:
         return f"The email is {words} words; cut it to {MAX_WORDS} or fewer."
-    if draft.kind == TemplateKind.FIRST:
-        score = most_similar(draft.body, sent_bodies)
-        if score > SIMILARITY_LIMIT:
-            return (
-                f"This email is {score:.0%} the same as one you already sent; "
-                "make it about this recipient."
-            )
     return None

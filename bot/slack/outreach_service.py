@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.contacts.lookup import ContactLookup
-from bot.outreach.checks import check_draft, too_similar
+from bot.outreach.checks import check_draft, looks_copied
 from bot.outreach.drafts import Draft, DraftContext, TemplateKind
 from bot.outreach.followups import snooze_until
 from bot.outreach.pipeline import Status
@@ -282,9 +282,7 @@ def submit(
             return Submission({"template": claimed.reason or "This domain cannot be drafted."})
         sent = outreach.sent_first_emails(session, team_id, other_than=target.refdomain)
         record = outreach.save_draft(session, _new_draft(team_id, user_id, form, draft), now)
-        saved = _saved(
-            record, similar=target.kind is TemplateKind.FIRST and too_similar(draft.body, sent)
-        )
+        saved = _saved(record, similar=looks_copied(draft, sent))
     return Submission({}, saved=saved)
 
 
