@@ -12,6 +12,7 @@ from bot.outreach.followups import (
     NextAction,
     NextStep,
     add_business_days,
+    follow_up_days_problem,
     next_step,
     snooze_until,
 )
@@ -96,3 +97,13 @@ def test_nothing_is_scheduled_unless_waiting_for_a_reply(status: Status) -> None
 def test_a_snooze_comes_back_two_business_days_later() -> None:
     thursday = datetime(2025, 6, 5, 15, 0, tzinfo=UTC)
     assert snooze_until(thursday) == datetime(2025, 6, 9, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("days", ["1", "4", "30"])
+def test_a_workspace_may_choose_1_to_30_days(days: str) -> None:
+    assert follow_up_days_problem(days) is None
+
+
+@pytest.mark.parametrize("days", ["0", "31", "", "-1", "²", "4.5", "045678901234567890"])
+def test_other_follow_up_days_are_refused_in_one_sentence(days: str) -> None:
+    assert follow_up_days_problem(days) == "Enter a whole number of days from 1 to 30."

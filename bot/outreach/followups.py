@@ -14,6 +14,19 @@ from enum import StrEnum
 from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status, parse_status
 
 FOLLOW_UP_AFTER_DAYS = 4
+# The business days a workspace may choose between a send and its follow-up reminder.
+FOLLOW_UP_DAYS_RANGE = range(1, 31)
+
+
+def follow_up_days_problem(text: str) -> str | None:
+    """Why `text` is not a number of follow-up days a workspace may choose (None if it is)."""
+    # ASCII digits only: int() cannot read every character isdigit() accepts ("²").
+    if text.isascii() and text.isdigit() and int(text) in FOLLOW_UP_DAYS_RANGE:
+        return None
+    low, high = FOLLOW_UP_DAYS_RANGE[0], FOLLOW_UP_DAYS_RANGE[-1]
+    return f"Enter a whole number of days from {low} to {high}."
+
+
 SNOOZE_DAYS = 2
 _AWAITING_REPLY = frozenset({Status.CONTACTED, Status.FOLLOWED_UP})
 

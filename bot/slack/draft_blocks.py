@@ -32,7 +32,7 @@ from slack_sdk.models.views import View
 from bot.link_checks import CheckedLink
 from bot.outreach.checks import word_count_label
 from bot.outreach.drafts import TemplateKind
-from bot.outreach.followups import SNOOZE_DAYS
+from bot.outreach.followups import SNOOZE_DAYS, follow_up_days_problem
 from bot.outreach.link_checks import MAX_URL, Notice
 from bot.slack.blocks import owned_text
 from bot.slack.contact_blocks import contact_blocks
@@ -571,9 +571,9 @@ def read_sender_settings(view: Mapping[str, Any]) -> SenderSettings | dict[str, 
     """The settings entered, or block id -> error for `response_action: errors`."""
     values: Mapping[str, Mapping[str, Any]] = (view.get("state") or {}).get("values") or {}
     days = _value(values, Field.FOLLOW_UP_DAYS).strip()
-    # ASCII digits only: int() cannot read every character isdigit() accepts ("²").
-    if not (days.isascii() and days.isdigit() and len(days) <= 2) or not 1 <= int(days) <= 30:
-        return {Field.FOLLOW_UP_DAYS.value: "Enter a whole number of days from 1 to 30."}
+    problem = follow_up_days_problem(days)
+    if problem is not None:
+        return {Field.FOLLOW_UP_DAYS.value: problem}
     return SenderSettings(
         _value(values, Field.SENDER_NAME), _value(values, Field.SIGNATURE), int(days)
     )

@@ -21,7 +21,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.outreach.drafts import TemplateKind
-from bot.outreach.followups import FOLLOW_UP_AFTER_DAYS, NextAction, next_step
+from bot.outreach.followups import (
+    FOLLOW_UP_AFTER_DAYS,
+    NextAction,
+    follow_up_days_problem,
+    next_step,
+)
 from bot.outreach.pipeline import Status, follow_up_refusal
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Claimable, ClaimState
@@ -405,8 +410,9 @@ def follow_up_days(session: Session, team_id: str) -> int:
 
 
 def set_follow_up_days(session: Session, team_id: str, days: int) -> None:
-    if not 1 <= days <= 30:
-        raise ValueError("follow-up days must be between 1 and 30")
+    problem = follow_up_days_problem(str(days))
+    if problem is not None:
+        raise ValueError(problem)
     settings = session.get(WorkspaceSettings, team_id) or WorkspaceSettings(team_id=team_id)
     settings.follow_up_days = days
     session.add(settings)
