@@ -104,6 +104,8 @@ def test_a_workspace_may_choose_1_to_30_days(days: str) -> None:
     assert follow_up_days_problem(days) is None
 
 
-@pytest.mark.parametrize("days", ["0", "31", "", "-1", "²", "4.5", "045678901234567890"])
+@pytest.mark.parametrize(
+    "days", ["0", "31", "", "-1", "²", "4.5", "045678901234567890", "9" * 5000]
+)
 def test_other_follow_up_days_are_refused_in_one_sentence(days: str) -> None:
     assert follow_up_days_problem(days) == "Enter a whole number of days from 1 to 30."

@@ -20,8 +20,9 @@ FOLLOW_UP_DAYS_RANGE = range(1, 31)
 
 def follow_up_days_problem(text: str) -> str | None:
     """Why `text` is not a number of follow-up days a workspace may choose (None if it is)."""
-    # ASCII digits only: int() cannot read every character isdigit() accepts ("²").
-    if text.isascii() and text.isdigit() and int(text) in FOLLOW_UP_DAYS_RANGE:
+    # ASCII digits only: int() cannot read every character isdigit() accepts ("²"), nor
+    # thousands of digits.
+    if text.isascii() and text.isdigit() and len(text) <= 2 and int(text) in FOLLOW_UP_DAYS_RANGE:
         return None
     low, high = FOLLOW_UP_DAYS_RANGE[0], FOLLOW_UP_DAYS_RANGE[-1]
     return f"Enter a whole number of days from {low} to {high}."

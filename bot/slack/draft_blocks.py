@@ -43,11 +43,12 @@ from bot.slack.outreach_service import (
     DraftModal,
     DraftTarget,
     ReminderAnswer,
+    ReminderChoice,
     SavedDraft,
     SenderSettings,
 )
 from bot.slack.results import bounded_id
-from bot.slack.won_service import WonForm
+from bot.slack.won_service import AtRiskChoice, WonForm
 from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
 from bot.store.pipeline import MoveOutcome, PipelineMark
@@ -81,9 +82,9 @@ _FAILURE_REASONS = {
     "invalid_auth": "Slack no longer accepts Gapbot's token",
 }
 _ANSWERS = {
-    "reply": "Marked *replied*; no more reminders.",
-    "won": "Marked *won* :tada:; no more reminders.",
-    "stop": "Stopped: marked *no response*; no more reminders.",
+    ReminderChoice.REPLY: "Marked *replied*; no more reminders.",
+    ReminderChoice.WON: "Marked *won* :tada:; no more reminders.",
+    ReminderChoice.STOP: "Stopped: marked *no response*; no more reminders.",
 }
 
 
@@ -524,10 +525,10 @@ def link_at_risk_buttons(link_id: int | None) -> ActionsBlock:
     )
 
 
-def link_at_risk_answer(refdomain: str, choice: str) -> list[Block]:
+def link_at_risk_answer(refdomain: str, choice: AtRiskChoice) -> list[Block]:
     """The at-risk DM once its owner has answered it."""
     domain = escape(refdomain)
-    if choice == "lost":
+    if choice is AtRiskChoice.LOST:
         text = f"*{domain}* is marked *lost*; its page is no longer checked."
     else:
         text = f"Checking the page of *{domain}* again now; the verdict comes here."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -357,21 +358,39 @@ def mark_sent(services: Services, team_id: str, user_id: str, draft_id: int, now
         return Sent(result, _saved(record, next_due=due))
 
 
-# What each reminder button moves the domain to; Stop ends the outreach as no response.
-REMINDER_MOVES = {"reply": Status.REPLIED, "won": Status.WON, "stop": Status.NO_RESPONSE}
+class ReminderChoice(StrEnum):
+    """The answers a reminder DM offers (Won asks for the linking page first)."""
+
+    REPLY = "reply"
+    WON = "won"
+    STOP = "stop"
+    SNOOZE = "snooze"
+
+
+# What each answer moves the domain to; Stop ends the outreach as no response.
+REMINDER_MOVES = {
+    ReminderChoice.REPLY: Status.REPLIED,
+    ReminderChoice.WON: Status.WON,
+    ReminderChoice.STOP: Status.NO_RESPONSE,
+}
 
 
 @dataclass(frozen=True)
 class ReminderAnswer:
     site: str
     refdomain: str
-    choice: str  # a REMINDER_MOVES key, or "snooze"
+    choice: ReminderChoice
     result: MoveResult
     snoozed_until: datetime | None = None
 
 
 def answer_reminder(
-    services: Services, team_id: str, user_id: str, reminder_id: int, choice: str, now: datetime
+    services: Services,
+    team_id: str,
+    user_id: str,
+    reminder_id: int,
+    choice: ReminderChoice,
+    now: datetime,
 ) -> ReminderAnswer | None:
     """Apply a reminder button for its owner; None for a reminder that is not theirs."""
     with session_scope(services.engine) as session:
@@ -379,7 +398,7 @@ def answer_reminder(
         if reminder is None or reminder.owner_id != user_id:
             return None
         site, refdomain = reminder.site, reminder.refdomain
-        if choice == "snooze":
+        if choice is ReminderChoice.SNOOZE:
             until = snooze_until(now)
             again = outreach.snooze(session, team_id, reminder_id, until)
             outcome = MoveOutcome.CHANGED if again else MoveOutcome.UNCHANGED

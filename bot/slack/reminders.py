@@ -28,6 +28,7 @@ from bot.slack.ids import Action
 from bot.slack.listening import after_ack
 from bot.slack.messages import replace_message, team_of, tell
 from bot.slack.mrkdwn import escape
+from bot.slack.outreach_service import ReminderChoice
 from bot.slack.service import services_of
 from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
@@ -36,9 +37,9 @@ log = logging.getLogger(__name__)
 
 # Won asks for the linking page first (bot.slack.won).
 _CHOICES = {
-    Action.GOT_REPLY: "reply",
-    Action.SNOOZE: "snooze",
-    Action.STOP: "stop",
+    Action.GOT_REPLY: ReminderChoice.REPLY,
+    Action.SNOOZE: ReminderChoice.SNOOZE,
+    Action.STOP: ReminderChoice.STOP,
 }
 NOT_YOURS = "That reminder is not yours, or it is gone."
 REMINDER_EVENT = "gapbot_reminder"

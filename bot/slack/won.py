@@ -29,7 +29,7 @@ from bot.slack.messages import direct_message, replace_message, team_of, tell
 from bot.slack.mrkdwn import escape
 from bot.slack.reminders import NOT_YOURS, delivered
 from bot.slack.service import services_of
-from bot.slack.won_service import Won, WonForm
+from bot.slack.won_service import AtRiskChoice, Won, WonForm
 from bot.store.pipeline import MoveOutcome
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def register(app: App) -> None:
         app.action(action)(after_ack(answer_at_risk))
 
 
-_AT_RISK_CHOICES = {Action.LINK_LOST: "lost", Action.LINK_RECHECK: "recheck"}
+_AT_RISK_CHOICES = {Action.LINK_LOST: AtRiskChoice.LOST, Action.LINK_RECHECK: AtRiskChoice.RECHECK}
 
 
 def answer_at_risk(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import col
 
@@ -16,7 +17,7 @@ from bot.links.base import LinkSourceError
 from bot.outreach.link_checks import linking_page_problem
 from bot.outreach.pipeline import Status
 from bot.slack import outreach_service
-from bot.slack.outreach_service import ReminderAnswer
+from bot.slack.outreach_service import ReminderAnswer, ReminderChoice
 from bot.slack.service import Services
 from bot.store import won_links
 from bot.store.db import session_scope
@@ -86,7 +87,7 @@ def mark_won(
     if problem is not None:
         return Won(problem)
     answer = outreach_service.answer_reminder(
-        services, team_id, user_id, form.reminder_id, "won", now
+        services, team_id, user_id, form.reminder_id, ReminderChoice.WON, now
     )
     if answer is None:
         return None
@@ -113,18 +114,30 @@ def check_now(services: Services, link_id: int, report: Report) -> None:
         LinkCheckTick(services.engine, fetcher, report, only=col(WonLink.id) == link_id)()
 
 
+class AtRiskChoice(StrEnum):
+    """The answers a link-at-risk DM offers."""
+
+    LOST = "lost"
+    RECHECK = "recheck"
+
+
 @dataclass(frozen=True)
 class AtRiskAnswer:
     """A button on a link-at-risk DM, answered: the domain, and what was done."""
 
     refdomain: str
-    choice: str  # "lost" or "recheck"
+    choice: AtRiskChoice
     result: MoveResult | None = None  # for "lost"
     due: bool = False  # for "recheck": the link is due now
 
 
 def answer_at_risk(
-    services: Services, team_id: str, user_id: str, link_id: int, choice: str, now: datetime
+    services: Services,
+    team_id: str,
+    user_id: str,
+    link_id: int,
+    choice: AtRiskChoice,
+    now: datetime,
 ) -> AtRiskAnswer | None:
     """Mark the link lost (its checks then stop), or have it checked now; None unless the
     link is this workspace's and the user owns its domain."""
@@ -135,7 +148,7 @@ def answer_at_risk(
         mark = marks_for(session, team_id, link.site, [link.refdomain]).get(link.refdomain)
         if mark is None or mark.owner_id != user_id:
             return None
-        if choice == "lost":
+        if choice is AtRiskChoice.LOST:
             result = move(session, Move(team_id, link.site, link.refdomain, Status.LOST, user_id))
             return AtRiskAnswer(link.refdomain, choice, result=result)
         due = won_links.check_sooner(session, team_id, link_id, now)
