@@ -38,8 +38,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.scheduler import ReminderTick, RetryPolicy
+from bot.store.claims import ClaimState
 from bot.store.db import create_schema, make_engine
-from bot.store.outreach import Reminder, ReminderState
+from bot.store.outreach import Reminder
 
 WORKERS = 3
 LEASE = timedelta(seconds=2)
@@ -200,7 +201,7 @@ def _reminder_id(args: dict[str, Any]) -> int:
 
 def given_up(engine: Engine) -> int:
     with Session(engine) as session:
-        query = select(func.count()).where(col(Reminder.state) == ReminderState.FAILED)
+        query = select(func.count()).where(col(Reminder.state) == ClaimState.FAILED)
         return int(session.exec(query).one())
 
 
@@ -220,7 +221,7 @@ def report(
     once = sum(1 for row in good if posts[row.id or 0] == 1)
     duplicated = sum(1 for row in good if posts[row.id or 0] > 1)
     lost = sum(1 for row in good if posts[row.id or 0] == 0)
-    errors = Counter(row.last_error for row in rows if row.state == ReminderState.FAILED)
+    errors = Counter(row.last_error for row in rows if row.state == ClaimState.FAILED)
     taken_over = sum(1 for row in good if row.attempts > 1)
     # Posted by a worker killed before it could record it, and found by the next one's check.
     found = (folder / "workers.log").read_text().count(ALREADY_POSTED)

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.outreach.report import Dimension, Report
+from bot.outreach.report import Dimension, Report, percent
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -75,19 +75,6 @@ class Overlap:
                 for c in self.combinations
             ],
         }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Overlap:
-        competitors = tuple(str(name) for name in data["competitors"])
-        combinations = tuple(
-            Combination(
-                tuple(name in item["links_to"] for name in competitors),
-                int(item["gaps"]),
-                int(item["shared"]),
-            )
-            for item in data["combinations"]
-        )
-        return cls(str(data["site"]), competitors, combinations)
 
     def per_competitor(self) -> list[tuple[int, int]]:
         """(gaps, shared) among the domains that link to each competitor."""
@@ -268,7 +255,7 @@ def report_png(report: Report) -> bytes:
             rate = line.figures.win_rate
             if rate is not None:
                 axes.annotate(
-                    f"{rate:.0%} won",
+                    f"{percent(rate)} won",
                     (place, line.figures.sent),
                     ha="center",
                     va="bottom",

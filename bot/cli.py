@@ -874,7 +874,7 @@ def watch_list_command(
 
         team_id = _team(team)
         chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
-        watches = team_watches(_runner(load_settings()).engine, team_id)
+        watches = team_watches(_app_engine(load_settings()), team_id)
         if chosen is OutputFormat.JSON:
             sys.stdout.write(watches_json(watches) + "\n")
         elif watches:
@@ -897,7 +897,7 @@ def watch_remove_command(
         from bot.watching import get_watch, remove_watch
 
         team_id = _team(team)
-        engine = _runner(load_settings()).engine
+        engine = _app_engine(load_settings())
         watch = get_watch(engine, team_id, watch_id)
         if watch is None:
             raise Fail(f"team {team_id} has no watch {watch_id}: gapbot watch list shows them", 1)

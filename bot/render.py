@@ -538,9 +538,9 @@ def changes_json(query: GapQuery, changes: Changes, compared_with: AnalysisRecor
 
 
 def describe_watch(watch: Watch) -> str:
+    """E.g. "mysite.com vs rival-a.com, rival-b.com, every week"."""
     from bot.store.watches import competitors_of  # the terminal's gaps never loads the app DB
 
-    """E.g. "mysite.com vs rival-a.com, rival-b.com, every week"."""
     competitors = ", ".join(map(shown_domain, competitors_of(watch)))
     return f"{shown_domain(watch.site)} vs {competitors}, every {watch.every}"
 

@@ -44,11 +44,17 @@ class Runner:
     slots: AbstractContextManager[Any] = field(default_factory=contextlib.nullcontext)
 
     @classmethod
-    def of(cls, settings: Settings, engine: Engine) -> Runner:
+    def of(
+        cls,
+        settings: Settings,
+        engine: Engine,
+        slots: AbstractContextManager[Any] | None = None,
+    ) -> Runner:
         def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
             return open_source(name, settings, refresh=refresh, team_id=team_id)
 
-        return cls(engine, ResultFiles(settings.results_path), opener, settings.blocked_domains)
+        results, blocklist = ResultFiles(settings.results_path), settings.blocked_domains
+        return cls(engine, results, opener, blocklist, slots or contextlib.nullcontext())
 
     def source(self, query: GapQuery, team_id: str) -> LinkSource:
         """The source `query` names, for `team_id`; with `--site-source`, the site's own

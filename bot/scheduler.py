@@ -134,15 +134,7 @@ class ClaimTick(Generic[Job]):
     def __call__(self) -> int:
         """Run one tick; returns how many jobs ran to the end."""
         with self._renewing():
-            if self.parallel == 1:
-                return self._one_at_a_time()
             return self._side_by_side()
-
-    def _one_at_a_time(self) -> int:
-        ran = 0
-        while due := self._claim():
-            ran += sum(self._handle(row) for row in due)
-        return ran
 
     def _side_by_side(self) -> int:
         """Up to `parallel` jobs at once, claiming more as soon as one ends: a job that

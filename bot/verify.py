@@ -139,11 +139,11 @@ def check_page(fetcher: Fetcher, url: str, site: str) -> PageCheck:
     try:
         page = fetcher.fetch(url)
     except FetchError as error:
-        return failed(url, site, error, checked_at)
+        return _failed(url, site, error, checked_at)
     return judge(site, page, checked_at)
 
 
-def failed(url: str, site: str, error: FetchError, checked_at: datetime) -> PageCheck:
+def _failed(url: str, site: str, error: FetchError, checked_at: datetime) -> PageCheck:
     """The check of a page that could not be fetched: refused or unreachable."""
     return PageCheck(
         url=url,

@@ -427,6 +427,21 @@ _DOCUMENTED_ARGUMENTS: dict[str, set[str]] = {
     },
     "users.info": {"token", "user", "include_locale"},
     "files.info": {"token", "file", "count", "cursor", "limit", "page"},
+    # https://docs.slack.dev/reference/methods/views.publish/
+    "views.publish": {"token", "user_id", "view", "hash"},
+    # Uploads (the overlap chart, the CSV export, the pipeline chart):
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal/ and
+    # https://docs.slack.dev/reference/methods/files.completeUploadExternal/
+    "files.getUploadURLExternal": {"token", "filename", "length", "alt_txt", "snippet_type"},
+    "files.completeUploadExternal": {
+        "token",
+        "files",
+        "channel_id",
+        "channels",
+        "initial_comment",
+        "thread_ts",
+        "blocks",
+    },
 }
 
 

@@ -16,14 +16,12 @@ from sqlmodel import Session
 
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.pipeline import Status
+from bot.store import claims
 from bot.store.db import create_schema, make_engine
 from bot.store.outreach import (
     NewDraft,
     Reminder,
-    claim_due,
-    give_up,
     mark_sent,
-    retry_later,
     save_draft,
 )
 from bot.store.pipeline import Move, move
@@ -291,11 +289,11 @@ def test_pipeline_shows_reminders_retried_and_given_up_with_slacks_error(tmp_pat
                 )
             )
         session.commit()
-        claimed = {row.refdomain: row.id for row in claim_due(session, "w", due)}
+        claimed = {row.refdomain: row.id for row in claims.claim_due(session, Reminder, "w", due)}
         retrying, gone = claimed["retrying.example"], claimed["gone.example"]
         assert retrying and gone
-        retry_later(session, retrying, "w", due + timedelta(minutes=2), "http_503")
-        give_up(session, gone, "w", due, "user_not_found")
+        claims.retry_later(session, Reminder, retrying, "w", due + timedelta(minutes=2), "http_503")
+        claims.give_up(session, Reminder, gone, "w", due, "user_not_found")
     engine.dispose()
     result = run_gapbot(tmp_path, "pipeline", "--format", "json")
     assert result.returncode == 0, result.stderr

@@ -267,8 +267,8 @@ def test_two_workers_check_each_link_once_one_request_per_host_at_a_time(
     clock = VirtualClock(1000.0)
 
     class Recorded(SharedHostGate):
-        def take(self, host: str, now: float) -> float:
-            wait = super().take(host, now)
+        def take(self, host: str, now: float, token: str) -> float:
+            wait = super().take(host, now, token)
             if wait == 0:
                 clock.record(turns, now)
             return wait

@@ -13,9 +13,11 @@ from sqlmodel import Session, col, select
 
 from bot.outreach.pipeline import Status
 from bot.scheduler import DeliveryFailed, ReminderTick, RetryPolicy
+from bot.store import claims
+from bot.store.claims import LEASE, ClaimState
 from bot.store.clock import as_utc
 from bot.store.db import make_engine
-from bot.store.outreach import LEASE, Reminder, ReminderState, claim_due
+from bot.store.outreach import Reminder
 from bot.store.pipeline import Move, marks_for, move
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -127,7 +129,9 @@ def test_a_reminder_due_while_down_is_sent_once_after_restart(db: Engine) -> Non
 def test_a_dead_workers_claims_come_back_after_one_lease(db: Engine) -> None:
     add_reminders(db, 3)
     with Session(db) as session:
-        assert len(claim_due(session, "killed", NOW)) == 3  # claimed, never delivered
+        assert (
+            len(claims.claim_due(session, Reminder, "killed", NOW)) == 3
+        )  # claimed, never delivered
     recorder = Recorder()
     within = NOW + LEASE - timedelta(seconds=1)
     assert ReminderTick(db, recorder, worker="new", clock=lambda: within)() == 0
@@ -157,7 +161,7 @@ def test_lease_renewal_keeps_a_live_workers_claim(db: Engine) -> None:
         assert time.monotonic() < deadline, "the lease was not renewed"
         time.sleep(0.01)
     with Session(db) as session:
-        assert claim_due(session, "other", clock.at) == []
+        assert claims.claim_due(session, Reminder, "other", clock.at) == []
     finish.set()
     worker.join(10)
     (reminder,) = all_reminders(db)
@@ -176,13 +180,13 @@ def test_undeliverable_reminders_due_first_do_not_hold_up_the_others(db: Engine)
     assert tick() == 10  # the first tick delivers every good reminder
     assert sorted(recorder.delivered) == sorted(f"good{i}.example" for i in range(10))
     failing = [reminder for reminder in all_reminders(db) if reminder.refdomain[:4] != "good"]
-    assert all(reminder.state == ReminderState.PENDING for reminder in failing)
+    assert all(reminder.state == ClaimState.PENDING for reminder in failing)
     assert all(reminder.retry_at and as_utc(reminder.retry_at) > NOW for reminder in failing)
     assert tick() == 0 and set(recorder.tries.values()) == {1}  # backing off, not retried
 
     deadline = NOW + timedelta(days=1)
-    while any(r.state != ReminderState.DONE for r in all_reminders(db)[60:]) or any(
-        r.state != ReminderState.FAILED for r in all_reminders(db)[:60]
+    while any(r.state != ClaimState.DONE for r in all_reminders(db)[60:]) or any(
+        r.state != ClaimState.FAILED for r in all_reminders(db)[:60]
     ):
         assert clock.at < deadline, "the undeliverable reminders were not given up"
         clock.at += timedelta(minutes=1)
@@ -206,7 +210,7 @@ def test_a_transient_failure_backs_off_then_delivers(db: Engine) -> None:
     tick = ReminderTick(db, flaky, clock=clock)
     assert tick() == 0
     (reminder,) = all_reminders(db)
-    assert reminder.state == ReminderState.PENDING and reminder.last_error == "TimeoutError"
+    assert reminder.state == ClaimState.PENDING and reminder.last_error == "TimeoutError"
     assert tick() == 0 and len(calls) == 1  # not again before its backoff
     while not tick():
         clock.at += timedelta(seconds=10)
@@ -215,7 +219,7 @@ def test_a_transient_failure_backs_off_then_delivers(db: Engine) -> None:
     first, second = calls[1] - calls[0], calls[2] - calls[1]
     assert POLICY.first_delay * 0.75 <= first <= POLICY.first_delay * 1.25 + timedelta(seconds=10)
     assert POLICY.first_delay * 1.5 <= second <= POLICY.first_delay * 2.5 + timedelta(seconds=10)
-    assert all_reminders(db)[0].state == ReminderState.DONE
+    assert all_reminders(db)[0].state == ClaimState.DONE
 
 
 def test_transient_failures_are_given_up_after_more_tries(db: Engine) -> None:
@@ -228,7 +232,7 @@ def test_transient_failures_are_given_up_after_more_tries(db: Engine) -> None:
         raise DeliveryFailed("http_503", permanent=False)
 
     tick = ReminderTick(db, down, clock=clock)
-    while all_reminders(db)[0].state != ReminderState.FAILED:
+    while all_reminders(db)[0].state != ClaimState.FAILED:
         assert clock.at < NOW + timedelta(days=2)
         tick()
         clock.at += timedelta(minutes=5)

@@ -19,9 +19,11 @@ from bot.slack.app import team_clients
 from bot.slack.draft_blocks import failed_reminders_blocks
 from bot.slack.ids import Action
 from bot.slack.reminders import reminder_delivery
+from bot.store import claims
+from bot.store.claims import LEASE
 from bot.store.clock import as_utc
 from bot.store.db import make_engine
-from bot.store.outreach import LEASE, Reminder, claim_due, failed_reminders
+from bot.store.outreach import Reminder, failed_reminders
 from bot.store.pipeline import PipelineEntry
 
 LATER = datetime.now(UTC) + timedelta(days=30)
@@ -191,7 +193,7 @@ def test_a_dm_posted_by_a_worker_that_died_is_not_posted_again(slack: SlackDrive
     engine = make_engine(slack.settings.app_database_url)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        (claimed,) = claim_due(session, "killed", now)
+        (claimed,) = claims.claim_due(session, Reminder, "killed", now)
     deliver(claimed)  # the DM went out; the worker died before recording it
     assert len(posted_to(slack, "DU1")) == 1
 
@@ -215,7 +217,7 @@ def test_a_dm_a_dead_worker_never_posted_is_posted_by_the_next(slack: SlackDrive
     engine = make_engine(slack.settings.app_database_url)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        claim_due(session, "killed", now)  # died before posting
+        claims.claim_due(session, Reminder, "killed", now)  # died before posting
     slack.fake.fail("chat.postMessage", "internal_error")  # and the next try's answer is lost
 
     clock = [now + LEASE + timedelta(seconds=1)]

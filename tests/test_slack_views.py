@@ -184,7 +184,7 @@ def test_the_pipeline_chart_is_uploaded_and_shown_in_app_home(slack: SlackDriver
 
     slack.press_at_home(home, Action.PIPELINE_CHART)
     complete, png = slack.fake.wait_for_upload("Targets by status")
-    assert "channel_id" not in complete.args  # uploaded to show, not shared in a channel
+    assert complete.args["channel_id"] == "DU1"  # shared with the user, who may then see it
     data = json.loads(Image.open(io.BytesIO(png)).info["Description"])
     assert data["counts"] == {"targeted": [0] * 90 + [1]}
     shown = slack.fake.wait_for("views.publish", 2)[-1].args["view"]["blocks"]
@@ -201,3 +201,15 @@ def test_a_pipeline_chart_slack_refuses_is_told_by_dm(slack: SlackDriver) -> Non
     dm = slack.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == "DU1"
     assert "Slack would not take the pipeline chart" in dm.args["text"]
+
+
+def test_a_pipeline_chart_slack_cannot_show_yet_stays_in_the_dm(slack: SlackDriver) -> None:
+    slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
+    slack.fake.fail("views.publish", "invalid_blocks")
+
+    slack.press_at_home(home, Action.PIPELINE_CHART)
+    complete, _ = slack.fake.wait_for_upload("Targets by status")
+    assert complete.args["channel_id"] == "DU1"
+    shown = slack.fake.wait_for("views.publish", 3)[-1].args["view"]["blocks"]
+    assert [block for block in shown if block["type"] == "image"] == []

@@ -87,6 +87,10 @@ def test_hosts_do_not_wait_for_each_other_and_a_crawl_delay_stretches_the_spacin
 
 def test_a_turn_held_by_a_process_that_died_runs_out(db: Engine) -> None:
     gate = SharedHostGate(db, SPACING)
-    assert gate.take("a.example", NOW) == 0  # held, never released
-    assert gate.take("a.example", NOW + 1) == POLL
-    assert gate.take("a.example", NOW + HOLD + 1) == 0
+    assert gate.take("a.example", NOW, "dead") == 0  # held, never released
+    assert gate.take("a.example", NOW + 1, "waiting") == POLL
+    assert gate.take("a.example", NOW + HOLD + 1, "next") == 0
+    gate.release("a.example", "dead", NOW + HOLD + 2)  # too late: it frees nothing
+    assert gate.take("a.example", NOW + HOLD + 3, "another") == POLL
+    gate.release("a.example", "next", NOW + HOLD + 4)
+    assert gate.take("a.example", NOW + HOLD + 4 + SPACING, "another") == 0

@@ -14,26 +14,21 @@ from sqlmodel import Session, col, select
 
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.pipeline import Status
+from bot.store import claims
+from bot.store.claims import LEASE, ClaimState
 from bot.store.clock import as_utc
 from bot.store.db import make_engine
 from bot.store.outreach import (
-    LEASE,
     Delivery,
     NewDraft,
     PaidSources,
     Reminder,
-    ReminderState,
-    claim_due,
     draft_by_id,
     failed_reminders,
-    finish,
-    give_up,
     latest_draft,
     mark_sent,
     paid_sources,
     pipeline_rows,
-    renew_leases,
-    retry_later,
     save_draft,
     sent_first_emails,
     set_follow_up_days,
@@ -94,7 +89,7 @@ def test_mark_sent_moves_to_contacted_and_schedules_a_reminder(db: Engine) -> No
         assert marks_for(session, "T1", "mysite.com")["news.example"].status is Status.CONTACTED
         [reminder] = reminders(session)
         assert as_utc(reminder.due_at) == datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # Friday
-        assert (reminder.action, reminder.state) == ("follow_up", ReminderState.PENDING)
+        assert (reminder.action, reminder.state) == ("follow_up", ClaimState.PENDING)
         again = mark_sent(session, "T1", draft.id, "U1", MONDAY)
         session.commit()
         assert again.outcome is MoveOutcome.UNCHANGED
@@ -135,7 +130,7 @@ def test_two_follow_ups_then_the_close_reminder(db: Engine) -> None:
             result = mark_sent(session, "T1", draft.id, "U1", MONDAY)
             session.commit()
             assert result.outcome is MoveOutcome.CHANGED, (number, result.reason)
-        pending = [r for r in reminders(session) if r.state == ReminderState.PENDING]
+        pending = [r for r in reminders(session) if r.state == ClaimState.PENDING]
         assert [(r.action, r.follow_ups_sent) for r in pending] == [("close", 2)]
 
 
@@ -169,7 +164,7 @@ def test_snooze_is_team_scoped_and_replaces_the_pending_reminder(db: Engine) -> 
         session.commit()
         assert later is not None
         states = [r.state for r in reminders(session)]
-        assert states == [ReminderState.CANCELLED, ReminderState.PENDING]
+        assert states == [ClaimState.CANCELLED, ClaimState.PENDING]
 
 
 # -- claims, leases, retries -------------------------------------------------------------------
@@ -205,7 +200,9 @@ def test_two_workers_claiming_at_once_get_disjoint_non_empty_sets(
         with Session(engine) as session:
             start.wait(5)
             claimed[worker] = {
-                row.id for row in claim_due(session, worker, NOW, limit=10) if row.id
+                row.id
+                for row in claims.claim_due(session, Reminder, worker, NOW, limit=10)
+                if row.id
             }
 
     threads = [threading.Thread(target=claim, args=(f"w{i}", e)) for i, e in enumerate(engines)]
@@ -226,7 +223,7 @@ def test_a_claim_shares_its_batch_between_workspaces(db: Engine) -> None:
     with Session(db) as session:
         add_due(session, "T1", 40, due=NOW - timedelta(days=1))  # a backlog, due first
         add_due(session, "T2", 3)
-        batch = claim_due(session, "w", NOW, limit=10)
+        batch = claims.claim_due(session, Reminder, "w", NOW, limit=10)
     teams = [row.team_id for row in batch]
     assert len(batch) == 10 and teams.count("T2") == 3
     assert set(teams[:2]) == {"T1", "T2"}  # taken in turns, not T1's backlog first
@@ -235,31 +232,35 @@ def test_a_claim_shares_its_batch_between_workspaces(db: Engine) -> None:
 def test_a_failed_try_waits_behind_later_reminders_until_its_retry_time(db: Engine) -> None:
     with Session(db) as session:
         add_due(session, "T1", 1, due=NOW - timedelta(hours=1))
-        [failed] = claim_due(session, "w", NOW, limit=1)
+        [failed] = claims.claim_due(session, Reminder, "w", NOW, limit=1)
         assert failed.id is not None
-        assert retry_later(session, failed.id, "w", NOW + timedelta(minutes=5), "http_503")
+        assert claims.retry_later(
+            session, Reminder, failed.id, "w", NOW + timedelta(minutes=5), "http_503"
+        )
         add_due(session, "T2", 1)
-        [other] = claim_due(session, "w", NOW)
+        [other] = claims.claim_due(session, Reminder, "w", NOW)
         assert other.team_id == "T2" and other.id is not None
-        finish(session, other.id, "w", NOW)
-        assert claim_due(session, "w", NOW + timedelta(minutes=4)) == []
-        [again] = claim_due(session, "w", NOW + timedelta(minutes=5))
+        claims.finish(session, Reminder, other.id, "w", NOW)
+        assert claims.claim_due(session, Reminder, "w", NOW + timedelta(minutes=4)) == []
+        [again] = claims.claim_due(session, Reminder, "w", NOW + timedelta(minutes=5))
     assert (again.id, again.attempts, as_utc(again.first_claimed_at or NOW)) == (failed.id, 2, NOW)
 
 
 def test_a_claim_taken_over_cannot_be_settled_by_its_old_holder(db: Engine) -> None:
     with Session(db) as session:
         add_due(session, "T1", 1)
-        [reminder] = claim_due(session, "old", NOW)
+        [reminder] = claims.claim_due(session, Reminder, "old", NOW)
         assert reminder.id is not None
         later = NOW + LEASE + timedelta(seconds=1)
-        assert renew_leases(session, "new", later) == 0
-        assert [row.id for row in claim_due(session, "new", later)] == [reminder.id]
-        assert not finish(session, reminder.id, "old", later)
-        assert not retry_later(session, reminder.id, "old", later, "http_500")
-        assert not give_up(session, reminder.id, "old", later, "user_not_found")
+        assert claims.renew_leases(session, Reminder, "new", later) == 0
+        assert [row.id for row in claims.claim_due(session, Reminder, "new", later)] == [
+            reminder.id
+        ]
+        assert not claims.finish(session, Reminder, reminder.id, "old", later)
+        assert not claims.retry_later(session, Reminder, reminder.id, "old", later, "http_500")
+        assert not claims.give_up(session, Reminder, reminder.id, "old", later, "user_not_found")
         [row] = reminders(session)
-    assert (row.state, row.claimed_by, row.attempts) == (ReminderState.CLAIMED, "new", 2)
+    assert (row.state, row.claimed_by, row.attempts) == (ClaimState.CLAIMED, "new", 2)
 
 
 def test_the_pipeline_shows_each_domains_reminder_delivery(db: Engine) -> None:
@@ -267,11 +268,11 @@ def test_the_pipeline_shows_each_domains_reminder_delivery(db: Engine) -> None:
         for domain in ("t1-0.example", "t1-1.example", "t1-2.example"):
             target(session, domain)
         add_due(session, "T1", 3)
-        first, second, third = claim_due(session, "w", NOW)
+        first, second, third = claims.claim_due(session, Reminder, "w", NOW)
         assert first.id and second.id and third.id
-        retry_later(session, first.id, "w", NOW + timedelta(minutes=2), "http_503")
-        give_up(session, second.id, "w", NOW, "user_not_found")
-        finish(session, third.id, "w", NOW)
+        claims.retry_later(session, Reminder, first.id, "w", NOW + timedelta(minutes=2), "http_503")
+        claims.give_up(session, Reminder, second.id, "w", NOW, "user_not_found")
+        claims.finish(session, Reminder, third.id, "w", NOW)
         rows = {row.refdomain: row for row in pipeline_rows(session, "T1")}
         failed = failed_reminders(session, "T1")
         assert failed_reminders(session, "T2") == []
@@ -290,9 +291,9 @@ def test_a_new_reminder_replaces_a_failed_one_in_view(db: Engine) -> None:
     with Session(db) as session:
         target(session, "t1-0.example")
         add_due(session, "T1", 1)
-        [reminder] = claim_due(session, "w", NOW)
+        [reminder] = claims.claim_due(session, Reminder, "w", NOW)
         assert reminder.id is not None
-        give_up(session, reminder.id, "w", NOW, "user_not_found")
+        claims.give_up(session, Reminder, reminder.id, "w", NOW, "user_not_found")
         add_due(session, "T1", 1, due=NOW + timedelta(days=3))
         [row] = pipeline_rows(session, "T1")
         assert failed_reminders(session, "T1") == []

@@ -108,7 +108,7 @@ def attach_overlap_chart(
     services: service.Services,
 ) -> None:
     """The overlap picture, in the result's thread; the user hears if Slack refused it."""
-    png = service.overlap_chart(services, analysis.team_id, analysis.id)
+    png = service.overlap_chart(services, analysis)
     if png is None:
         return
     try:

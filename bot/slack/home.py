@@ -27,6 +27,8 @@ from bot.slack.results import bounded_id
 from bot.slack.service import services_of
 from bot.slack.watch_blocks import home_watches
 
+PIPELINE_CHART_TITLE = "Targets by status, day by day"
+
 
 def register(app: App) -> None:
     app.event("app_home_opened")(after_ack(publish_home))
@@ -69,21 +71,27 @@ def publish(
 
 
 def draw_pipeline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """The workspace's pipeline, day by day, as a picture uploaded to Slack and shown in the
-    Home tab; if Slack will not take it, the user hears why."""
+    """The workspace's pipeline, day by day, as a picture shared in the user's DM with
+    Gapbot (so that they may see the file) and shown in the Home tab; if Slack will not
+    take it, the user hears why."""
     ack()
     user = body["user"]["id"]
     png = service.pipeline_chart(services_of(context), team_of(context))
     try:
+        dm = client.conversations_open(users=user)["channel"]["id"]
         uploaded = client.files_upload_v2(
-            content=png, filename="pipeline.png", title="Targets by status, day by day"
+            channel=dm, content=png, filename="pipeline.png", title=PIPELINE_CHART_TITLE
         )
         file_id = str(uploaded["file"]["id"])
     except (SlackApiError, OSError, KeyError) as error:
         reason = slack_reason(error) if not isinstance(error, KeyError) else "no file id"
         tell_user(client, None, user, chart_not_drawn_text(reason))
         return
-    publish(client, context, user, pipeline_chart=file_id)
+    try:
+        publish(client, context, user, pipeline_chart=file_id)
+    except SlackApiError:
+        # Slack may refuse a file it has not finished processing: the picture is in the DM.
+        publish(client, context, user)
 
 
 def choose_paid_sources(

@@ -35,6 +35,7 @@ from bot.slack.guard import TIMESTAMP_HEADER, missing_part
 from bot.slack.listening import ANSWERING
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_mode
 from bot.slack.reminders import reminder_delivery
+from bot.slack.service import ANALYSIS_SLOTS
 from bot.slack.watches import watch_tick
 from bot.slack.won import link_news
 from bot.store.db import make_engine
@@ -131,7 +132,8 @@ def scheduled_ticks(app: App, settings: Settings, engine: Engine) -> list[ClaimT
     return [
         ReminderTick(engine, reminder_delivery(clients)),
         LinkCheckTick(engine, checking_fetcher(settings, engine), link_news(clients)),
-        watch_tick(Runner.of(settings, engine), clients),
+        # The watches' analyses take turns with /gaps at the process's analysis slots.
+        watch_tick(Runner.of(settings, engine, ANALYSIS_SLOTS), clients),
     ]
 
 

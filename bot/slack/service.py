@@ -48,6 +48,8 @@ SERVICES_KEY = "gapbot_services"
 # Analyses running at once. More than the CPUs can serve only slows every click down (they
 # share one interpreter); further commands wait their turn.
 ANALYSES_AT_ONCE = max(2, min(8, os.cpu_count() or 2) // 2)
+# The process's turns at analysing: /gaps and the watches' runs share them.
+ANALYSIS_SLOTS = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
 # Work done after answering Slack (bot.slack.listening): mostly waiting on Slack's API.
 WORK_THREADS = 16
 
@@ -60,9 +62,7 @@ class Services:
     engine: Engine
     open_source: SourceOpener
     running: InFlight[Stored] = field(default_factory=InFlight)
-    analysis_slots: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(ANALYSES_AT_ONCE)
-    )
+    analysis_slots: threading.BoundedSemaphore = ANALYSIS_SLOTS
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "gapbot-after-answer")
     )
@@ -165,8 +165,11 @@ class Stored:
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
     """Run the analysis and store it (bot.runs.Runner.storing)."""
     with services.runner.storing(team_id, analysis_id, query) as analysis:
-        # The overlap picture's data, kept beside the result for its thread.
-        services.results.save_overlap(team_id, analysis_id, analysis.overlap())
+        # The overlap picture for the result's thread (none when nothing links to the
+        # competitors: there is nothing to draw).
+        overlap = analysis.overlap()
+        if overlap.combinations:
+            services.results.save_overlap_chart(team_id, analysis_id, upset_png(overlap))
         provenance = analysis.provenance
     return Stored(analysis_id, provenance)
 
@@ -206,15 +209,9 @@ def result_page(services: Services, team_id: str, view: ResultView) -> ResultPag
     return ResultPage(analysis, view, rows, marks, matching, counts.hidden, page_count)
 
 
-def overlap_chart(services: Services, team_id: str, analysis_id: int) -> bytes | None:
-    """The overlap picture of the team's analysis, as a PNG (None if it kept none)."""
-    with session_scope(services.engine) as session:
-        analysis = analyses.get_analysis(session, team_id, analysis_id)
-    if analysis is None:
-        return None
-    overlap = services.results.overlap(team_id, analysis.rows_id)
-    # Nothing links to any competitor: there is nothing to draw.
-    return upset_png(overlap) if overlap is not None and overlap.combinations else None
+def overlap_chart(services: Services, analysis: AnalysisRecord) -> bytes | None:
+    """The overlap picture of an analysis, as a PNG (None if it kept none)."""
+    return services.results.overlap_chart(analysis.team_id, analysis.rows_id)
 
 
 def pipeline_chart(services: Services, team_id: str) -> bytes:

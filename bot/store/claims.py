@@ -181,7 +181,7 @@ def finish(
     session: Session, model: type[Claimable], row_id: int, worker: str, now: datetime
 ) -> bool:
     """A one-off job is done; False if another worker has taken it over."""
-    return settle(session, model, row_id, worker, state=ClaimState.DONE, done_at=now)
+    return _settle(session, model, row_id, worker, state=ClaimState.DONE, done_at=now)
 
 
 def due_again(
@@ -204,14 +204,14 @@ def due_again(
         "first_claimed_at": None,
         "last_error": None,
     }
-    return settle(session, model, row_id, worker, **(fresh | values))
+    return _settle(session, model, row_id, worker, **(fresh | values))
 
 
 def retry_later(
     session: Session, model: type[Claimable], row_id: int, worker: str, at: datetime, error: str
 ) -> bool:
     """A try failed: the row waits until `at`, behind every row due before it."""
-    return settle(
+    return _settle(
         session,
         model,
         row_id,
@@ -228,7 +228,7 @@ def give_up(
     session: Session, model: type[Claimable], row_id: int, worker: str, now: datetime, error: str
 ) -> bool:
     """No more tries: the row is failed, with the last error, for people to see."""
-    return settle(
+    return _settle(
         session,
         model,
         row_id,
@@ -240,7 +240,7 @@ def give_up(
     )
 
 
-def settle(
+def _settle(
     session: Session, model: type[Claimable], row_id: int, worker: str, **values: Any
 ) -> bool:
     """End `worker`'s claim with `values`, unless another worker has taken the row over."""

@@ -64,20 +64,22 @@ class SharedHostGate:
     @contextmanager
     def turn(self, host: str, spacing: float | None = None) -> Iterator[None]:
         gap = max(self.spacing, spacing or 0.0)
+        token = uuid.uuid4().hex
         with self._local.turn(host):
-            while (wait := self.take(host, self._clock())) > 0:
+            while (wait := self.take(host, self._clock(), token)) > 0:
                 self._sleep(wait)
             try:
                 yield
             finally:
-                self.release(host, self._clock() + gap)
+                self.release(host, token, self._clock() + gap)
 
-    def take(self, host: str, now: float) -> float:
-        """Hold the host if it is free at `now`: 0. Otherwise, how long to wait."""
+    def take(self, host: str, now: float, token: str) -> float:
+        """Hold the host for the turn `token` if it is free at `now`: 0. Otherwise, how long
+        to wait."""
         insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         free_at, held_until = col(HostSlot.free_at), col(HostSlot.held_until)
         held_by = col(HostSlot.held_by)
-        token, hold = uuid.uuid4().hex, now + HOLD
+        hold = now + HOLD
         free = and_(free_at <= now, or_(held_until.is_(None), held_until < now))
         statement = (
             insert(HostSlot)
@@ -99,11 +101,12 @@ class SharedHostGate:
             return POLL  # another request is under way
         return max(float(row.free_at) - now, POLL)
 
-    def release(self, host: str, free_at: float) -> None:
-        """The request is over: the host is free again from `free_at`."""
+    def release(self, host: str, token: str, free_at: float) -> None:
+        """The turn `token` is over: the host is free again from `free_at`. A turn that ran
+        past its lease, and was taken over meanwhile, frees nothing."""
         with self.engine.begin() as connection:
             connection.execute(
                 update(HostSlot)
-                .where(col(HostSlot.host) == host)
+                .where(col(HostSlot.host) == host, col(HostSlot.held_by) == token)
                 .values(held_until=None, held_by=None, free_at=free_at)
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -28,8 +28,7 @@ from bot.outreach.followups import (
     next_step,
 )
 from bot.outreach.pipeline import Status, follow_up_refusal
-from bot.store import claims
-from bot.store.claims import CLAIM_BATCH, LEASE, Claimable, ClaimState
+from bot.store.claims import Claimable, ClaimState
 from bot.store.clock import as_utc
 from bot.store.columns import utc_time
 from bot.store.pipeline import (
@@ -67,9 +66,6 @@ class DraftRecord(SQLModel, table=True):
     offer: str = ""
     my_page: str = ""
     sent_at: datetime | None = utc_time(nullable=True)
-
-
-ReminderState = ClaimState
 
 
 class Reminder(Claimable, table=True):
@@ -299,9 +295,9 @@ def cancel_reminders(session: Session, team_id: str, site: str, refdomain: str) 
             col(Reminder.team_id) == team_id,
             col(Reminder.site) == site,
             col(Reminder.refdomain) == refdomain,
-            col(Reminder.state) == ReminderState.PENDING,
+            col(Reminder.state) == ClaimState.PENDING,
         )
-        .values(state=ReminderState.CANCELLED)
+        .values(state=ClaimState.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -310,7 +306,7 @@ def cancel_reminders(session: Session, team_id: str, site: str, refdomain: str) 
 def snooze(session: Session, team_id: str, reminder_id: int, until: datetime) -> Reminder | None:
     """Bring a delivered reminder back at `until` (once: a second click finds it pending)."""
     reminder = reminder_by_id(session, team_id, reminder_id)
-    if reminder is None or reminder.state not in (ReminderState.DONE, ReminderState.PENDING):
+    if reminder is None or reminder.state not in (ClaimState.DONE, ClaimState.PENDING):
         return None
     cancel_reminders(session, team_id, reminder.site, reminder.refdomain)
     again = Reminder(
@@ -335,7 +331,7 @@ def next_reminder(session: Session, team_id: str, site: str, refdomain: str) -> 
             Reminder.team_id == team_id,
             Reminder.site == site,
             Reminder.refdomain == refdomain,
-            Reminder.state == ReminderState.PENDING,
+            Reminder.state == ClaimState.PENDING,
         )
         .order_by(col(Reminder.due_at))
     ).first()
@@ -345,35 +341,6 @@ def reminder_by_id(session: Session, team_id: str, reminder_id: int) -> Reminder
     return session.exec(
         select(Reminder).where(Reminder.id == reminder_id, Reminder.team_id == team_id)
     ).first()
-
-
-def claim_due(
-    session: Session,
-    worker: str,
-    now: datetime,
-    *,
-    lease: timedelta = LEASE,
-    limit: int = CLAIM_BATCH,
-) -> list[Reminder]:
-    """Claim up to `limit` due reminders for `worker` (bot.store.claims: fair by workspace)."""
-    return claims.claim_due(session, Reminder, worker, now, lease=lease, limit=limit)
-
-
-def renew_leases(session: Session, worker: str, now: datetime, lease: timedelta = LEASE) -> int:
-    return claims.renew_leases(session, Reminder, worker, now, lease)
-
-
-def finish(session: Session, reminder_id: int, worker: str, now: datetime) -> bool:
-    """Mark a claimed reminder delivered; False if another worker has taken it over."""
-    return claims.finish(session, Reminder, reminder_id, worker, now)
-
-
-def retry_later(session: Session, reminder_id: int, worker: str, at: datetime, error: str) -> bool:
-    return claims.retry_later(session, Reminder, reminder_id, worker, at, error)
-
-
-def give_up(session: Session, reminder_id: int, worker: str, now: datetime, error: str) -> bool:
-    return claims.give_up(session, Reminder, reminder_id, worker, now, error)
 
 
 # -- settings and history ----------------------------------------------------------------------
@@ -449,11 +416,11 @@ class Delivery(StrEnum):
 
 def delivery_of(reminder: Reminder) -> Delivery | None:
     """None once the reminder was delivered or cancelled."""
-    if reminder.state == ReminderState.FAILED:
+    if reminder.state == ClaimState.FAILED:
         return Delivery.FAILED
-    if reminder.state == ReminderState.CLAIMED:
+    if reminder.state == ClaimState.CLAIMED:
         return Delivery.SENDING
-    if reminder.state == ReminderState.PENDING:
+    if reminder.state == ClaimState.PENDING:
         return Delivery.RETRYING if reminder.attempts else Delivery.SCHEDULED
     return None
 
@@ -516,7 +483,7 @@ def failed_reminders(session: Session, team_id: str) -> list[Reminder]:
             select(Reminder)
             .where(
                 Reminder.team_id == team_id,
-                Reminder.state == ReminderState.FAILED,
+                Reminder.state == ClaimState.FAILED,
                 col(Reminder.id).in_(_latest_reminders(team_id)),
             )
             .order_by(col(Reminder.done_at).desc(), col(Reminder.id).desc())
@@ -526,7 +493,7 @@ def failed_reminders(session: Session, team_id: str) -> list[Reminder]:
 
 def _latest_reminders(team_id: str | None) -> Select[int | None]:
     """The id of each domain's latest reminder that was not cancelled (replaced or answered)."""
-    query = sa_select(func.max(Reminder.id)).where(col(Reminder.state) != ReminderState.CANCELLED)
+    query = sa_select(func.max(Reminder.id)).where(col(Reminder.state) != ClaimState.CANCELLED)
     if team_id is not None:
         query = query.where(col(Reminder.team_id) == team_id)
     return query.group_by(col(Reminder.team_id), col(Reminder.site), col(Reminder.refdomain))

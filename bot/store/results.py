@@ -10,7 +10,6 @@ workspace.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,7 +18,6 @@ from pathlib import Path
 
 import duckdb
 
-from bot.charts import Overlap
 from bot.gaps import (
     Listing,
     Opportunity,
@@ -58,18 +56,19 @@ class ResultFiles:
     def exists(self, team_id: str, analysis_id: int) -> bool:
         return self.path(team_id, analysis_id).is_file()
 
-    def save_overlap(self, team_id: str, analysis_id: int, overlap: Overlap) -> None:
-        """Keep the analysis' overlap picture's data beside its opportunities."""
-        path = self.path(team_id, analysis_id).with_suffix(".overlap.json")
+    def save_overlap_chart(self, team_id: str, analysis_id: int, png: bytes) -> None:
+        """Keep the analysis' overlap picture beside its opportunities: drawn once, however
+        many people asked for the analysis (bot.slack.inflight)."""
+        path = self.path(team_id, analysis_id).with_suffix(".overlap.png")
         partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(overlap.as_json()), encoding="utf-8")
+        partial.write_bytes(png)
         partial.replace(path)
 
-    def overlap(self, team_id: str, analysis_id: int) -> Overlap | None:
-        """The overlap an analysis stored (None for one stored before there were any)."""
-        path = self.path(team_id, analysis_id).with_suffix(".overlap.json")
+    def overlap_chart(self, team_id: str, analysis_id: int) -> bytes | None:
+        """The overlap picture an analysis kept (None when it drew none: nothing linked to
+        the competitors, or it was stored before there were pictures)."""
         try:
-            return Overlap.from_json(json.loads(path.read_text(encoding="utf-8")))
+            return self.path(team_id, analysis_id).with_suffix(".overlap.png").read_bytes()
         except FileNotFoundError:
             return None
 

@@ -13,6 +13,7 @@ from sqlalchemy import Index, UniqueConstraint, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, col, select, update
 
+from bot.outreach.link_checks import MAX_URL
 from bot.store.claims import Claimable, ClaimState
 from bot.store.columns import utc_time
 
@@ -29,7 +30,7 @@ class WonLink(Claimable, table=True):
 
     site: str = Field(max_length=255)
     refdomain: str = Field(max_length=255)
-    url: str = Field(max_length=2048)
+    url: str = Field(max_length=MAX_URL)
     owner_id: str = Field(max_length=32)
     created_at: datetime = utc_time(nullable=False)
     # The last check: its verdict (bot.verify.Verdict), when, and its SPEC 4.2 JSON.
