@@ -236,7 +236,7 @@ def _header(analysis: AnalysisRecord) -> list[Block]:
         text += f"\n:warning: {escape(analysis.warning)}"
     return [
         HeaderBlock(text=PlainTextObject(text=cut(title, MAX_HEADER_TEXT), emoji=False)),
-        SectionBlock(text=MarkdownTextObject(text=cut(text, MAX_SECTION_TEXT))),
+        section(text),
     ]
 
 
@@ -477,7 +477,7 @@ def home_view(
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
     if not recent:
-        blocks.append(_context("None yet."))
+        blocks.append(context("None yet."))
     for analysis in recent:
         blocks.append(_recent_row(analysis))
     blocks.append(DividerBlock())
@@ -497,9 +497,7 @@ def home_view(
             )
         )
     blocks.append(DividerBlock())
-    blocks.append(
-        SectionBlock(text=MarkdownTextObject(text=cut(_report_text(report), MAX_SECTION_TEXT)))
-    )
+    blocks.append(section(_report_text(report)))
     blocks.append(DividerBlock())
     blocks.extend(_targets(targets, now))
     blocks.extend(failed_reminders)
@@ -635,7 +633,7 @@ def _targets(targets: Sequence[PipelineRow], now: datetime) -> list[Block]:
         SectionBlock(text=MarkdownTextObject(text="*My targets*"), accessory=settings)
     ]
     if not targets:
-        blocks.append(_context("None yet: press *Target* on a gap to own it."))
+        blocks.append(context("None yet: press *Target* on a gap to own it."))
     due = [row for row in targets if _is_due(row, now)]
     groups = [(DUE_TITLE, due)] + [
         (status.label.capitalize(), [row for row in targets if row.status is status])
@@ -645,7 +643,7 @@ def _targets(targets: Sequence[PipelineRow], now: datetime) -> list[Block]:
         rows = [row for row in rows if title == DUE_TITLE or row not in due]
         if not rows:
             continue
-        blocks.append(_context(f"*{title}*"))
+        blocks.append(context(f"*{title}*"))
         blocks.extend(_target_row(row) for row in rows)
     return blocks
 
@@ -665,8 +663,14 @@ def _target_row(row: PipelineRow) -> SectionBlock:
     )
 
 
-def _context(text: str) -> ContextBlock:
+def context(text: str) -> ContextBlock:
+    """A line of small mrkdwn text (already escaped)."""
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def section(text: str) -> SectionBlock:
+    """A mrkdwn section (already escaped), within Slack's 3000 characters."""
+    return SectionBlock(text=MarkdownTextObject(text=cut(text, MAX_SECTION_TEXT)))
 
 
 def cut(text: str, limit: int) -> str:

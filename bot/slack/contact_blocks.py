@@ -14,9 +14,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextObject,
     RadioButtonsElement,
@@ -24,7 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.contacts.lookup import MAX_PAGES, ContactLookup
 from bot.contacts.ranking import Contact, Reason
-from bot.slack.blocks import MAX_OPTION_TEXT, MAX_SECTION_TEXT, cut
+from bot.slack.blocks import MAX_OPTION_TEXT, MAX_SECTION_TEXT, context, cut
 from bot.slack.ids import Action, Field
 from bot.slack.mrkdwn import escape, link
 
@@ -41,7 +39,7 @@ def contact_blocks(
     address in the form, shown as chosen) with Look again."""
     if looking:
         return [
-            _context(
+            context(
                 f":mag: Looking for contacts on *{escape(domain)}*: up to {MAX_PAGES} of its "
                 "pages, a few seconds apart…"
             )
@@ -49,7 +47,7 @@ def contact_blocks(
     if lookup is None:
         return [
             _button("Find contacts"),
-            _context(
+            context(
                 f"Reads up to {MAX_PAGES} pages of *{escape(domain)}* (home, contact, about, "
                 "write for us…) for whom to write to. Gapbot sends nothing."
             ),
@@ -60,7 +58,7 @@ def contact_blocks(
         if not contact.form and len(contact.address) <= MAX_OPTION_VALUE
     ][:MAX_CONTACTS_SHOWN]
     blocks: list[Block] = [_picker(shown, recipient)] if shown else []
-    blocks += [_context(_summary(lookup, bool(shown))), _button("Look again")]
+    blocks += [context(_summary(lookup, bool(shown))), _button("Look again")]
     return blocks
 
 
@@ -124,7 +122,3 @@ def _button(text: str) -> ActionsBlock:
     return ActionsBlock(
         elements=[ButtonElement(text=text, action_id=Action.FIND_CONTACTS, value="find")]
     )
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])

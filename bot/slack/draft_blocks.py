@@ -18,9 +18,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
@@ -34,7 +32,7 @@ from bot.outreach.checks import word_count_label
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import SNOOZE_DAYS, follow_up_days_problem
 from bot.outreach.link_checks import MAX_URL, Notice
-from bot.slack.blocks import owned_text
+from bot.slack.blocks import MAX_SECTION_TEXT, context, cut, owned_text, section
 from bot.slack.contact_blocks import contact_blocks
 from bot.slack.ids import Action, Callback, Field
 from bot.slack.mrkdwn import escape, link
@@ -56,7 +54,6 @@ from bot.verify import Verdict
 
 MAX_BUTTON_URL = 3000
 MAX_INPUT = 3000
-MAX_SECTION_TEXT = 3000
 MAX_PLACEHOLDER = 150
 WON_TITLE = "Mark won"
 _ON_ENTER = {"trigger_actions_on": ["on_enter_pressed"]}
@@ -94,11 +91,11 @@ _ANSWERS = {
 def draft_modal(modal: DraftModal) -> View:
     """The email editor: template picker, the fields it is written from, subject, body, count."""
     form = modal.form
-    blocks: list[Block] = [_context(_target_line(form.target)), _template_picker(modal)]
+    blocks: list[Block] = [context(_target_line(form.target)), _template_picker(modal)]
     if modal.skipped:
         skipped = "; ".join(modal.skipped)
         note = f":warning: Templates skipped (fix and restart): {escape(skipped)}"
-        blocks.append(_context(_cut(note, 2000)))
+        blocks.append(context(cut(note, 2000)))
     blocks += contact_blocks(
         form.target.refdomain, modal.contacts, modal.looking, form.recipient_email
     )
@@ -106,17 +103,17 @@ def draft_modal(modal: DraftModal) -> View:
         value = getattr(form, field)
         blocks.append(_text_input(_field_id(field, form), label, value, optional=optional))
     blocks.append(
-        _context("Pick a template, or press Enter in a field above, to re-write the email.")
+        context("Pick a template, or press Enter in a field above, to re-write the email.")
     )
     if form.problem:
-        blocks.append(_context(f":warning: {escape(form.problem)}"))
+        blocks.append(context(f":warning: {escape(form.problem)}"))
     blocks.append(
         _text_input(_revised(Field.SUBJECT, form), "Subject", form.subject, dispatch=False)
     )
     blocks.append(
         _text_input(_revised(Field.BODY, form), "Email", form.body, dispatch=False, multiline=True)
     )
-    blocks.append(_context(word_count_label(form.body)))
+    blocks.append(context(word_count_label(form.body)))
     title = "Draft follow-up" if form.target.kind is TemplateKind.FOLLOW_UP else "Draft email"
     return View(
         type="modal",
@@ -174,7 +171,7 @@ def _target_line(target: DraftTarget) -> str:
 
 
 def _template_picker(modal: DraftModal) -> InputBlock:
-    options = [Option(text=_cut(name, 75), value=key) for key, name in modal.templates]
+    options = [Option(text=cut(name, 75), value=key) for key, name in modal.templates]
     chosen = next((item for item in options if item.value == modal.form.template), None)
     return InputBlock(
         block_id=Field.TEMPLATE,
@@ -237,7 +234,7 @@ def draft_message(draft: SavedDraft) -> list[Block]:
     """A saved draft, ready to copy; Mark as sent and Edit until it is sent, then the reminder."""
     kind = "Follow-up" if draft.kind is TemplateKind.FOLLOW_UP else "Email"
     blocks: list[Block] = [
-        _section(
+        section(
             f":email: {kind} to *{escape(draft.refdomain)}* for {escape(draft.site)} · "
             f"version {draft.version} · {word_count_label(draft.body)}\n"
             f"*To:* {escape(draft.recipient_email)}\n*Subject:* {escape(draft.subject)}"
@@ -246,13 +243,13 @@ def draft_message(draft: SavedDraft) -> list[Block]:
     ]
     if draft.similar:
         blocks.append(
-            _context(
+            context(
                 ":warning: This email is over 80% the same as one already sent to another "
                 "domain. Make it about this recipient before you send it."
             )
         )
     if draft.sent_at is not None:
-        blocks.append(_section(sent_text(draft.next_due)))
+        blocks.append(section(sent_text(draft.next_due)))
         return blocks
     blocks.append(_draft_buttons(draft))
     return blocks
@@ -319,7 +316,7 @@ def owned_message(mark: PipelineMark) -> list[Block]:
             deny="Cancel",
         ),
     )
-    return [_section(owned_text(mark)), ActionsBlock(elements=[button])]
+    return [section(owned_text(mark)), ActionsBlock(elements=[button])]
 
 
 def taken_over_text(site: str, refdomain: str, done: bool) -> str:
@@ -336,7 +333,7 @@ def reminder_message(reminder: Reminder) -> list[Block]:
     domain, site = escape(reminder.refdomain), escape(reminder.site)
     if reminder.action == "close":
         return [
-            _section(
+            section(
                 f":zzz: No reply from *{domain}* after {reminder.follow_ups_sent} follow-ups, "
                 f"so it is marked *no response* for {site}. If they write back, mark it "
                 "from App Home."
@@ -346,7 +343,7 @@ def reminder_message(reminder: Reminder) -> list[Block]:
     sent = reminder.follow_ups_sent
     so_far = f"{sent} follow-up{'s' if sent != 1 else ''} sent so far"
     return [
-        _section(f":alarm_clock: Time to follow up with *{domain}* for {site} ({so_far})."),
+        section(f":alarm_clock: Time to follow up with *{domain}* for {site} ({so_far})."),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -374,10 +371,10 @@ def reminder_answer_message(answer: ReminderAnswer) -> list[Block]:
     """The reminder DM after a button: what happened, without the buttons."""
     head = f"*{escape(answer.refdomain)}* for {escape(answer.site)}: "
     if answer.snoozed_until is not None:
-        return [_section(f"{head}snoozed until {_date(answer.snoozed_until)}.")]
+        return [section(f"{head}snoozed until {_date(answer.snoozed_until)}.")]
     if answer.result.outcome is MoveOutcome.REFUSED:
-        return [_section(f"{head}{escape(answer.result.reason or 'not allowed')}")]
-    return [_section(head + _ANSWERS[answer.choice])]
+        return [section(f"{head}{escape(answer.result.reason or 'not allowed')}")]
+    return [section(head + _ANSWERS[answer.choice])]
 
 
 def failed_reminders_blocks(reminders: Sequence[Reminder]) -> list[Block]:
@@ -388,8 +385,8 @@ def failed_reminders_blocks(reminders: Sequence[Reminder]) -> list[Block]:
     if len(reminders) > MAX_FAILED_SHOWN:
         lines.append(f"…and {len(reminders) - MAX_FAILED_SHOWN} more.")
     return [
-        _section("*Reminders that could not be sent*\n" + "\n".join(lines)),
-        _context(
+        section("*Reminders that could not be sent*\n" + "\n".join(lines)),
+        context(
             "Gapbot tried several times, then gave up. The next reminder is scheduled when "
             "the next email to that domain is marked as sent."
         ),
@@ -413,19 +410,19 @@ def _failed_line(reminder: Reminder) -> str:
 def won_loading_modal(form: WonForm) -> View:
     """Shown at once (a trigger lasts 3 s) while the data is asked for a known page."""
     text = f"Looking for the page of *{escape(form.refdomain)}* that links to {escape(form.site)}…"
-    return _won_view(form, [_section(text)], submit=False)
+    return _won_view(form, [section(text)], submit=False)
 
 
 def won_modal(form: WonForm) -> View:
     """Won asks for the page that links to the site, prefilled when the data knows one."""
     page = InputBlock(
         block_id=Field.LINKING_PAGE,
-        label=_cut(f"Page that links to {form.site}", MAX_PLACEHOLDER),
+        label=cut(f"Page that links to {form.site}", MAX_PLACEHOLDER),
         optional=True,
         element=PlainTextInputElement(
             action_id=Action.LINKING_PAGE,
             initial_value=form.url[:MAX_URL] or None,
-            placeholder=_cut(f"https://{form.refdomain}/…", MAX_PLACEHOLDER),
+            placeholder=cut(f"https://{form.refdomain}/…", MAX_PLACEHOLDER),
             max_length=MAX_URL,
         ),
         hint=(
@@ -434,7 +431,7 @@ def won_modal(form: WonForm) -> View:
         ),
     )
     head = f":tada: *{escape(form.refdomain)}* links to {escape(form.site)}: mark it won."
-    return _won_view(form, [_section(head), page], submit=True)
+    return _won_view(form, [section(head), page], submit=True)
 
 
 def read_won_modal(view: Mapping[str, Any]) -> WonForm:
@@ -476,35 +473,35 @@ def link_news_message(checked: CheckedLink) -> list[Block]:
     notice = checked.next_check.notice
     if notice is Notice.BACK:
         return [
-            _section(
+            section(
                 f":tada: The link from *{domain}* to {site} is back: {page} is {said} again, "
                 "so it is marked *won*."
             )
         ]
     if notice is Notice.AT_RISK:
         return [
-            _section(
+            section(
                 f":rotating_light: The link from *{domain}* to {site} is at risk: {page} was "
                 f"{said} in two checks a day apart, so it is marked *link at risk*."
             ),
             _evidence(checked),
-            _context("Gapbot checks it every week and tells you when the link is back."),
+            context("Gapbot checks it every week and tells you when the link is back."),
             link_at_risk_buttons(row.id),
         ]
     if notice is None and verdict is not Verdict.LIVE:  # a check the owner asked for
         return [
-            _section(f":warning: Checked again: {page} is still {said} for {site}."),
+            section(f":warning: Checked again: {page} is still {said} for {site}."),
             _evidence(checked),
             link_at_risk_buttons(row.id),
         ]
     if verdict is not Verdict.LIVE:
         return [
-            _section(f":warning: The first check of {page} for {site} found it {said}."),
+            section(f":warning: The first check of {page} for {site} found it {said}."),
             _evidence(checked),
-            _context("Gapbot checks again tomorrow; if it fails again, the link is at risk."),
+            context("Gapbot checks again tomorrow; if it fails again, the link is at risk."),
         ]
     return [
-        _section(
+        section(
             f":white_check_mark: The link from *{domain}* to {site} is {said}: {page}. "
             "Gapbot checks it every week."
         )
@@ -532,7 +529,7 @@ def link_at_risk_answer(refdomain: str, choice: AtRiskChoice) -> list[Block]:
         text = f"*{domain}* is marked *lost*; its page is no longer checked."
     else:
         text = f"Checking the page of *{domain}* again now; the verdict comes here."
-    return [_section(text)]
+    return [section(text)]
 
 
 def link_news_fallback(checked: CheckedLink) -> str:
@@ -542,7 +539,7 @@ def link_news_fallback(checked: CheckedLink) -> str:
 def _evidence(checked: CheckedLink) -> SectionBlock:
     """The check, one fact a line: status, redirects, links and their rel, robots, canonical."""
     lines = "\n".join(escape(line) for line in checked.check.lines())
-    return _section(f"```{_cut(lines, MAX_SECTION_TEXT - 6)}```")
+    return section(f"```{cut(lines, MAX_SECTION_TEXT - 6)}```")
 
 
 # -- sender settings ---------------------------------------------------------------------------
@@ -602,15 +599,3 @@ def _setting(
 def _date(moment: datetime) -> str:
     """A date Slack shows in the reader's own time zone (UTC date as the fallback)."""
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=_cut(text, MAX_SECTION_TEXT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,12 +16,9 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ConfirmObject,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
 )
 
-from bot.slack.blocks import MAX_REASON_TEXT, MAX_SECTION_TEXT, cut, result_row
+from bot.slack.blocks import MAX_REASON_TEXT, context, cut, result_row, section
 from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD, Action
 from bot.slack.mrkdwn import escape
 from bot.slack.results import ResultPage, ViewError, bounded_id
@@ -113,15 +110,15 @@ def alert_moved_text(mark: PipelineMark) -> str:
 def channel_watches_message(watches: Sequence[Watch]) -> list[Block]:
     """`/gaps watches`: the channel's watches, each with its buttons."""
     if not watches:
-        return [_section(f"No watches in this channel yet. {WATCH_HELP}.")]
-    return [_section("*Watches in this channel*"), *watch_rows(watches, MAX_LISTED)]
+        return [section(f"No watches in this channel yet. {WATCH_HELP}.")]
+    return [section("*Watches in this channel*"), *watch_rows(watches, MAX_LISTED)]
 
 
 def home_watches(watches: Sequence[Watch]) -> list[Block]:
     """App Home: the workspace's watches, each with its channel and buttons."""
-    blocks: list[Block] = [_section("*Watches*")]
+    blocks: list[Block] = [section("*Watches*")]
     if not watches:
-        blocks.append(_context(f"None yet: {WATCH_HELP}."))
+        blocks.append(context(f"None yet: {WATCH_HELP}."))
     return blocks + watch_rows(watches, MAX_HOME_LISTED, channels=True)
 
 
@@ -138,9 +135,9 @@ def watch_rows(watches: Sequence[Watch], most: int, *, channels: bool = False) -
         text = f"{_sites(watch)}\n{' · '.join(facts)}"
         if watch.last_error:
             text += f"\n:warning: the last try failed: {escape(watch.last_error)}"
-        blocks += [_section(text), _watch_buttons(watch)]
+        blocks += [section(text), _watch_buttons(watch)]
     if len(watches) > most:
-        blocks.append(_context(f"…and {len(watches) - most} more."))
+        blocks.append(context(f"…and {len(watches) - most} more."))
     return blocks
 
 
@@ -171,27 +168,27 @@ def _watch_buttons(watch: Watch) -> ActionsBlock:
 def watch_news_message(run: WatchRun, page: ResultPage, next_run: datetime) -> list[Block]:
     """One compact message: the baseline, what changed (new gaps as result rows, with their
     buttons; wins; losses), or that nothing did; and where to see the whole result."""
-    blocks: list[Block] = [_section(_news_summary(run))]
+    blocks: list[Block] = [section(_news_summary(run))]
     changes = run.changes
     if changes is not None and changes.new:
-        blocks.append(_context(f"*New {_gaps(changes.new_count)}*"))
+        blocks.append(context(f"*New {_gaps(changes.new_count)}*"))
         for number, item in enumerate(changes.new, start=1):
             blocks.extend(result_row(page, number, item))
         blocks += _more(changes.new_count, len(changes.new))
     if changes is not None and changes.won:
         site = escape(run.analysis.site)
         names = _names(changes.won, changes.won_count)
-        blocks.append(_section(f":tada: *Now linking to {site}:* {names}"))
+        blocks.append(section(f":tada: *Now linking to {site}:* {names}"))
     if changes is not None and changes.lost:
         names = _names(changes.lost, changes.lost_count)
-        blocks.append(_section(f":small_red_triangle_down: *The competitors lost:* {names}"))
+        blocks.append(section(f":small_red_triangle_down: *The competitors lost:* {names}"))
     see_all = ButtonElement(
         text=f"See all {_gaps(run.analysis.total)}",
         action_id=Action.REPOST,
         value=str(run.analysis.id),
     )
     blocks.append(ActionsBlock(elements=[see_all]))
-    blocks.append(_context(_provenance(run, next_run)))
+    blocks.append(context(_provenance(run, next_run)))
     return blocks
 
 
@@ -241,7 +238,7 @@ def _provenance(run: WatchRun, next_run: datetime) -> str:
 
 
 def _more(count: int, shown: int) -> list[Block]:
-    return [_context(f"+{count - shown:,} more new: see all below")] if count > shown else []
+    return [context(f"+{count - shown:,} more new: see all below")] if count > shown else []
 
 
 def _names(names: Sequence[str], count: int) -> str:
@@ -264,11 +261,3 @@ def _moment(moment: datetime) -> str:
 
 def _day(moment: datetime) -> str:
     return f"{as_utc(moment):%Y-%m-%d}"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=cut(text, MAX_SECTION_TEXT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)])

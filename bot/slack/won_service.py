@@ -111,7 +111,8 @@ def check_now(services: Services, link_id: int, report: Report) -> None:
     """Check a page just given, once, as the scheduled checks do: claimed first, so no
     other process checks it at the same time."""
     with checking_fetcher(services.settings, services.engine) as fetcher:
-        LinkCheckTick(services.engine, fetcher, report, only=col(WonLink.id) == link_id)()
+        one = col(WonLink.id) == link_id
+        LinkCheckTick(services.engine, fetcher, report, only=one, parallel=1, batch=1)()
 
 
 class AtRiskChoice(StrEnum):
