@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.analysis import analyse
 from bot.domains import try_fold_domain
+from bot.engine import analyse
 from bot.links.index import LinkIndex
 from bot.query import make_query
 from bot.sample import SamplePlan, write_ahrefs_exports

@@ -45,18 +45,18 @@ from fake_slack import FakeSlack
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.analysis import running
+from bot.engine import running
 from bot.links.index import LinkIndex
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.query import make_query
 from bot.sample import DEMO_COMPETITORS, DEMO_SITE, SamplePlan, write_ahrefs_exports
+from bot.services.watches import add_watch
 from bot.store.claims import ClaimState
 from bot.store.clock import as_utc
 from bot.store.db import create_schema, make_engine
 from bot.store.pipeline import PipelineEntry
 from bot.store.watches import Every, Watch
 from bot.store.won_links import WonLink
-from bot.watching import add_watch
 
 WORKERS = 3
 SPACING = 0.5  # seconds between two requests to one host (production: 3 s)
@@ -89,9 +89,9 @@ def run_worker(page_port: int) -> NoReturn:
     until both find nothing due twice in a row."""
     from bot.config import load_settings
     from bot.fetch import Fetcher, FetchPolicy, user_agent
-    from bot.link_checks import LinkCheckTick
-    from bot.runs import Runner
     from bot.scheduler import ClaimTick
+    from bot.services.link_checks import LinkCheckTick
+    from bot.services.runs import Runner
     from bot.slack.app import configured_clients
     from bot.slack.watches import watch_tick
     from bot.slack.won import link_news
@@ -276,7 +276,7 @@ def _bare_checks(engine: Engine, port: int) -> float:
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.fetch import Fetcher, FetchPolicy, HostGate
-    from bot.link_checks import CHECKS_AT_ONCE
+    from bot.services.link_checks import CHECKS_AT_ONCE
     from bot.verify import check_page
 
     with Session(engine) as session:

@@ -35,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.analysis import analyse
+from bot.engine import analyse
 from bot.links.webgraph import WebGraph
 from bot.query import make_query
 

@@ -25,10 +25,10 @@ from rich.text import Text
 from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand
 
-from bot.analysis import PROVE_MAX_LOOKUPS, RunningAnalysis, running
 from bot.charts import pipeline_png, report_png, upset_png
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain, shown_domain
+from bot.engine import PROVE_MAX_LOOKUPS, RunningAnalysis, running
 from bot.gaps import Opportunity
 from bot.links.base import LinkSourceError
 from bot.links.duckdb_tools import duckdb_reason
@@ -85,10 +85,10 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.links.webgraph import ReleaseFiles
-    from bot.runs import Runner
+    from bot.services.runs import Runner
+    from bot.services.watches import WatchRun
     from bot.store.analyses import AnalysisRecord
     from bot.store.watches import Watch
-    from bot.watching import WatchRun
 
 app = typer.Typer(
     help="Backlink gap analysis: who links to your competitors but not to you.",
@@ -693,7 +693,7 @@ def gaps_command(
         )
         if estimate:
             err.print(f"cost estimate: {estimate}", markup=False, highlight=False)
-        from bot.runs import new_analysis
+        from bot.services.runs import new_analysis
         from bot.store.watches import TERMINAL
 
         runner = _runner(settings)
@@ -722,7 +722,7 @@ def _app_engine(settings: Settings) -> Engine:
 
 def _runner(settings: Settings) -> Runner:
     """Analyses for the record in the app database."""
-    from bot.runs import Runner
+    from bot.services.runs import Runner
 
     return Runner.of(settings, _app_engine(settings))
 
@@ -845,8 +845,8 @@ def watch_add_command(
     """Watch an analysis: `gapbot watch run-due` (from cron, say) runs it when due and
     prints what changed since its previous run. The first run says what it starts from."""
     with _errors_as_exit():
+        from bot.services.watches import add_watch
         from bot.store.watches import TERMINAL
-        from bot.watching import add_watch
 
         team_id = _team(team)
         query, every = parse_watch_words(words, read=_read_patterns)
@@ -870,7 +870,7 @@ def watch_list_command(
     """List the team's watches: the terminal's and its Slack channels', with their schedule,
     their last run and whether they are paused."""
     with _errors_as_exit():
-        from bot.watching import team_watches
+        from bot.services.watches import team_watches
 
         team_id = _team(team)
         chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
@@ -894,7 +894,7 @@ def watch_remove_command(
     """Remove one of the team's watches, after asking (or with --yes). Its stored analyses
     stay."""
     with _errors_as_exit():
-        from bot.watching import get_watch, remove_watch
+        from bot.services.watches import get_watch, remove_watch
 
         team_id = _team(team)
         engine = _app_engine(load_settings())
@@ -914,8 +914,8 @@ def watch_run_due_command(team: WatchTeamOption = None) -> None:
     and print what changed (nothing when none is due). Exit status 0; a failing watch is
     retried at later runs and said once. For cron: 0 * * * * gapbot watch run-due"""
     with _errors_as_exit():
+        from bot.services.watches import WatchTick
         from bot.store.watches import in_terminal
-        from bot.watching import WatchTick
 
         team_id = _team(team)
         ran = WatchTick(_runner(load_settings()), PrintedNews(), only=in_terminal(team_id))()
@@ -924,7 +924,7 @@ def watch_run_due_command(team: WatchTeamOption = None) -> None:
 
 
 class PrintedNews:
-    """What `gapbot watch run-due` prints of each run (bot.watching.WatchNews)."""
+    """What `gapbot watch run-due` prints of each run (bot.services.watches.WatchNews)."""
 
     def changed(self, run: WatchRun, next_run: datetime) -> None:
         head = f"Watch {run.watch.id} ({describe_watch(run.watch)})"
@@ -1156,7 +1156,7 @@ def _verify_due(chosen: OutputFormat) -> None:
     """Every won link due for a check, checked now (JSON: one document per check, as it
     is made); owners get the same DMs as from `gapbot serve` when Slack is set up."""
     # Imported here: only this command checks won links.
-    from bot.link_checks import CheckedLink, LinkCheckTick, checking_fetcher
+    from bot.services.link_checks import CheckedLink, LinkCheckTick, checking_fetcher
     from bot.slack.app import configured_clients
     from bot.slack.won import link_news
 

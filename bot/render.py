@@ -17,8 +17,8 @@ from typing import IO, TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from bot.analysis import Changes, GapReport, RunningAnalysis
 from bot.domains import shown_domain, unicode_name, without_credentials
+from bot.engine import Changes, GapReport, RunningAnalysis
 from bot.gaps import DomainFilter, Opportunity
 from bot.links.base import LinkingPages, LinkingUrl, Provenance
 from bot.outreach.link_checks import Notice
@@ -28,7 +28,7 @@ from bot.store.clock import as_utc
 from bot.wording import UNPROVEN_MARK, counted, unproven_note
 
 if TYPE_CHECKING:
-    from bot.link_checks import CheckedLink
+    from bot.services.link_checks import CheckedLink
     from bot.store.analyses import AnalysisRecord
     from bot.store.outreach import PipelineRow
     from bot.store.watches import Watch

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.outreach.followups import NextAction
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Job
 from bot.store.clock import Clock, utc_now

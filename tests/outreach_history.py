@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.outreach.drafts import TemplateKind
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store.db import session_scope
 from bot.store.outreach import DraftRecord
 from bot.store.pipeline import PipelineEvent

@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.gaps import GapOptions, Opportunity, SiteProfile, SortOrder
 from bot.links.base import GapProfiles, LinkData, LinkingPages, LinkSource, profiles_in_memory
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.query import GapQuery
-from bot.slack import service
-from bot.slack.results import PAGE_SIZE, ResultPage, ResultView, page_window
+from bot.services import analyses
+from bot.services.paging import PAGE_SIZE, ResultPage, ResultView, page_window
 from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.pipeline import PipelineMark
 
@@ -48,13 +48,13 @@ class MemorySources:
         return MemorySource(self.data[team_id])
 
 
-def memory_services(settings: Settings, engine: Engine) -> service.Services:
+def memory_services(settings: Settings, engine: Engine) -> analyses.Services:
     """Services whose link sources are the profiles stored_result is given."""
-    return service.Services(settings, engine, MemorySources())
+    return analyses.Services(settings, engine, MemorySources())
 
 
 def stored_result(
-    services: service.Services,
+    services: analyses.Services,
     team: str,
     site: SiteProfile,
     competitors: Sequence[SiteProfile],
@@ -78,7 +78,7 @@ def stored_result(
         options.min_matches,
         options.dofollow_only,
     )
-    return service.run_analysis(services, new, GapQuery(site.site, names, options))
+    return analyses.run_analysis(services, new, GapQuery(site.site, names, options))
 
 
 def spec_order(item: Opportunity, sort: SortOrder) -> tuple[object, ...]:

@@ -12,7 +12,6 @@ from typing import Any
 
 from PIL import Image
 
-from bot.analysis import running
 from bot.charts import (
     MAX_COMBINATIONS,
     Combination,
@@ -22,6 +21,7 @@ from bot.charts import (
     pipeline_png,
     upset_png,
 )
+from bot.engine import running
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkData, LinkingPages, profiles_in_memory
 from bot.query import make_query

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlmodel import Session
 
 from bot.outreach.drafts import TemplateKind
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store import claims
 from bot.store.db import create_schema, make_engine
 from bot.store.outreach import (

@@ -16,7 +16,7 @@ from outreach_history import build_world
 from PIL import Image
 from sqlmodel import Session
 
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store.db import create_schema, make_engine
 from bot.store.pipeline import Move, move
 

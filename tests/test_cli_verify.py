@@ -26,7 +26,7 @@ import bot.fetch
 import bot.store.hosts
 from bot.cli import main
 from bot.fetch import HostGate
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store.db import create_schema, make_engine
 from bot.store.pipeline import Move, move
 from bot.store.won_links import NewWonLink, track

@@ -15,8 +15,8 @@ from export_files import EXPORTS, SCENARIO, export_copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.analysis import analyse
 from bot.config import Settings
+from bot.engine import analyse
 from bot.gaps import GapOptions, RefDomainLinks, SiteProfile, find_gaps
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError, date_in_name
 from bot.links.index import ImportReport, LinkIndex

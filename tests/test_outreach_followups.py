@@ -16,7 +16,7 @@ from bot.outreach.followups import (
     next_step,
     snooze_until,
 )
-from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status
+from bot.outreach.moves import MAX_FOLLOW_UPS, Status
 
 MONDAY = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
 starts = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1))

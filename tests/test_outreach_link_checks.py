@@ -14,7 +14,7 @@ from bot.outreach.link_checks import (
     after_check,
     linking_page_problem,
 )
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 
 MON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import pytest
 from fake_providers import FakeProviders, Ref, running
 from rich.console import Console
 
-from bot.analysis import running as running_analysis
+from bot.engine import running as running_analysis
 from bot.links.base import Coverage
 from bot.links.http import RetryPolicy
 from bot.links.live import open_provider

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fake_providers import FakeProviders, Ref, running
 
-from bot.analysis import GapReport, analyse
+from bot.engine import GapReport, analyse
 from bot.gaps import RefDomainLinks
 from bot.links.ahrefs import Ahrefs
 from bot.links.dataforseo import DataForSEO

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.scheduler import DeliveryFailed, ReminderTick, RetryPolicy
 from bot.store import claims
 from bot.store.claims import LEASE, ClaimState

@@ -8,10 +8,10 @@ from result_pages import select_page
 
 from bot.gaps import Opportunity, SortOrder
 from bot.links.base import LinkingPages, LinkingUrl
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
+from bot.services.paging import PAGE_SIZE, ResultView
 from bot.slack.blocks import MAX_MESSAGE_BLOCKS, links_modal, result_message
 from bot.slack.mrkdwn import escape, link
-from bot.slack.results import PAGE_SIZE, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
 from bot.store.pipeline import PipelineMark
 

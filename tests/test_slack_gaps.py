@@ -258,7 +258,7 @@ def test_a_mixed_source_header_names_each_sources_data(
 
 def test_analyses_that_store_different_rows_never_share_a_run() -> None:
     from bot.query import parse_gap_text
-    from bot.slack.service import analysis_key
+    from bot.services.analyses import analysis_key
 
     base = "me.com vs a.com b.com --source dataforseo"
     variants = [

@@ -11,7 +11,7 @@ from typing import Any
 from fake_slack import Call, SlackDriver, find_element
 from outreach_history import History
 
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.slack.ids import Action
 from bot.store.db import make_engine, session_scope
 

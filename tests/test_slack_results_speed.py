@@ -25,9 +25,9 @@ from bot.gaps import (
     SortOrder,
     find_gaps,
 )
-from bot.outreach.pipeline import Status
-from bot.slack import service
-from bot.slack.results import PAGE_SIZE, ResultView
+from bot.outreach.moves import Status
+from bot.services import analyses
+from bot.services.paging import PAGE_SIZE, ResultView
 from bot.store import pipeline
 from bot.store.db import create_schema, make_engine, session_scope
 from bot.store.pipeline import Move
@@ -96,7 +96,7 @@ def competitor_profiles(gaps: list[Gap]) -> list[SiteProfile]:
     ]
 
 
-def store(services: service.Services, team: str, gaps: list[Gap], ignored: set[str]) -> int:
+def store(services: analyses.Services, team: str, gaps: list[Gap], ignored: set[str]) -> int:
     analysis = stored_result(services, team, SiteProfile.of(SITE, []), competitor_profiles(gaps))
     for domain in sorted(ignored):
         with session_scope(services.engine) as session:
@@ -110,7 +110,7 @@ def counted(gaps: list[Gap], dofollow_only: bool) -> list[Opportunity]:
 
 
 @pytest.fixture
-def db_services(db: Engine, tmp_path: Path) -> service.Services:
+def db_services(db: Engine, tmp_path: Path) -> analyses.Services:
     """Services on the `db` app database, shared by a property's examples (each its own team)."""
     return memory_services(make_settings(tmp_path, "sqlite://", "http://slack"), db)
 
@@ -120,7 +120,7 @@ def db_services(db: Engine, tmp_path: Path) -> service.Services:
 )
 @given(drawn=rows, view=views, data=st.data())
 def test_sql_pages_and_exports_list_what_spec_5_6_lists(
-    db_services: service.Services, drawn: Drawn, view: ResultView, data: st.DataObject
+    db_services: analyses.Services, drawn: Drawn, view: ResultView, data: st.DataObject
 ) -> None:
     gaps = gaps_from(drawn)
     ignored = data.draw(
@@ -130,8 +130,8 @@ def test_sql_pages_and_exports_list_what_spec_5_6_lists(
     analysis_id = store(db_services, team, gaps, ignored)
     view = view.with_(analysis_id=analysis_id, page=view.page)
 
-    page = service.result_page(db_services, team, view)
-    exported = service.export(db_services, team, view)
+    page = analyses.result_page(db_services, team, view)
+    exported = analyses.export(db_services, team, view)
 
     assert page is not None and exported is not None
     assert page.analysis.total == len(gaps)
@@ -156,7 +156,7 @@ profiles = st.dictionaries(
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service.Services]:
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[analyses.Services]:
     """Services on a SQLite app database, shared by a property's examples."""
     home = tmp_path_factory.mktemp("home")
     settings = make_settings(home, f"sqlite:///{home / 'app.db'}", "http://slack")
@@ -169,7 +169,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service.Servi
 @settings(max_examples=40, deadline=None)
 @given(site=profiles, competitors=st.tuples(profiles, profiles))
 def test_stored_dofollow_counts_are_what_the_engine_finds_with_dofollow_only(
-    services: service.Services,
+    services: analyses.Services,
     site: dict[str, tuple[int, int]],
     competitors: tuple[dict[str, tuple[int, int]], ...],
 ) -> None:

@@ -12,13 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from bot.query import parse_watch_text
-from bot.runs import Runner
+from bot.services.runs import Runner
+from bot.services.watches import add_watch, get_watch, team_watches
 from bot.slack.ids import Action
 from bot.slack.mrkdwn import escape
 from bot.slack.watches import watch_tick
 from bot.store.db import make_engine, session_scope
 from bot.store.watches import Watch
-from bot.watching import add_watch, get_watch, team_watches
 
 WATCH = "watch mysite.com vs a.com b.com c.com --every day"
 

@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 
 import bot.store.hosts
 from bot.fetch import Fetcher, FetchPolicy, HostGate
-from bot.link_checks import LinkCheckTick
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.scheduler import ReminderTick
+from bot.services.link_checks import LinkCheckTick
 from bot.slack.app import team_clients
 from bot.slack.ids import Action, Field
 from bot.slack.reminders import reminder_delivery

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.outreach.drafts import TemplateKind
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store import claims
 from bot.store.claims import LEASE, ClaimState
 from bot.store.clock import as_utc

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.store import pipeline
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult, PipelineEvent

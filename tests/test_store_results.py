@@ -12,12 +12,12 @@ from conftest import make_settings
 from result_pages import MemorySource, memory_services, stored_result
 from sqlalchemy.engine import Engine
 
-from bot.analysis import running
+from bot.engine import running
 from bot.gaps import Listing, Opportunity, RefDomainLinks, SiteProfile, SortOrder
 from bot.links.base import LinkData
 from bot.query import GapQuery
-from bot.slack import service
-from bot.slack.results import ResultView
+from bot.services import analyses
+from bot.services.paging import ResultView
 from bot.store.results import ListingCounts, ResultFiles
 
 MUNICH = "xn--mnchen-blog-thb.de"
@@ -190,20 +190,20 @@ def test_a_result_whose_file_is_gone_is_no_page_no_export_and_no_sample_pages(
 ) -> None:
     services = memory_services(make_settings(tmp_path, "sqlite://", "http://slack"), db)
     analysis = stored_result(services, "T1", SITE, THEIRS)
-    assert service.result_page(services, "T1", ResultView(analysis.id)) is not None
-    assert service.linking_samples(services, "T1", SITE.site, "news.example") == {
+    assert analyses.result_page(services, "T1", ResultView(analysis.id)) is not None
+    assert analyses.linking_samples(services, "T1", SITE.site, "news.example") == {
         "a.com": ("https://news.example/p",),
         "b.com": (),
         MUNICH: (),
     }
-    assert service.linking_samples(services, "T1", SITE.site, "wide.example") == {MUNICH: ()}
+    assert analyses.linking_samples(services, "T1", SITE.site, "wide.example") == {MUNICH: ()}
 
     services.results.path("T1", analysis.id).unlink()
 
-    assert service.first_page(services, "T1", analysis.id) is None
-    assert service.result_page(services, "T1", ResultView(analysis.id, page=1)) is None
-    assert service.export(services, "T1", ResultView(analysis.id)) is None
-    assert service.linking_samples(services, "T1", SITE.site, "news.example") == {}
+    assert analyses.first_page(services, "T1", analysis.id) is None
+    assert analyses.result_page(services, "T1", ResultView(analysis.id, page=1)) is None
+    assert analyses.export(services, "T1", ResultView(analysis.id)) is None
+    assert analyses.linking_samples(services, "T1", SITE.site, "news.example") == {}
 
 
 def test_a_result_stored_before_coverage_was_kept_reads_as_proven(tmp_path: Path) -> None:

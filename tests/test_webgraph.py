@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from webgraph_files import NEWER, SCENARIO, Graph, truncated, write_release
 
-from bot.analysis import running
+from bot.engine import running
 from bot.links.webgraph import (
     PHASE_DOMAINS,
     PHASE_EDGES,

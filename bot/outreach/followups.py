@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.outreach.pipeline import MAX_FOLLOW_UPS, Status, parse_status
+from bot.outreach.moves import MAX_FOLLOW_UPS, Status, parse_status
 
 FOLLOW_UP_AFTER_DAYS = 4
 # The business days a workspace may choose between a send and its follow-up reminder.

@@ -12,7 +12,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from bot.domains import try_fold_domain
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 
 # A live link is checked again a week later; a failed check, a day later.
 CHECK_EVERY = timedelta(days=7)

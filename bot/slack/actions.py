@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.outreach.pipeline import Status
-from bot.slack import service
+from bot.outreach.moves import Status
+from bot.services import analyses
+from bot.services.paging import ResultView, ViewError
 from bot.slack.blocks import gone_text, owned_text, refused_text, similar_text
+from bot.slack.context import services_of, team_of
 from bot.slack.draft_blocks import owned_message
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import row_of, team_of, tell, update_result
-from bot.slack.results import ResultView, ViewError
-from bot.slack.service import services_of
+from bot.slack.posting import row_of, tell, update_result
 from bot.slack.watch_blocks import alert_moved_text
 from bot.store.pipeline import MoveOutcome
 
@@ -56,7 +56,7 @@ def change_view(
     except ViewError:
         tell(respond, gone_text())
         return
-    page = service.result_page(services_of(context), team_of(context), view)
+    page = analyses.result_page(services_of(context), team_of(context), view)
     if page is None:
         tell(respond, gone_text())
         return
@@ -80,7 +80,7 @@ def triage(
     view, domain = row
     status = _TRIAGE[Action(action["action_id"])]
     user = body["user"]["id"]
-    done = service.triage(services_of(context), team_of(context), user, view, domain, status)
+    done = analyses.triage(services_of(context), team_of(context), user, view, domain, status)
     if done is None:
         tell(respond, gone_text())
         return
@@ -98,7 +98,7 @@ def triage(
         tell(respond, alert_moved_text(result.mark))  # a watch's message stays as it is
     elif result.outcome is MoveOutcome.CHANGED:
         update_result(client, respond, body, done.page)
-    similar = service.similar_to_target(services_of(context), team_of(context), done)
+    similar = analyses.similar_to_target(services_of(context), team_of(context), done)
     if similar is not None:
         tell(respond, similar_text(domain, similar))
 
@@ -118,7 +118,7 @@ def export_csv(
     except ViewError:
         tell(respond, gone_text())
         return
-    found = service.export(services_of(context), team_of(context), view)
+    found = analyses.export(services_of(context), team_of(context), view)
     if found is None:
         tell(respond, gone_text())
         return

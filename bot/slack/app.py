@@ -28,6 +28,8 @@ from sqlalchemy.engine import Engine
 
 from bot.config import ConfigError, Settings
 from bot.contacts.lookup import ContactFinder
+from bot.services.deps import Services
+from bot.services.outreach import templates_of
 from bot.slack import (
     actions,
     commands,
@@ -41,9 +43,8 @@ from bot.slack import (
     watches,
     won,
 )
+from bot.slack.context import SERVICES_KEY
 from bot.slack.oauth import oauth_mode, oauth_settings
-from bot.slack.outreach_service import templates_of
-from bot.slack.service import SERVICES_KEY, Services
 from bot.store.db import create_schema, make_engine
 from bot.store.installations import installation_store
 

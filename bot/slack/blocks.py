@@ -32,7 +32,7 @@ from slack_sdk.models.views import View
 from bot.domains import shown_domain, without_credentials
 from bot.gaps import DomainFilter, Opportunity, SortOrder
 from bot.links.base import LinkingPages, LinkingUrl
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.outreach.report import (
     DEFAULT_PERIOD_DAYS,
     Dimension,
@@ -45,9 +45,9 @@ from bot.outreach.report import (
     percent,
 )
 from bot.query import GapQuery, QueryError, parse_gap_text
+from bot.services.paging import ResultPage, ResultView
 from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD, Action, Callback
 from bot.slack.mrkdwn import escape, link
-from bot.slack.results import ResultPage, ResultView
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
 from bot.store.outreach import PipelineRow
 from bot.store.pipeline import PipelineMark

@@ -15,8 +15,9 @@ from slack_sdk.errors import SlackApiError
 from bot.config import ConfigError
 from bot.links.base import LinkSourceError
 from bot.query import QueryError, parse_gap_text
-from bot.runs import new_analysis
-from bot.slack import service
+from bot.services import analyses
+from bot.services.deps import Services
+from bot.services.runs import new_analysis
 from bot.slack.blocks import (
     USAGE,
     app_home_link,
@@ -26,9 +27,9 @@ from bot.slack.blocks import (
     query_error_text,
     working_text,
 )
+from bot.slack.context import services_of, team_of
 from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD
-from bot.slack.messages import post_result, slack_reason, team_of, tell_user
-from bot.slack.service import services_of
+from bot.slack.posting import post_result, slack_reason, tell_user
 from bot.slack.watches import ack_watch
 from bot.store.analyses import AnalysisRecord
 
@@ -55,7 +56,7 @@ def ack_gaps(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     except QueryError as error:
         ack(response_type="ephemeral", text=query_error_text(error))
         return
-    service.expect_analysis(services_of(context), team_of(context), query)
+    analyses.expect_analysis(services_of(context), team_of(context), query)
     ack(response_type="ephemeral", text=working_text(query))
 
 
@@ -77,7 +78,7 @@ def run_gaps(
     team, user = team_of(context), command["user_id"]
     try:
         new = new_analysis(team, command["channel_id"], user, query, text)
-        analysis = service.run_analysis(services, new, query)
+        analysis = analyses.run_analysis(services, new, query)
     except (LinkSourceError, ConfigError) as error:
         tell_user(client, respond, user, failure_text(query.site, error))
         return
@@ -85,7 +86,7 @@ def run_gaps(
         log.exception("gap analysis failed: %s", text)
         tell_user(client, respond, user, failure_text(query.site, "an internal error"))
         return
-    page = service.first_page(services, team, analysis.id)
+    page = analyses.first_page(services, team, analysis.id)
     assert page is not None
     try:
         posted = post_result(client, respond, analysis.channel_id, page)
@@ -105,10 +106,10 @@ def attach_overlap_chart(
     user: str,
     analysis: AnalysisRecord,
     thread_ts: str,
-    services: service.Services,
+    services: Services,
 ) -> None:
     """The overlap picture, in the result's thread; the user hears if Slack refused it."""
-    png = service.overlap_chart(services, analysis)
+    png = analyses.overlap_chart(services, analysis)
     if png is None:
         return
     try:

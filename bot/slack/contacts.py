@@ -15,14 +15,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import contact_service, outreach_service
+from bot.services import contacts, outreach
+from bot.services.outreach import DraftModal
+from bot.slack.context import services_of, team_of
 from bot.slack.draft_blocks import draft_modal
 from bot.slack.drafts import read_form
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import team_of
-from bot.slack.outreach_service import DraftModal
-from bot.slack.service import services_of
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +39,12 @@ def find_contacts(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     if form is None:
         return
     services, team = services_of(context), team_of(context)
-    looking = outreach_service.modal_of(services, team, form, datetime.now(UTC), looking=True)
+    looking = outreach.modal_of(services, team, form, datetime.now(UTC), looking=True)
     shown = _update(client, current["id"], current.get("hash"), looking)
     if shown is None:
         return
-    contact_service.look_up(services, team, form.target, datetime.now(UTC))
-    found = outreach_service.modal_of(services, team, form, datetime.now(UTC))
+    contacts.look_up(services, team, form.target, datetime.now(UTC))
+    found = outreach.modal_of(services, team, form, datetime.now(UTC))
     _update(client, current["id"], shown or None, found)
 
 
@@ -60,7 +59,7 @@ def choose_contact(
         return
     address = str((action.get("selected_option") or {}).get("value") or "")
     services = services_of(context)
-    modal = contact_service.choose(
+    modal = contacts.choose(
         services, team_of(context), body["user"]["id"], form, address, datetime.now(UTC)
     )
     if modal is not None:

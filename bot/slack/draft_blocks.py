@@ -27,16 +27,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.link_checks import CheckedLink
 from bot.outreach.checks import word_count_label
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.followups import SNOOZE_DAYS, follow_up_days_problem
 from bot.outreach.link_checks import MAX_URL, Notice
-from bot.slack.blocks import MAX_SECTION_TEXT, context, cut, owned_text, section
-from bot.slack.contact_blocks import contact_blocks
-from bot.slack.ids import Action, Callback, Field
-from bot.slack.mrkdwn import escape, link
-from bot.slack.outreach_service import (
+from bot.services.link_checks import CheckedLink
+from bot.services.outreach import (
     DraftForm,
     DraftModal,
     DraftTarget,
@@ -45,8 +41,12 @@ from bot.slack.outreach_service import (
     SavedDraft,
     SenderSettings,
 )
-from bot.slack.results import bounded_id
-from bot.slack.won_service import AtRiskChoice, WonForm
+from bot.services.paging import bounded_id
+from bot.services.won import AtRiskChoice, WonForm
+from bot.slack.blocks import MAX_SECTION_TEXT, context, cut, owned_text, section
+from bot.slack.contact_blocks import contact_blocks
+from bot.slack.ids import Action, Callback, Field
+from bot.slack.mrkdwn import escape, link
 from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
 from bot.store.pipeline import MoveOutcome, PipelineMark

@@ -10,8 +10,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.slack import outreach_service
+from bot.services import outreach
+from bot.services.outreach import DraftForm, DraftTarget
+from bot.services.paging import bounded_id, is_row_domain
 from bot.slack.blocks import damaged_form_text, gone_text, owned_text, refused_text
+from bot.slack.context import services_of, team_of
 from bot.slack.draft_blocks import (
     draft_fallback,
     draft_message,
@@ -25,10 +28,7 @@ from bot.slack.draft_blocks import (
 )
 from bot.slack.ids import Action, Callback, Field
 from bot.slack.listening import after_ack
-from bot.slack.messages import direct_message, replace_message, row_of, team_of, tell
-from bot.slack.outreach_service import DraftForm, DraftTarget
-from bot.slack.results import bounded_id, is_row_domain
-from bot.slack.service import services_of
+from bot.slack.posting import direct_message, replace_message, row_of, tell
 from bot.store.pipeline import MoveOutcome
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,7 @@ def draft_from_result(
         return
     view, domain = row
     services = services_of(context)
-    target = outreach_service.target_in_analysis(
-        services, team_of(context), view.analysis_id, domain
-    )
+    target = outreach.target_in_analysis(services, team_of(context), view.analysis_id, domain)
     if target is None:
         tell(respond, gone_text())
         return
@@ -77,9 +75,7 @@ def draft_from_home(
     """Draft email on one of my targets in App Home."""
     ack()
     site, domain = _site_and_domain(action)
-    target = outreach_service.target_in_pipeline(
-        services_of(context), team_of(context), site, domain
-    )
+    target = outreach.target_in_pipeline(services_of(context), team_of(context), site, domain)
     if target is not None:
         open_draft(client, body, context, target)
 
@@ -94,9 +90,7 @@ def edit_draft(
 ) -> None:
     """Edit on a draft DM: the modal again, filled with the latest version."""
     ack()
-    target = outreach_service.target_of_draft(
-        services_of(context), team_of(context), number_value(action)
-    )
+    target = outreach.target_of_draft(services_of(context), team_of(context), number_value(action))
     if target is None:
         tell(respond, gone_text())
         return
@@ -108,7 +102,7 @@ def open_draft(
 ) -> None:
     """Open the draft modal; rendering reads the database only, so it fits the trigger's 3 s."""
     user = body["user"]["id"]
-    modal = outreach_service.open_form(
+    modal = outreach.open_form(
         services_of(context), team_of(context), user, target, datetime.now(UTC)
     )
     client.views_open(trigger_id=body["trigger_id"], view=draft_modal(modal))
@@ -122,8 +116,8 @@ def rerender_draft(ack: Ack, body: dict[str, Any], client: WebClient, context: B
     if form is None:
         return
     services, team = services_of(context), team_of(context)
-    fresh = outreach_service.rerender(services, team, body["user"]["id"], form, form.template)
-    modal = outreach_service.modal_of(services, team, fresh, datetime.now(UTC))
+    fresh = outreach.rerender(services, team, body["user"]["id"], form, form.template)
+    modal = outreach.modal_of(services, team, fresh, datetime.now(UTC))
     client.views_update(view_id=current["id"], hash=current.get("hash"), view=draft_modal(modal))
 
 
@@ -137,7 +131,7 @@ def submit_draft(
         return
     user = body["user"]["id"]
     services = services_of(context)
-    done = outreach_service.submit(services, team_of(context), user, form, datetime.now(UTC))
+    done = outreach.submit(services, team_of(context), user, form, datetime.now(UTC))
     if done.saved is None:
         ack(response_action="errors", errors=field_errors(form, done.errors))
         owner = done.owner
@@ -163,7 +157,7 @@ def mark_sent(
 ) -> None:
     """Mark as sent (once, however often it is clicked): the DM shows the reminder date."""
     ack()
-    sent = outreach_service.mark_sent(
+    sent = outreach.mark_sent(
         services_of(context),
         team_of(context),
         body["user"]["id"],
@@ -184,7 +178,7 @@ def contact_anyway(
     """Take over a domain someone else owns (after Slack's confirm dialog)."""
     ack()
     site, domain = _site_and_domain(action)
-    done = outreach_service.take_over(
+    done = outreach.take_over(
         services_of(context), team_of(context), body["user"]["id"], site, domain
     )
     tell(respond, taken_over_text(site, domain, done))
@@ -194,9 +188,7 @@ def open_sender_settings(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    found = outreach_service.sender_settings(
-        services_of(context), team_of(context), body["user"]["id"]
-    )
+    found = outreach.sender_settings(services_of(context), team_of(context), body["user"]["id"])
     client.views_open(trigger_id=body["trigger_id"], view=sender_settings_modal(found))
 
 
@@ -208,7 +200,7 @@ def save_sender_settings(
         ack(response_action="errors", errors=entered)
         return
     ack()
-    outreach_service.save_sender_settings(
+    outreach.save_sender_settings(
         services_of(context), team_of(context), body["user"]["id"], entered
     )
 

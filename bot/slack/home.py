@@ -11,20 +11,19 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import watching
-from bot.slack import outreach_service, service
+from bot.services import analyses, outreach, watches
+from bot.services.paging import bounded_id
 from bot.slack.blocks import (
     PAID_SOURCES_OFF,
     PaidSourcesShown,
     chart_not_drawn_text,
     home_view,
 )
+from bot.slack.context import services_of, team_of
 from bot.slack.draft_blocks import failed_reminders_blocks
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import post_result, slack_reason, team_of, tell_user
-from bot.slack.results import bounded_id
-from bot.slack.service import services_of
+from bot.slack.posting import post_result, slack_reason, tell_user
 from bot.slack.watch_blocks import home_watches
 
 PIPELINE_CHART_TITLE = "Targets by status, day by day"
@@ -49,13 +48,13 @@ def publish(
 ) -> None:
     """Draw `user`'s Home tab afresh (with the pipeline picture of this file id, if any)."""
     services, team = services_of(context), team_of(context)
-    found = service.home(services, team)
-    targets = outreach_service.home_targets(services, team, user)
+    found = analyses.home(services, team)
+    targets = outreach.home_targets(services, team, user)
     paid = PaidSourcesShown(
         found.paid.allowed, found.paid.daily_budget_usd, can_change=is_admin(client, user)
     )
     failed = failed_reminders_blocks(found.failed_reminders)
-    watches = home_watches(watching.team_watches(services.engine, team))
+    watched = home_watches(watches.team_watches(services.engine, team))
     view = home_view(
         found.recent,
         found.counts,
@@ -63,7 +62,7 @@ def publish(
         datetime.now(UTC),
         paid,
         failed,
-        watches,
+        watched,
         report=found.report,
         pipeline_chart=pipeline_chart,
     )
@@ -76,7 +75,7 @@ def draw_pipeline(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     take it, the user hears why."""
     ack()
     user = body["user"]["id"]
-    png = service.pipeline_chart(services_of(context), team_of(context))
+    png = analyses.pipeline_chart(services_of(context), team_of(context))
     try:
         dm = client.conversations_open(users=user)["channel"]["id"]
         uploaded = client.files_upload_v2(
@@ -105,7 +104,7 @@ def choose_paid_sources(
     if is_admin(client, user):
         with contextlib.suppress(ValueError):
             budget = None if value == PAID_SOURCES_OFF else float(value)
-            service.set_paid_sources(services_of(context), team_of(context), budget)
+            analyses.set_paid_sources(services_of(context), team_of(context), budget)
     # Always redrawn, so the menu shows the rule in force, whoever chose what.
     publish(client, context, user)
 
@@ -129,7 +128,7 @@ def repost(
         analysis_id = bounded_id(action.get("value", ""))
     except ValueError:
         return
-    page = service.first_page(services_of(context), team_of(context), analysis_id)
+    page = analyses.first_page(services_of(context), team_of(context), analysis_id)
     if page is None:
         return
     try:

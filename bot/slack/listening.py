@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.slack.context import services_of
 from bot.slack.guard import reporting_failures
-from bot.slack.service import services_of
 
 # Work never waits longer than this for the answers to end (a steady stream of requests).
 MAX_WAIT_SECONDS = 1.0

@@ -17,7 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.scheduler import Deliver, DeliveryFailed
-from bot.slack import outreach_service
+from bot.services import outreach
+from bot.services.outreach import ReminderChoice
+from bot.slack.context import services_of, team_of
 from bot.slack.draft_blocks import (
     reminder_answer_message,
     reminder_fallback,
@@ -26,10 +28,8 @@ from bot.slack.draft_blocks import (
 from bot.slack.drafts import number_value, open_draft
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import replace_message, team_of, tell
 from bot.slack.mrkdwn import escape
-from bot.slack.outreach_service import ReminderChoice
-from bot.slack.service import services_of
+from bot.slack.posting import replace_message, tell
 from bot.store.clock import as_utc
 from bot.store.outreach import Reminder
 
@@ -153,7 +153,7 @@ def draft_follow_up(
 ) -> None:
     """Draft follow-up: the draft modal with the follow-up templates."""
     ack()
-    target = outreach_service.target_of_reminder(
+    target = outreach.target_of_reminder(
         services_of(context), team_of(context), body["user"]["id"], number_value(action)
     )
     if target is None:
@@ -172,7 +172,7 @@ def answer(
 ) -> None:
     """Got a reply, Snooze or Stop: apply it, then show the outcome in place of the buttons."""
     ack()
-    done = outreach_service.answer_reminder(
+    done = outreach.answer_reminder(
         services_of(context),
         team_of(context),
         body["user"]["id"],

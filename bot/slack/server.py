@@ -27,15 +27,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.link_checks import LinkCheckTick, checking_fetcher
-from bot.runs import Runner
 from bot.scheduler import ClaimTick, ReminderTick, start_scheduler
+from bot.services.deps import ANALYSIS_SLOTS
+from bot.services.link_checks import LinkCheckTick, checking_fetcher
+from bot.services.runs import Runner
 from bot.slack.app import build_app, required, team_clients, web_client
 from bot.slack.guard import TIMESTAMP_HEADER, missing_part
 from bot.slack.listening import ANSWERING
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_mode
 from bot.slack.reminders import reminder_delivery
-from bot.slack.service import ANALYSIS_SLOTS
 from bot.slack.watches import watch_tick
 from bot.slack.won import link_news
 from bot.store.db import make_engine

@@ -24,9 +24,8 @@ from bot.links.duckdb_tools import duckdb_reason
 from bot.links.imports import ExportError, SiteRequiredError
 from bot.links.index import ImportReport
 from bot.links.sources import open_index
-from bot.slack.messages import team_of
+from bot.slack.context import services_of, team_of
 from bot.slack.mrkdwn import escape
-from bot.slack.service import services_of
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 
 from bot.config import ConfigError
 from bot.links.base import LinkSourceError
-from bot.slack import service
+from bot.services import analyses
 from bot.slack.blocks import gone_text, links_error_modal, links_loading_modal, links_modal
+from bot.slack.context import services_of, team_of
 from bot.slack.ids import Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import row_of, team_of
-from bot.slack.service import services_of
+from bot.slack.posting import row_of
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def open_links(
     opened = client.views_open(trigger_id=body["trigger_id"], view=links_loading_modal(domain))
     modal = opened["view"]
     try:
-        pages = service.linking_pages(
+        pages = analyses.linking_pages(
             services_of(context), team_of(context), view.analysis_id, domain
         )
     except (LinkSourceError, ConfigError) as error:

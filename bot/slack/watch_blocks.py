@@ -18,14 +18,14 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
+from bot.services.paging import ResultPage, ViewError, bounded_id
+from bot.services.watches import WatchRun
 from bot.slack.blocks import MAX_REASON_TEXT, context, cut, result_row, section
 from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD, Action
 from bot.slack.mrkdwn import escape
-from bot.slack.results import ResultPage, ViewError, bounded_id
 from bot.store.clock import as_utc
 from bot.store.pipeline import PipelineMark
 from bot.store.watches import Watch, competitors_of
-from bot.watching import WatchRun
 from bot.wording import counted
 
 # Watches listed (two blocks each) within Slack's 50 blocks a message and 100 a Home tab.

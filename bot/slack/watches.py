@@ -15,18 +15,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.engine import Engine
 
-from bot import watching
 from bot.query import QueryError, parse_watch_text
-from bot.runs import Runner
 from bot.scheduler import DeliveryFailed
+from bot.services import watches
+from bot.services.paging import ResultPage, ResultView, ViewError
+from bot.services.runs import Runner
+from bot.services.watches import ChannelUnreachable, WatchRun, WatchTick
 from bot.slack import home
 from bot.slack.blocks import query_error_text
+from bot.slack.context import services_of, team_of
 from bot.slack.ids import WATCHES_WORD, Action
 from bot.slack.listening import after_ack
-from bot.slack.messages import CANNOT_POST, direct_message, team_of, tell
+from bot.slack.posting import CANNOT_POST, direct_message, tell
 from bot.slack.reminders import PERMANENT_ERRORS
-from bot.slack.results import ResultPage, ResultView, ViewError
-from bot.slack.service import services_of
 from bot.slack.watch_blocks import (
     WatchValue,
     channel_watches_message,
@@ -40,7 +41,6 @@ from bot.slack.watch_blocks import (
 from bot.store import pipeline
 from bot.store.db import session_scope
 from bot.store.watches import Watch, in_slack
-from bot.watching import ChannelUnreachable, WatchRun, WatchTick
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,15 @@ def ack_watch(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     first, _, rest = (command.get("text") or "").strip().partition(" ")
     services, team, channel = services_of(context), team_of(context), command["channel_id"]
     if first.lower() == WATCHES_WORD:
-        watches = watching.team_watches(services.engine, team, channel)
-        ack(response_type="ephemeral", blocks=channel_watches_message(watches), text="Watches")
+        listed = watches.team_watches(services.engine, team, channel)
+        ack(response_type="ephemeral", blocks=channel_watches_message(listed), text="Watches")
         return
     try:
         query, every = parse_watch_text(rest)
     except QueryError as error:
         ack(response_type="ephemeral", text=query_error_text(error))
         return
-    watch = watching.add_watch(services.engine, team, channel, command["user_id"], query, every)
+    watch = watches.add_watch(services.engine, team, channel, command["user_id"], query, every)
     ack(response_type="ephemeral", text=watch_added_text(watch))
 
 
@@ -94,17 +94,17 @@ def change_watch(
         tell(respond, watch_gone_text())
     else:
         channel = str((body.get("channel") or {}).get("id", ""))
-        watches = watching.team_watches(services.engine, team, channel)
-        respond(blocks=channel_watches_message(watches), text="Watches", replace_original=True)
+        listed = watches.team_watches(services.engine, team, channel)
+        respond(blocks=channel_watches_message(listed), text="Watches", replace_original=True)
 
 
 def _change(engine: Engine, team_id: str, watch_id: int, action: dict[str, Any]) -> bool:
     """Apply the button to the team's watch; False if the team has no such watch."""
     kind = Action(action["action_id"])
     if kind is Action.WATCH_DELETE:
-        return watching.remove_watch(engine, team_id, watch_id)
+        return watches.remove_watch(engine, team_id, watch_id)
     paused = kind is Action.WATCH_PAUSE
-    return watching.set_paused(engine, team_id, watch_id, paused) is not None
+    return watches.set_paused(engine, team_id, watch_id, paused) is not None
 
 
 def watch_tick(runner: Runner, client_for: Callable[[str], WebClient]) -> WatchTick:

@@ -10,9 +10,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.link_checks import CheckedLink, Report
-from bot.slack import won_service
+from bot.services import won
+from bot.services.link_checks import CheckedLink, Report
+from bot.services.won import AtRiskChoice, Won, WonForm
 from bot.slack.blocks import damaged_form_text
+from bot.slack.context import services_of, team_of
 from bot.slack.draft_blocks import (
     link_at_risk_answer,
     link_news_fallback,
@@ -25,11 +27,9 @@ from bot.slack.draft_blocks import (
 from bot.slack.drafts import number_value
 from bot.slack.ids import Action, Callback, Field
 from bot.slack.listening import after_ack
-from bot.slack.messages import direct_message, replace_message, team_of, tell
 from bot.slack.mrkdwn import escape
+from bot.slack.posting import direct_message, replace_message, tell
 from bot.slack.reminders import NOT_YOURS, delivered
-from bot.slack.service import services_of
-from bot.slack.won_service import AtRiskChoice, Won, WonForm
 from bot.store.pipeline import MoveOutcome
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def answer_at_risk(
     services, team = services_of(context), team_of(context)
     choice = _AT_RISK_CHOICES[Action(action["action_id"])]
     link_id = number_value(action)
-    done = won_service.answer_at_risk(
+    done = won.answer_at_risk(
         services, team, body["user"]["id"], link_id, choice, datetime.now(UTC)
     )
     if done is None:
@@ -73,7 +73,7 @@ def answer_at_risk(
     text = f"{escape(done.refdomain)}: {choice}"
     replace_message(client, body, link_at_risk_answer(done.refdomain, choice), text)
     if done.due:
-        won_service.check_now(services, link_id, link_news(lambda _team: client, asked=True))
+        won.check_now(services, link_id, link_news(lambda _team: client, asked=True))
 
 
 def link_news(client_for: Callable[[str], WebClient], *, asked: bool = False) -> Report:
@@ -111,13 +111,13 @@ def open_won(
         channel_id=str((body.get("channel") or {}).get("id", "")),
         message_ts=str((body.get("container") or {}).get("message_ts", "")),
     )
-    form = won_service.won_form(services, team, body["user"]["id"], pressed)
+    form = won.won_form(services, team, body["user"]["id"], pressed)
     if form is None:
         tell(respond, NOT_YOURS)
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=won_loading_modal(form))
     modal = opened["view"]
-    filled = won_service.with_known_page(services, team, form)
+    filled = won.with_known_page(services, team, form)
     client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=won_modal(filled))
 
 
@@ -133,7 +133,7 @@ def submit_won(
         ack(response_action="errors", errors={Field.LINKING_PAGE.value: damaged_form_text()})
         return
     services, team = services_of(context), team_of(context)
-    done = won_service.mark_won(services, team, body["user"]["id"], form, datetime.now(UTC))
+    done = won.mark_won(services, team, body["user"]["id"], form, datetime.now(UTC))
     if done is None or done.error is not None:
         problem = done.error if done is not None and done.error else NOT_YOURS
         ack(response_action="errors", errors={Field.LINKING_PAGE.value: problem})
@@ -144,7 +144,7 @@ def submit_won(
     if done.link_id is not None:
         link_id = done.link_id
         news = link_news(lambda _team: client)
-        services.after_answer(lambda: won_service.check_now(services, link_id, news))
+        services.after_answer(lambda: won.check_now(services, link_id, news))
 
 
 def _show_answer(client: WebClient, form: WonForm, done: Won) -> None:

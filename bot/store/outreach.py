@@ -27,7 +27,7 @@ from bot.outreach.followups import (
     follow_up_days_problem,
     next_step,
 )
-from bot.outreach.pipeline import Status, follow_up_refusal
+from bot.outreach.moves import Status, follow_up_refusal
 from bot.store.claims import Claimable, ClaimState
 from bot.store.clock import as_utc
 from bot.store.columns import utc_time

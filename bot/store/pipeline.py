@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.charts import StatusSeries
-from bot.outreach.pipeline import PipelineError, Status, check_move
+from bot.outreach.moves import PipelineError, Status, check_move
 from bot.store.clock import as_utc, utc_now
 
 # Statuses in which a domain belongs to nobody: moving it there gives it up.

@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlmodel import Session, col
 
 from bot.outreach.drafts import TemplateKind
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.outreach.report import (
     AUTHORITY_BANDS,
     MATCH_GROUPS,

@@ -58,7 +58,7 @@ class ResultFiles:
 
     def save_overlap_chart(self, team_id: str, analysis_id: int, png: bytes) -> None:
         """Keep the analysis' overlap picture beside its opportunities: drawn once, however
-        many people asked for the analysis (bot.slack.inflight)."""
+        many people asked for the analysis (bot.services.inflight)."""
         path = self.path(team_id, analysis_id).with_suffix(".overlap.png")
         partial = path.with_name(path.name + ".partial")
         partial.write_bytes(png)

@@ -13,7 +13,7 @@ import duckdb
 from gap_reference import analyses, reference_gaps, table
 from hypothesis import given, settings
 
-from bot.analysis import analyse, running
+from bot.engine import analyse, running
 from bot.gaps import GapOptions, RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkData, LinkingPages, profiles_in_memory
 from bot.query import make_query

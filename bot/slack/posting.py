@@ -5,27 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import BoltContext, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
+from bot.services.paging import ResultPage, ResultView, ViewError, decode_value
 from bot.slack.blocks import gone_text, invite_text, result_fallback, result_message
-from bot.slack.results import ResultPage, ResultView, ViewError, decode_value
 
 log = logging.getLogger(__name__)
 
 # The bot is not a member (private channel, DM) or may not see the channel.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 _CANNOT_UPDATE = CANNOT_POST | {"message_not_found", "cant_update_message"}
-
-
-def team_of(context: BoltContext) -> str:
-    """The workspace a request comes from (the enterprise for an org-wide install)."""
-    team = context.team_id or context.enterprise_id
-    if not team:
-        raise ValueError("the request names no team")
-    return team
 
 
 def post_result(

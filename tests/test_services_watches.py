@@ -23,16 +23,11 @@ from bot.links.base import (
     profiles_in_memory,
 )
 from bot.links.providers import BudgetExceeded
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.query import parse_watch_text
-from bot.runs import Runner
 from bot.scheduler import RetryPolicy
-from bot.store.clock import as_utc
-from bot.store.db import create_schema, make_engine, session_scope
-from bot.store.pipeline import Move, move
-from bot.store.results import ResultFiles
-from bot.store.watches import TERMINAL, Every, Watch, after, in_terminal, next_due
-from bot.watching import (
+from bot.services.runs import Runner
+from bot.services.watches import (
     ChannelUnreachable,
     WatchRun,
     WatchTick,
@@ -41,6 +36,11 @@ from bot.watching import (
     run_watch,
     set_paused,
 )
+from bot.store.clock import as_utc
+from bot.store.db import create_schema, make_engine, session_scope
+from bot.store.pipeline import Move, move
+from bot.store.results import ResultFiles
+from bot.store.watches import TERMINAL, Every, Watch, after, in_terminal, next_due
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SITE, COMPETITORS = "mysite.com", ("a.com", "b.com", "c.com")

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.analysis import RunningAnalysis, running
 from bot.config import Settings
+from bot.engine import RunningAnalysis, running
 from bot.links.base import LinkSource
 from bot.links.sources import open_source
 from bot.query import GapQuery, QueryError, gap_text, parse_gap_text, stored_rows_key

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot.slack import inflight
-from bot.slack.inflight import InFlight
+from bot.services import inflight
+from bot.services.inflight import InFlight
 
 
 def test_a_second_caller_waits_for_the_running_work_and_shares_its_result() -> None:

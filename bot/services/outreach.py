@@ -18,7 +18,7 @@ from bot.contacts.lookup import ContactLookup
 from bot.outreach.checks import check_draft, looks_copied
 from bot.outreach.drafts import Draft, DraftContext, TemplateKind
 from bot.outreach.followups import snooze_until
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.outreach.templates import (
     DraftError,
     TemplateLibrary,
@@ -26,7 +26,8 @@ from bot.outreach.templates import (
     render_draft,
     template_dirs,
 )
-from bot.slack.service import Services, linking_samples
+from bot.services.analyses import linking_samples
+from bot.services.deps import Services
 from bot.store import analyses, contacts, outreach, pipeline
 from bot.store.clock import as_utc
 from bot.store.db import session_scope

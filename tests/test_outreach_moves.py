@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.outreach.pipeline import (
+from bot.outreach.moves import (
     MOVES,
     PipelineError,
     Status,

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.fetch import Fetcher, FetchPolicy
 from bot.outreach.link_checks import CHECK_EVERY, CHECKED_STATUSES, NextCheck, Streak, after_check
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.scheduler import ClaimTick, DueAgain
 from bot.store.clock import as_utc
 from bot.store.hosts import SharedHostGate

@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.fetch import Fetcher, FetchPolicy, HostGate
-from bot.link_checks import CheckedLink, LinkCheckTick
 from bot.outreach.link_checks import Notice
-from bot.outreach.pipeline import Status
+from bot.outreach.moves import Status
 from bot.scheduler import DeliveryFailed
+from bot.services.link_checks import CheckedLink, LinkCheckTick
 from bot.store.db import make_engine
 from bot.store.hosts import SharedHostGate
 from bot.store.outreach import pipeline_rows

@@ -12,13 +12,13 @@ from enum import StrEnum
 from sqlmodel import col
 
 from bot.config import ConfigError
-from bot.link_checks import LinkCheckTick, Report, checking_fetcher
 from bot.links.base import LinkSourceError
 from bot.outreach.link_checks import linking_page_problem
-from bot.outreach.pipeline import Status
-from bot.slack import outreach_service
-from bot.slack.outreach_service import ReminderAnswer, ReminderChoice
-from bot.slack.service import Services
+from bot.outreach.moves import Status
+from bot.services import outreach
+from bot.services.deps import Services
+from bot.services.link_checks import LinkCheckTick, Report, checking_fetcher
+from bot.services.outreach import ReminderAnswer, ReminderChoice
 from bot.store import won_links
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult, marks_for, move
@@ -52,7 +52,7 @@ class Won:
 def won_form(services: Services, team_id: str, user_id: str, form: WonForm) -> WonForm | None:
     """The form for the user's own reminder (its domain from the database, not the
     button), or None if the reminder is not theirs."""
-    target = outreach_service.target_of_reminder(services, team_id, user_id, form.reminder_id)
+    target = outreach.target_of_reminder(services, team_id, user_id, form.reminder_id)
     if target is None:
         return None
     return replace(form, site=target.site, refdomain=target.refdomain)
@@ -86,7 +86,7 @@ def mark_won(
     problem = linking_page_problem(url, target.refdomain, target.site) if url else None
     if problem is not None:
         return Won(problem)
-    answer = outreach_service.answer_reminder(
+    answer = outreach.answer_reminder(
         services, team_id, user_id, form.reminder_id, ReminderChoice.WON, now
     )
     if answer is None:

@@ -1,6 +1,6 @@
 """What the contact listeners ask: look a prospect's contacts up, and fill the draft with one.
 
-Like outreach_service.py: one function per request, team-scoped, plain data back.
+Like outreach.py: one function per request, team-scoped, plain data back.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.contacts.lookup import ContactLookup
-from bot.slack import outreach_service
-from bot.slack.outreach_service import DraftForm, DraftModal, DraftTarget
-from bot.slack.service import Services, linking_samples
+from bot.services import outreach
+from bot.services.analyses import linking_samples
+from bot.services.deps import Services
+from bot.services.outreach import DraftForm, DraftModal, DraftTarget
 from bot.store import contacts
 from bot.store.db import session_scope
 
@@ -48,5 +49,5 @@ def choose(
         recipient_name=contact.name or form.recipient_name,
         filled=form.filled + 1,
     )
-    fresh = outreach_service.rerender(services, team_id, user_id, filled, filled.template)
-    return outreach_service.modal_of(services, team_id, fresh, now)
+    fresh = outreach.rerender(services, team_id, user_id, filled, filled.template)
+    return outreach.modal_of(services, team_id, fresh, now)

@@ -18,13 +18,13 @@ import duckdb
 from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Engine
 
-from bot.analysis import Changes
 from bot.config import ConfigError
+from bot.engine import Changes
 from bot.links.base import LinkSourceError, Provenance
 from bot.links.providers import BudgetExceeded
 from bot.query import GapQuery, QueryError, query_document, query_of_document
-from bot.runs import Runner, new_analysis
 from bot.scheduler import ClaimTick, DeliveryFailed, DueAgain
+from bot.services.runs import Runner, new_analysis
 from bot.store import pipeline
 from bot.store import watches as store
 from bot.store.analyses import AnalysisRecord

@@ -7,118 +7,30 @@ returns plain data for a block builder. Listeners never touch SQL or the engine.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property, partial
+from functools import partial
 
 import duckdb
-from slack_bolt import BoltContext
-from sqlalchemy.engine import Engine
 
 from bot.charts import pipeline_png, upset_png
-from bot.config import Settings
-from bot.contacts.lookup import ContactFinder, ContactLookup
 from bot.gaps import Opportunity
-from bot.link_checks import checking_fetcher
-from bot.links.base import LinkingPages, LinkSource, Provenance
-from bot.links.sources import open_source
-from bot.outreach.pipeline import Status
+from bot.links.base import LinkingPages, Provenance
+from bot.outreach.moves import Status
 from bot.outreach.report import Report, SimilarProspects, default_since
 from bot.query import GapQuery, stored_rows_key
-from bot.runs import Runner, SourceOpener
-from bot.slack.inflight import InFlight
-from bot.slack.results import PAGE_SIZE, ResultPage, ResultView, page_window
+from bot.services.deps import Services
+from bot.services.paging import PAGE_SIZE, ResultPage, ResultView, page_window
 from bot.store import analyses, outreach, pipeline
 from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult
 from bot.store.report import outreach_report, similar_prospects
-from bot.store.results import ResultFiles
 
 log = logging.getLogger(__name__)
 
 LINKING_URLS_LIMIT = 20
-
-SERVICES_KEY = "gapbot_services"
-
-# Analyses running at once. More than the CPUs can serve only slows every click down (they
-# share one interpreter); further commands wait their turn.
-ANALYSES_AT_ONCE = max(2, min(8, os.cpu_count() or 2) // 2)
-# The process's turns at analysing: /gaps and the watches' runs share them.
-ANALYSIS_SLOTS = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
-# Work done after answering Slack (bot.slack.listening): mostly waiting on Slack's API.
-WORK_THREADS = 16
-
-
-@dataclass(frozen=True)
-class Services:
-    """Everything a listener needs, built once per app."""
-
-    settings: Settings
-    engine: Engine
-    open_source: SourceOpener
-    running: InFlight[Stored] = field(default_factory=InFlight)
-    analysis_slots: threading.BoundedSemaphore = ANALYSIS_SLOTS
-    background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "gapbot-after-answer")
-    )
-    # Looks contacts up on prospects' pages; None: on the web and in DNS (tests give theirs).
-    contact_finder: ContactFinder | None = None
-    # A double click on Find contacts reads the domain's pages once.
-    contact_lookups: InFlight[ContactLookup] = field(default_factory=InFlight)
-
-    @classmethod
-    def of(
-        cls, settings: Settings, engine: Engine, contact_finder: ContactFinder | None = None
-    ) -> Services:
-        def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
-            return open_source(name, settings, refresh=refresh, team_id=team_id)
-
-        return cls(settings, engine, opener, contact_finder=contact_finder)
-
-    @cached_property
-    def contacts(self) -> ContactFinder:
-        """The finder of contacts; its fetcher spaces requests to a host across every
-        process that shares the app database, as the checks of won links do."""
-        return self.contact_finder or ContactFinder(
-            lambda: checking_fetcher(self.settings, self.engine)
-        )
-
-    @cached_property
-    def results(self) -> ResultFiles:
-        return ResultFiles(self.settings.results_path)
-
-    @cached_property
-    def runner(self) -> Runner:
-        """Analyses for the record, taking turns at the analysis slots."""
-        blocklist = self.settings.blocked_domains
-        return Runner(self.engine, self.results, self.open_source, blocklist, self.analysis_slots)
-
-    def after_answer(self, work: Callable[[], object]) -> None:
-        """Run `work` once the listener has answered Slack (a modal's submission must be
-        answered with its errors or its closing, and a DM may be slow); failures are logged."""
-
-        def logged() -> None:
-            try:
-                work()
-            except Exception:
-                log.exception("work after answering Slack failed")
-
-        self.background.submit(logged)
-
-    def __deepcopy__(self, memo: dict[int, object]) -> Services:
-        # Bolt deep-copies the request context for lazy listeners; the services are shared.
-        return self
-
-
-def services_of(context: BoltContext) -> Services:
-    """The services the app put in every request's context."""
-    services: Services = context[SERVICES_KEY]
-    return services
 
 
 # -- running an analysis -----------------------------------------------------------------------
@@ -163,7 +75,7 @@ class Stored:
 
 
 def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery) -> Stored:
-    """Run the analysis and store it (bot.runs.Runner.storing)."""
+    """Run the analysis and store it (bot.services.runs.Runner.storing)."""
     with services.runner.storing(team_id, analysis_id, query) as analysis:
         # The overlap picture for the result's thread (none when nothing links to the
         # competitors: there is nothing to draw).
