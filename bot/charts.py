@@ -13,12 +13,11 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.outreach.report import Dimension, Report, percent
+from bot.outreach.report import Dimension, Report, StatusSeries, percent
+from bot.overlap import Combination, Overlap
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,79 +33,10 @@ DPI = 100
 REPORT_BARS = (("sent", "#8d99ae"), ("replied", "#edae49"), ("won", "#00798c"))
 
 
-@dataclass(frozen=True)
-class Combination:
-    """The domains that link to exactly these competitors (a mask in the analysis' order)."""
-
-    links_to: tuple[bool, ...]
-    gaps: int  # of them, those that do not link to the site: opportunities
-    shared: int  # those that link to the site too
-
-    @property
-    def total(self) -> int:
-        return self.gaps + self.shared
-
-
-@dataclass(frozen=True)
-class Overlap:
-    """How the referring domains of the competitors overlap, and where the site stands."""
-
-    site: str
-    competitors: tuple[str, ...]
-    combinations: tuple[Combination, ...]
-
-    @property
-    def gaps(self) -> int:
-        return sum(combination.gaps for combination in self.combinations)
-
-    def as_json(self) -> dict[str, object]:
-        """The chart's data, as it is written into the PNG's Description."""
-        return {
-            "site": self.site,
-            "competitors": list(self.competitors),
-            "combinations": [
-                {
-                    "links_to": [
-                        name for name, on in zip(self.competitors, c.links_to, strict=True) if on
-                    ],
-                    "gaps": c.gaps,
-                    "shared": c.shared,
-                }
-                for c in self.combinations
-            ],
-        }
-
-    def per_competitor(self) -> list[tuple[int, int]]:
-        """(gaps, shared) among the domains that link to each competitor."""
-        return [
-            (
-                sum(c.gaps for c in self.combinations if c.links_to[i]),
-                sum(c.shared for c in self.combinations if c.links_to[i]),
-            )
-            for i in range(len(self.competitors))
-        ]
-
-    def shown(self) -> list[Combination]:
-        """The largest combinations, largest first (ties: more competitors first)."""
-        ranked = sorted(self.combinations, key=lambda c: (-c.total, -sum(c.links_to), c.links_to))
-        return ranked[:MAX_COMBINATIONS]
-
-
-def overlap_of(
-    site: str,
-    competitors: Sequence[str],
-    gaps: Sequence[tuple[Sequence[bool], int]],
-    shared: Sequence[tuple[Sequence[bool], int]],
-) -> Overlap:
-    """An Overlap from (mask, count) rows of gaps and of domains shared with the site."""
-    counts: dict[tuple[bool, ...], list[int]] = {}
-    for position, rows in enumerate((gaps, shared)):
-        for mask, count in rows:
-            counts.setdefault(tuple(mask), [0, 0])[position] += count
-    combinations = tuple(
-        Combination(mask, gap, both) for mask, (gap, both) in sorted(counts.items()) if any(mask)
-    )
-    return Overlap(site, tuple(competitors), combinations)
+def shown_combinations(overlap: Overlap) -> list[Combination]:
+    """The largest combinations, largest first (ties: more competitors first)."""
+    ranked = sorted(overlap.combinations, key=lambda c: (-c.total, -sum(c.links_to), c.links_to))
+    return ranked[:MAX_COMBINATIONS]
 
 
 @lru_cache(maxsize=32)
@@ -115,7 +45,7 @@ def upset_png(overlap: Overlap) -> bytes:
     overlap, such as one analysis asked for by several people, is drawn once)."""
     from matplotlib.figure import Figure  # imported when drawn: it takes a third of a second
 
-    shown = overlap.shown()
+    shown = shown_combinations(overlap)
     rows = len(overlap.competitors)
     label_width = max(len(name) for name in overlap.competitors) * 0.06
     figure = Figure(
@@ -191,14 +121,6 @@ def _draw_sizes(axes: Axes, overlap: Overlap, rows: int) -> None:
     axes.tick_params(axis="x", labelsize=7)
     for side in ("top", "left", "right"):
         axes.spines[side].set_visible(False)
-
-
-@dataclass(frozen=True)
-class StatusSeries:
-    """How many domains stood in each pipeline status at the end of each day."""
-
-    days: tuple[date, ...]
-    counts: dict[str, tuple[int, ...]]  # status label -> one count per day
 
 
 def pipeline_png(series: StatusSeries, title: str = "Targets by status") -> bytes:

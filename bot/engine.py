@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
-from bot.charts import Overlap, overlap_of
 from bot.domains import USER_INFO_PATTERN
 from bot.gaps import (
     TALLY,
@@ -38,6 +37,7 @@ from bot.gaps import (
 )
 from bot.links.base import GapProfiles, LinkSource, Provenance
 from bot.links.duckdb_tools import sql_string, written_rows
+from bot.overlap import Overlap, overlap_of
 from bot.query import GapQuery
 
 

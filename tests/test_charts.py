@@ -12,18 +12,12 @@ from typing import Any
 
 from PIL import Image
 
-from bot.charts import (
-    MAX_COMBINATIONS,
-    Combination,
-    Overlap,
-    StatusSeries,
-    overlap_of,
-    pipeline_png,
-    upset_png,
-)
+from bot.charts import MAX_COMBINATIONS, pipeline_png, shown_combinations, upset_png
 from bot.engine import running
 from bot.gaps import RefDomainLinks, SiteProfile
 from bot.links.base import GapProfiles, LinkData, LinkingPages, profiles_in_memory
+from bot.outreach.report import StatusSeries
+from bot.overlap import Combination, Overlap, overlap_of
 from bot.query import make_query
 
 A, B, C = "a.com", "b.com", "c.com"
@@ -134,7 +128,9 @@ def test_ten_competitors_stay_readable_with_the_largest_combinations_drawn() -> 
     names = tuple(f"competitor-{i}.example" for i in range(10))
     masks = [tuple(bool(n >> i & 1) for i in range(10)) for n in range(1, 200)]
     many = overlap_of("mysite.com", names, [(mask, n) for n, mask in enumerate(masks, 1)], [])
-    assert [c.total for c in many.shown()] == list(range(199, 199 - MAX_COMBINATIONS, -1))
+    assert [c.total for c in shown_combinations(many)] == list(
+        range(199, 199 - MAX_COMBINATIONS, -1)
+    )
     image = Image.open(io.BytesIO(upset_png(many)))
     width, height = image.size
     assert width <= 2000 and height <= 1000

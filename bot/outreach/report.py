@@ -162,3 +162,11 @@ def match_group_text(label: str) -> str:
 
 def authority_text(label: str) -> str:
     return f"authority {label}"
+
+
+@dataclass(frozen=True)
+class StatusSeries:
+    """How many domains stood in each pipeline status at the end of each day."""
+
+    days: tuple[date, ...]
+    counts: dict[str, tuple[int, ...]]  # status label -> one count per day

@@ -19,8 +19,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
-from bot.charts import StatusSeries
 from bot.outreach.moves import PipelineError, Status, check_move
+from bot.outreach.report import StatusSeries
 from bot.store.clock import as_utc, utc_now
 
 # Statuses in which a domain belongs to nobody: moving it there gives it up.
