@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.outreach.followups import NextAction
+from bot.outreach.followups import NextAction, closing_status
 from bot.outreach.moves import Status
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Job
@@ -237,19 +237,16 @@ class ReminderTick(ClaimTick[Reminder]):
         self.deliver = deliver
 
     def _remind(self, reminder: Reminder) -> None:
-        if reminder.action == NextAction.CLOSE:
-            self._close(reminder)
+        closing = closing_status(NextAction(reminder.action))
+        if closing is not None:
+            self._close(reminder, closing)
         self.deliver(reminder)
 
-    def _close(self, reminder: Reminder) -> None:
-        """No reply after the last follow-up: the outreach ends as no_response."""
+    def _close(self, reminder: Reminder, status: Status) -> None:
+        """No reply after the last follow-up: the outreach ends (as no_response)."""
         with Session(self.engine) as session:
             request = Move(
-                reminder.team_id,
-                reminder.site,
-                reminder.refdomain,
-                Status.NO_RESPONSE,
-                reminder.owner_id,
+                reminder.team_id, reminder.site, reminder.refdomain, status, reminder.owner_id
             )
             move(session, request)
             session.commit()

@@ -12,6 +12,7 @@ from bot.outreach.followups import (
     NextAction,
     NextStep,
     add_business_days,
+    closing_status,
     follow_up_days_problem,
     next_step,
     snooze_until,
@@ -77,14 +78,14 @@ def test_negative_days_are_refused() -> None:
 def test_a_first_email_gets_a_follow_up_reminder() -> None:
     step = next_step(Status.CONTACTED, 0, MONDAY)
     assert step == NextStep(NextAction.FOLLOW_UP, add_business_days(MONDAY, 4))
-    assert step.final_status is None
+    assert closing_status(step.action) is None
 
 
 def test_two_follow_ups_then_no_response() -> None:
     assert next_step("followed_up", 1, MONDAY).action is NextAction.FOLLOW_UP
     last = next_step(Status.FOLLOWED_UP, MAX_FOLLOW_UPS, MONDAY)
     assert last == NextStep(NextAction.CLOSE, add_business_days(MONDAY, 4))
-    assert last.final_status is Status.NO_RESPONSE
+    assert closing_status(last.action) is Status.NO_RESPONSE
 
 
 @pytest.mark.parametrize(

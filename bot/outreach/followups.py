@@ -43,10 +43,10 @@ class NextStep:
     action: NextAction
     due_at: datetime | None = None
 
-    @property
-    def final_status(self) -> Status | None:
-        """The status to set when a CLOSE step falls due."""
-        return Status.NO_RESPONSE if self.action is NextAction.CLOSE else None
+
+def closing_status(action: NextAction) -> Status | None:
+    """The status a due step of `action` sets before its reminder goes out (None: none)."""
+    return Status.NO_RESPONSE if action is NextAction.CLOSE else None
 
 
 def add_business_days(start: datetime, days: int = FOLLOW_UP_AFTER_DAYS) -> datetime:
