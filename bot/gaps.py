@@ -88,15 +88,6 @@ class DomainFilter:
 
 
 @dataclass(frozen=True)
-class GapOptions:
-    min_matches: int = 1
-    dofollow_only: bool = False
-    sort: SortOrder = SortOrder.MATCHES
-    blocklist: frozenset[str] = frozenset()
-    filters: DomainFilter = DomainFilter()
-
-
-@dataclass(frozen=True)
 class Opportunity:
     """A referring domain that links to competitors but not to the site."""
 
@@ -269,8 +260,16 @@ class Listing:
     filters: DomainFilter = DomainFilter()
 
     @classmethod
-    def of(cls, options: GapOptions) -> Listing:
+    def of(cls, options: Listing) -> Listing:
+        """Only the listing of `options` (an analysis' GapOptions list as they do)."""
         return cls(options.sort, options.min_matches, options.dofollow_only, options.filters)
+
+
+@dataclass(frozen=True)
+class GapOptions(Listing):
+    """What an analysis is asked: how it lists the gaps, and the domains it never shows."""
+
+    blocklist: frozenset[str] = frozenset()
 
 
 def listing_columns(listing: Listing, *, with_links: bool = True) -> str:
