@@ -21,10 +21,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings
+from bot.links.adapter import ProfileRequest
 from bot.links.http import RetryPolicy
-from bot.links.live import open_provider
-from bot.links.providers import ProfileRequest
-from tests.fake_providers import FakeProviders, Ref, provider_settings
+from tests.fake_providers import FakeProviders, Ref, provider_settings, provider_source
 
 SITE, COMPETITORS = "me.com", ["rival-a.com", "rival-b.com", "rival-c.com"]
 PROVIDER = "ahrefs"  # not excluding the site: one request per site, all four sites
@@ -87,14 +86,14 @@ def remote_fake(graph: dict[str, dict[str, Ref]], latency: float) -> Iterator[Re
 def measure(fake: RemoteFake, home: Path) -> dict[str, float]:
     settings = fake.settings(home)
     policy = RetryPolicy(concurrency=4, sleep=lambda _: None)
-    adapter = open_provider(PROVIDER, settings, policy=policy).provider
+    adapter = provider_source(PROVIDER, settings, policy=policy).provider
 
     def one_site(site: str) -> None:
         with adapter.open_client(policy) as http:
             adapter.fetch_profile(http, ProfileRequest(site), settings.provider_max_rows)
 
     def analysis(concurrency: int, refresh: bool) -> None:
-        source = open_provider(
+        source = provider_source(
             PROVIDER, settings, refresh=refresh, policy=RetryPolicy(concurrency=concurrency)
         )
         source.fetch(SITE, COMPETITORS, dofollow_only=False)

@@ -23,14 +23,21 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from publicsuffixlist import PublicSuffixList
+from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.links.live import open_provider
+from bot.links.providers import ProviderSource
+from bot.store.cache import ProviderTables
+from bot.store.clock import Clock, utc_now
+from bot.store.db import create_schema, make_engine
 
 DATAFORSEO_LOGIN, DATAFORSEO_PASSWORD = "login", "dfs-password"
 AHREFS_KEY, SEMRUSH_KEY, MOZ_TOKEN = "ahrefs-key", "semrush-key", "moz-token"
@@ -177,6 +184,26 @@ def provider_settings(url: str, home: Path, **extra: Any) -> Settings:
     """Settings pointing every provider at `url`, with the credentials the fake accepts."""
     values: dict[str, Any] = {"GAPBOT_HOME": str(home), **provider_environment(url)}
     return Settings(**(values | extra))
+
+
+def provider_source(
+    name: str, settings: Settings, *, clock: Clock = utc_now, **options: Any
+) -> ProviderSource:
+    """The provider `name` as the app opens it: its answers and spend kept in the app
+    database of `settings` (one engine per database, as a process makes once)."""
+    return open_provider(name, settings, app_store(settings, clock), **options)
+
+
+def app_store(settings: Settings, clock: Clock = utc_now) -> ProviderTables:
+    """The app database of `settings`, where live providers keep answers and spend."""
+    return ProviderTables(_app_engine(settings.app_database_url), clock)
+
+
+@lru_cache(maxsize=4)
+def _app_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    create_schema(engine)
+    return engine
 
 
 def provider_environment(url: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""bot/links/index.py and imports.py: importing exports into DuckDB and querying profiles."""
+"""bot/links/index.py, index_import.py, index_db.py and imports.py: importing exports into
+DuckDB and querying profiles."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pytest
@@ -19,7 +21,8 @@ from bot.config import Settings
 from bot.engine import analyse
 from bot.gaps import GapOptions, RefDomainLinks, SiteProfile, find_gaps
 from bot.links.imports import ExportError, SiteRequiredError, UnknownFormatError, date_in_name
-from bot.links.index import ImportReport, LinkIndex
+from bot.links.index import LinkIndex
+from bot.links.index_import import ImportReport
 from bot.links.sources import DEFAULT_TEAM, open_source, visible_teams
 from bot.query import make_query
 
@@ -498,8 +501,12 @@ def test_which_teams_imports_a_workspace_reads(tmp_path: Path) -> None:
     assert visible_teams(one, DEFAULT_TEAM) == visible_teams(many, DEFAULT_TEAM) == ("cli",)
 
 
+def no_app_database() -> NoReturn:
+    pytest.fail("the local index opened the providers' store")
+
+
 def opened(settings: Settings, team: str) -> LinkIndex:
-    source = open_source("local", settings, team_id=team)
+    source = open_source("local", settings, no_app_database, team_id=team)
     assert isinstance(source, LinkIndex)
     return source
 

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_providers import FakeProviders, Ref, running
+from fake_providers import FakeProviders, Ref, provider_source, running
 from rich.console import Console
 
 from bot.engine import running as running_analysis
 from bot.links.base import Coverage
 from bot.links.http import RetryPolicy
-from bot.links.live import open_provider
 from bot.links.providers import BudgetExceeded, ProviderSource
 from bot.query import make_query
 from bot.render import as_table, write_json
@@ -61,7 +60,7 @@ EXPECTED = [
 def source(tmp_path: Path) -> Iterator[ProviderSource]:
     with running(FakeProviders(GRAPH)) as fake:
         settings = fake.settings(tmp_path, GAPBOT_PROVIDER_MAX_ROWS=4)
-        provider = open_provider("dataforseo", settings, policy=NO_WAIT)
+        provider = provider_source("dataforseo", settings, policy=NO_WAIT)
         assert isinstance(provider, ProviderSource)
         yield provider
 
@@ -122,7 +121,7 @@ def test_coverage_and_unproven_in_json_csv_and_the_table(source: ProviderSource)
 def test_a_provider_with_no_total_says_at_least(tmp_path: Path) -> None:
     with running(FakeProviders(GRAPH)) as fake:
         settings = fake.settings(tmp_path, GAPBOT_PROVIDER_MAX_ROWS=4)
-        source = open_provider("ahrefs", settings, policy=NO_WAIT)
+        source = provider_source("ahrefs", settings, policy=NO_WAIT)
         with running_analysis(make_query(QUERY), source) as analysis:
             report = analysis.report()
     coverage = report.provenance.coverage_of("me.com")
@@ -141,7 +140,7 @@ def test_a_complete_source_proves_every_gap() -> None:
 def test_prove_looks_up_each_unproven_gap(tmp_path: Path) -> None:
     with running(FakeProviders(GRAPH)) as fake:
         settings = fake.settings(tmp_path, GAPBOT_PROVIDER_MAX_ROWS=4)
-        source = open_provider("dataforseo", settings, policy=NO_WAIT)
+        source = provider_source("dataforseo", settings, policy=NO_WAIT)
         with running_analysis(make_query(QUERY, prove=True), source) as analysis:
             report = analysis.report()
         lookups = [call.target for call in fake.calls if "referring_domains" not in call.path]
@@ -159,7 +158,7 @@ def test_prove_looks_up_each_unproven_gap(tmp_path: Path) -> None:
 def test_prove_stays_within_the_daily_budget(tmp_path: Path) -> None:
     with running(FakeProviders(GRAPH)) as fake:
         settings = fake.settings(tmp_path, GAPBOT_PROVIDER_MAX_ROWS=4)
-        source = open_provider("dataforseo", settings, policy=NO_WAIT)
+        source = provider_source("dataforseo", settings, policy=NO_WAIT)
         assert isinstance(source, ProviderSource)
         with running_analysis(make_query(QUERY), source):
             pass  # the profiles are now cached

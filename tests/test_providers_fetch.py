@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_providers import FakeProviders, Ref, running
+from fake_providers import FakeProviders, Ref, provider_source, running
 
 from bot.engine import GapReport, analyse
 from bot.gaps import RefDomainLinks
+from bot.links.adapter import ProfileRequest, Provider
 from bot.links.ahrefs import Ahrefs
 from bot.links.dataforseo import DataForSEO
 from bot.links.http import RetryPolicy
-from bot.links.live import open_provider
 from bot.links.moz import Moz
-from bot.links.providers import ProfileRequest, Provider
 from bot.links.semrush import Semrush
 from bot.query import make_query
 
 PROVIDERS = ["dataforseo", "ahrefs", "semrush", "moz"]
-ADAPTERS: dict[str, Callable[..., Provider]] = {
+ADAPTERS: dict[str, type[Provider]] = {
     "dataforseo": DataForSEO,
     "ahrefs": Ahrefs,
     "semrush": Semrush,
@@ -43,7 +42,7 @@ def gaps(report: GapReport) -> list[tuple[str, int, dict[str, int]]]:
 def test_dataforseo_fetches_each_sites_referring_domains(
     fake: FakeProviders, tmp_path: Path
 ) -> None:
-    source = open_provider("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
+    source = provider_source("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
     data = source.fetch("me.com", ["a.com", "b.com"], dofollow_only=False)
     assert data.source == "dataforseo"
     assert data.authority_source == "DataForSEO rank"
@@ -66,7 +65,7 @@ def test_dataforseo_fetches_each_sites_referring_domains(
 
 
 def test_dataforseo_analyses_a_single_competitor(fake: FakeProviders, tmp_path: Path) -> None:
-    source = open_provider("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
+    source = provider_source("dataforseo", fake.settings(tmp_path), policy=NO_WAIT)
     report = analyse(make_query(["me.com", "vs", "a.com"]), source)
     # shared.net and bbc.co.uk link to me.com too.
     assert gaps(report) == [("news.example", 1, {"a.com": 3}), ("forum.org", 1, {"a.com": 1})]
@@ -74,7 +73,7 @@ def test_dataforseo_analyses_a_single_competitor(fake: FakeProviders, tmp_path: 
 
 
 def test_ahrefs_fetches_every_site_with_dr(fake: FakeProviders, tmp_path: Path) -> None:
-    source = open_provider("ahrefs", fake.settings(tmp_path), policy=NO_WAIT)
+    source = provider_source("ahrefs", fake.settings(tmp_path), policy=NO_WAIT)
     data = source.fetch("me.com", ["a.com"], dofollow_only=False)
     assert data.authority_source == "Ahrefs DR"
     assert set(data.site.refdomains) == {"shared.net", "bbc.co.uk"}
@@ -125,7 +124,8 @@ def test_paging_reads_every_page(
     domains: set[str],
     pages: int,
 ) -> None:
-    adapter = ADAPTERS[name](fake.settings(tmp_path), page_size=2)
+    adapter = ADAPTERS[name](fake.settings(tmp_path))
+    adapter.page_size = 2
     with adapter.open_client(NO_WAIT) as http:
         fetched = adapter.fetch_profile(http, ProfileRequest("a.com", excluding), max_rows=100)
     assert set(fetched.profile.refdomains) == domains
@@ -139,7 +139,8 @@ def test_paging_reads_every_page(
 def test_max_rows_bounds_what_is_paid_for(
     fake: FakeProviders, tmp_path: Path, name: str, excluding: str | None
 ) -> None:
-    adapter = ADAPTERS[name](fake.settings(tmp_path), page_size=2)
+    adapter = ADAPTERS[name](fake.settings(tmp_path))
+    adapter.page_size = 2
     with adapter.open_client(NO_WAIT) as http:
         fetched = adapter.fetch_profile(http, ProfileRequest("a.com", excluding), max_rows=2)
     assert fake.paid_calls() == 1
@@ -173,7 +174,7 @@ ONE_LINK_EACH = [
 def test_end_to_end_gaps_are_ranked(
     fake: FakeProviders, tmp_path: Path, name: str, expected: list[object]
 ) -> None:
-    source = open_provider(name, fake.settings(tmp_path), policy=NO_WAIT)
+    source = provider_source(name, fake.settings(tmp_path), policy=NO_WAIT)
     report = analyse(make_query(["me.com", "vs", "a.com", "b.com", "c.com"]), source)
     assert gaps(report) == expected
     assert report.opportunities[1].authority == 71
@@ -191,7 +192,7 @@ def test_moz_leaves_out_a_domain_linking_to_the_site_from_another_page(tmp_path:
         },
     }
     with running(FakeProviders(graph)) as fake:
-        source = open_provider("moz", fake.settings(tmp_path), policy=NO_WAIT)
+        source = provider_source("moz", fake.settings(tmp_path), policy=NO_WAIT)
         report = analyse(make_query(["me.com", "vs", "a.com"]), source)
     # news.example links to me.com from www. and to a.com from blog.; shared.net/post-1 links
     # to both, post-2 and post-3 to a.com only. Neither domain is a gap.
@@ -200,7 +201,7 @@ def test_moz_leaves_out_a_domain_linking_to_the_site_from_another_page(tmp_path:
 
 @pytest.mark.parametrize("name", ["dataforseo", "ahrefs"])
 def test_dofollow_only_uses_the_rel_counts(fake: FakeProviders, tmp_path: Path, name: str) -> None:
-    source = open_provider(name, fake.settings(tmp_path), policy=NO_WAIT)
+    source = provider_source(name, fake.settings(tmp_path), policy=NO_WAIT)
     query = make_query(["me.com", "a.com", "b.com", "c.com"], dofollow_only=True)
     report = analyse(query, source)
     assert [o.domain for o in report.opportunities] == ["forum.org", "news.example", "tiny.io"]
@@ -209,7 +210,7 @@ def test_dofollow_only_uses_the_rel_counts(fake: FakeProviders, tmp_path: Path, 
 
 @pytest.mark.parametrize("name", PROVIDERS)
 def test_linking_urls(fake: FakeProviders, tmp_path: Path, name: str) -> None:
-    source = open_provider(name, fake.settings(tmp_path), policy=NO_WAIT)
+    source = provider_source(name, fake.settings(tmp_path), policy=NO_WAIT)
     pages = source.linking_urls("lakeblogger.blogspot.com", ["b.com"], limit=10)
     urls = pages["b.com"].urls
     # Moz gives pages without their scheme.

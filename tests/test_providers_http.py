@@ -17,13 +17,13 @@ from fake_providers import (
     SEMRUSH_KEY,
     FakeProviders,
     Fault,
+    provider_source,
     running,
 )
 
 from bot.config import ConfigError
 from bot.links.base import LinkData, LinkSourceError
 from bot.links.http import CredentialsRefused, RetryPolicy
-from bot.links.live import open_provider
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def policy(sleeps: Sleeps, **overrides: float) -> RetryPolicy:
 def fetch(
     fake: FakeProviders, tmp_path: Path, name: str, sleeps: Sleeps, **overrides: float
 ) -> LinkData:
-    source = open_provider(name, fake.settings(tmp_path), policy=policy(sleeps, **overrides))
+    source = provider_source(name, fake.settings(tmp_path), policy=policy(sleeps, **overrides))
     return source.fetch("me.com", ["a.com", "b.com"], dofollow_only=False)
 
 
@@ -118,7 +118,7 @@ def test_refused_credentials_name_the_variable(
     fake: FakeProviders, tmp_path: Path, name: str, setting: str, variable: str
 ) -> None:
     settings = fake.settings(tmp_path, **{setting: "wrong"})
-    source = open_provider(name, settings, policy=policy(Sleeps()))
+    source = provider_source(name, settings, policy=policy(Sleeps()))
     with pytest.raises(CredentialsRefused, match=f"check {variable}") as caught:
         source.fetch("me.com", ["a.com"], dofollow_only=False)
     assert "wrong" not in str(caught.value)
@@ -139,7 +139,7 @@ def test_missing_credentials_are_a_config_error(
 ) -> None:
     settings = fake.settings(tmp_path, **{setting: None})
     with pytest.raises(ConfigError, match=variable):
-        open_provider(name, settings)
+        provider_source(name, settings)
 
 
 # Stands for the blank value each case is run with.
@@ -178,13 +178,13 @@ def test_empty_credentials_are_refused_before_any_call(
     values = {key: blank if value == BLANK else value for key, value in overrides.items()}
     settings = fake.settings(tmp_path, **values)
     with pytest.raises(ConfigError, match=f"^{variable} is empty: set it to use --source {name}$"):
-        open_provider(name, settings)
+        provider_source(name, settings)
     assert fake.paid_calls() == 0
 
 
 def test_semrush_error_122_is_refused_credentials(fake: FakeProviders, tmp_path: Path) -> None:
     fake.fail("semrush", "a.com", Fault(body="ERROR 122 :: WRONG FORMAT OR EMPTY KEY"))
-    source = open_provider("semrush", fake.settings(tmp_path), policy=policy(Sleeps()))
+    source = provider_source("semrush", fake.settings(tmp_path), policy=policy(Sleeps()))
     with pytest.raises(
         CredentialsRefused,
         match=r"^Semrush refused the credentials \(ERROR 122 WRONG FORMAT OR EMPTY KEY\): "
@@ -195,14 +195,14 @@ def test_semrush_error_122_is_refused_credentials(fake: FakeProviders, tmp_path:
 
 def test_a_used_up_semrush_balance_says_so(fake: FakeProviders, tmp_path: Path) -> None:
     fake.fail("semrush", "a.com", Fault(body="ERROR 132 :: API UNITS BALANCE IS ZERO"))
-    source = open_provider("semrush", fake.settings(tmp_path), policy=policy(Sleeps()))
+    source = provider_source("semrush", fake.settings(tmp_path), policy=policy(Sleeps()))
     with pytest.raises(LinkSourceError, match=r"the API units balance is used up \(ERROR 132\)"):
         source.fetch("me.com", ["a.com"], dofollow_only=False)
 
 
 def test_a_dataforseo_account_out_of_funds_says_so(fake: FakeProviders, tmp_path: Path) -> None:
     fake.fail("dataforseo", "*", *[Fault(402, body='{"status_code": 40200}')] * 2)
-    source = open_provider("dataforseo", fake.settings(tmp_path), policy=policy(Sleeps()))
+    source = provider_source("dataforseo", fake.settings(tmp_path), policy=policy(Sleeps()))
     with pytest.raises(LinkSourceError, match=r"HTTP 402 Payment Required\): check its balance"):
         source.fetch("me.com", ["a.com"], dofollow_only=False)
 

@@ -15,17 +15,9 @@ import httpx
 
 from bot.config import Settings
 from bot.gaps import RefDomainLinks
+from bot.links.adapter import Fetched, ProfileRequest, Provider, Spend, scale_authority
 from bot.links.base import LinkingPages, LinkingUrl
-from bot.links.http import ProviderClient, RetryPolicy, json_error_check
-from bot.links.providers import (
-    Fetched,
-    ProfileRequest,
-    Spend,
-    credential,
-    pages_needed,
-    profile_of,
-    scale_authority,
-)
+from bot.links.http import ProviderClient, json_error_check
 
 REFDOMAINS_PATH = "/v3/site-explorer/refdomains"
 BACKLINKS_PATH = "/v3/site-explorer/all-backlinks"
@@ -41,29 +33,23 @@ PAGE_SIZE = 1000  # the documented default `limit`
 MIN_UNITS = 50
 # Ahrefs sells units only inside its plans; this approximation is used for the budget only.
 USD_PER_UNIT = 0.0001
-CREDENTIALS = "AHREFS_API_KEY"
 
 
-class Ahrefs:
+class Ahrefs(Provider):
     name = "ahrefs"
     label = "Ahrefs"
     authority_source = "Ahrefs DR"
-    unit_name: str | None = "Ahrefs units"
-    excludes_site = False
+    unit_name = "Ahrefs units"
+    credentials = "AHREFS_API_KEY"
+    page_size = PAGE_SIZE
 
-    def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
-        key = credential(settings.ahrefs_api_key, CREDENTIALS, self.name)
+    def __init__(self, settings: Settings) -> None:
+        key = self.credential(settings.ahrefs_api_key, self.credentials)
         self.headers = {"Authorization": f"Bearer {key}"}
         self.base_url = settings.ahrefs_api_url
-        self.page_size = page_size
-
-    def open_client(self, policy: RetryPolicy) -> ProviderClient:
-        return ProviderClient(
-            self.label, self.base_url, credentials=CREDENTIALS, policy=policy, headers=self.headers
-        )
 
     def most_spend(self, max_rows: int) -> Spend:
-        pages = pages_needed(max_rows, self.page_size)
+        pages = self.pages(max_rows)
         units = max(MIN_UNITS * pages, len(REFDOMAIN_FIELDS) * max_rows)
         return Spend(requests=pages, units=units, usd=units * USD_PER_UNIT)
 
@@ -93,7 +79,7 @@ class Ahrefs:
             if len(page) < limit:
                 break
         # v3 refdomains reports no total: a profile of max_rows is "at least" that many.
-        return Fetched(profile_of(request.site, map(_refdomain, rows)), spend, len(rows))
+        return Fetched.of(request, map(_refdomain, rows), spend, len(rows))
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int

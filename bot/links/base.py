@@ -12,6 +12,9 @@ import duckdb
 
 from bot.gaps import SiteProfile, load_profiles, memory_connection
 
+# Of each referring domain in a profile, how many linking page URLs it keeps as examples.
+SAMPLE_URLS = 3
+
 
 class LinkSourceError(RuntimeError):
     """A data source could not answer; the message says what failed and what to do."""

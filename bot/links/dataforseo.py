@@ -15,17 +15,9 @@ import httpx
 
 from bot.config import Settings
 from bot.gaps import RefDomainLinks
+from bot.links.adapter import Fetched, ProfileRequest, Provider, Spend, scale_authority
 from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
-from bot.links.http import ProviderClient, RetryLater, RetryPolicy
-from bot.links.providers import (
-    Fetched,
-    ProfileRequest,
-    Spend,
-    credential,
-    pages_needed,
-    profile_of,
-    scale_authority,
-)
+from bot.links.http import ProviderClient, RetryLater
 
 REFERRING_DOMAINS_PATH = "/v3/backlinks/referring_domains/live"
 BACKLINKS_PATH = "/v3/backlinks/backlinks/live"
@@ -40,35 +32,28 @@ USD_PER_ROW = 0.00003
 STATUS_OK = 20000
 STATUS_RATE_LIMITED = 40202
 HTTP_PAYMENT_REQUIRED = 402
-CREDENTIALS = "DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD"
 NOT_DOFOLLOW = ("nofollow", "ugc", "sponsored")
 # Rank first, so that a max_rows cut keeps the strongest; then the domain, so that the order
 # is total and offset pages neither repeat nor skip domains of equal rank.
 ORDER_BY = ["rank,desc", "domain,asc"]
 
 
-class DataForSEO:
+class DataForSEO(Provider):
     name = "dataforseo"
     label = "DataForSEO"
     authority_source = "DataForSEO rank"
-    unit_name: str | None = None
-    excludes_site = False
+    credentials = "DATAFORSEO_LOGIN and DATAFORSEO_PASSWORD"
+    page_size = PAGE_SIZE
 
-    def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.auth = httpx.BasicAuth(
-            credential(settings.dataforseo_login, "DATAFORSEO_LOGIN", self.name),
-            credential(settings.dataforseo_password, "DATAFORSEO_PASSWORD", self.name),
+            self.credential(settings.dataforseo_login, "DATAFORSEO_LOGIN"),
+            self.credential(settings.dataforseo_password, "DATAFORSEO_PASSWORD"),
         )
         self.base_url = settings.dataforseo_api_url
-        self.page_size = page_size
-
-    def open_client(self, policy: RetryPolicy) -> ProviderClient:
-        return ProviderClient(
-            self.label, self.base_url, credentials=CREDENTIALS, policy=policy, auth=self.auth
-        )
 
     def most_spend(self, max_rows: int) -> Spend:
-        pages = pages_needed(max_rows, self.page_size)
+        pages = self.pages(max_rows)
         return Spend(requests=pages, usd=pages * USD_PER_REQUEST + max_rows * USD_PER_ROW)
 
     def fetch_profile(
@@ -96,7 +81,7 @@ class DataForSEO:
             total = int(result.get("total_count") or 0)
             if not items or len(entries) >= total:
                 break
-        return Fetched(profile_of(request.site, entries), spend, len(entries), total)
+        return Fetched.of(request, entries, spend, len(entries), total)
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import cache
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -78,7 +77,7 @@ def _tls_context() -> ssl.SSLContext:
 
 
 class ProviderClient:
-    """An httpx client for one provider that retries, limits parallelism and counts paid calls."""
+    """An httpx client for one provider that retries and limits parallelism."""
 
     def __init__(
         self,
@@ -94,8 +93,6 @@ class ProviderClient:
         self.label = label
         self.credentials = credentials
         self.policy = policy
-        self.paid_requests = 0
-        self._count_lock = threading.Lock()
         self._slots = _provider_slots(label, policy.concurrency)
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -110,12 +107,7 @@ class ProviderClient:
     def __enter__(self) -> ProviderClient:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         self._client.close()
 
     def request(
@@ -137,7 +129,6 @@ class ProviderClient:
             except RetryLater as later:
                 reason, wait = later.reason, self._wait(later, attempt)
             else:
-                self._count()
                 return response
             if attempt + 1 < self.policy.attempts:
                 self.policy.sleep(wait)
@@ -168,10 +159,6 @@ class ProviderClient:
                 f"{self.label} is rate limiting us for {later.retry_after:.0f} s; try again later"
             )
         return later.retry_after
-
-    def _count(self) -> None:
-        with self._count_lock:
-            self.paid_requests += 1
 
     def refused(self, detail: str) -> CredentialsRefused:
         """The error for rejected credentials, naming the variables to check."""

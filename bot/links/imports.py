@@ -132,34 +132,57 @@ def _date(column: str) -> str:
     return f"CASE WHEN {value} <> '' THEN {parsed} END"
 
 
-def _optional(columns: dict[str, str], name: str, default: str = "NULL") -> str:
-    return columns.get(name, default)
+def _optional(columns: dict[str, str], name: str) -> str:
+    return columns.get(name, "NULL")
+
+
+def _one_link(
+    source: str, target: str, authority: str, anchor: str, nofollow: str, lost: str
+) -> str:
+    """A row of one link (STAGING_COLUMNS), dofollow unless `nofollow`."""
+    return (
+        f"{source}, {target}, 1, CASE WHEN {nofollow} THEN 0 ELSE 1 END, {authority}, {anchor},"
+        f" {nofollow}, {lost}, false"
+    )
+
+
+def _any_rel(c: dict[str, str]) -> str:
+    """Not dofollow where any of the export's rel columns (nofollow, ugc, sponsored) says so."""
+    rel = " OR ".join(_truthy(c[name]) for name in ("nofollow", "ugc", "sponsored") if name in c)
+    return f"({rel})" if rel else "false"
+
+
+def _ahrefs_lost(c: dict[str, str]) -> str:
+    """Lost where Ahrefs' `Lost` column holds anything (the day it was lost)."""
+    return f"coalesce(trim({_optional(c, 'lost')}), '') <> ''"
 
 
 def _ahrefs_backlinks(c: dict[str, str]) -> str:
-    rel = " OR ".join(_truthy(c[name]) for name in ("nofollow", "ugc", "sponsored") if name in c)
-    nofollow = f"({rel})" if rel else "false"
-    return (
-        f"{c['referring page url']}, {c['target url']}, 1, CASE WHEN {nofollow} THEN 0 ELSE 1 END,"
-        f" {_number(_optional(c, 'domain rating'))}, {_optional(c, 'anchor')}, {nofollow},"
-        f" coalesce(trim({_optional(c, 'lost')}), '') <> '', false"
+    return _one_link(
+        c["referring page url"],
+        c["target url"],
+        _number(_optional(c, "domain rating")),
+        _optional(c, "anchor"),
+        _any_rel(c),
+        _ahrefs_lost(c),
     )
 
 
 def _ahrefs_refdomains(c: dict[str, str]) -> str:
     return (
         f"{c['domain']}, NULL, {_number(c['links to target'])}, {_number(c['dofollow links'])},"
-        f" {_number(c['dr'])}, NULL, NULL, coalesce(trim({_optional(c, 'lost')}), '') <> '', true"
+        f" {_number(c['dr'])}, NULL, NULL, {_ahrefs_lost(c)}, true"
     )
 
 
 def _semrush_backlinks(c: dict[str, str]) -> str:
-    rel = " OR ".join(_truthy(c[name]) for name in ("nofollow", "ugc", "sponsored") if name in c)
-    nofollow = f"({rel})" if rel else "false"
-    return (
-        f"{c['source url']}, {c['target url']}, 1, CASE WHEN {nofollow} THEN 0 ELSE 1 END,"
-        f" NULL, {_optional(c, 'anchor')}, {nofollow},"
-        f" {_truthy(c['lost link'])}, false"
+    return _one_link(
+        c["source url"],
+        c["target url"],
+        "NULL",
+        _optional(c, "anchor"),
+        _any_rel(c),
+        _truthy(c["lost link"]),
     )
 
 
@@ -174,9 +197,8 @@ def _gsc_latest_links(c: dict[str, str]) -> str:
 
 def _generic(c: dict[str, str]) -> str:
     nofollow = _truthy(c["nofollow"]) if "nofollow" in c else "false"
-    return (
-        f"{c['source_url']}, {c['target_url']}, 1, CASE WHEN {nofollow} THEN 0 ELSE 1 END,"
-        f" NULL, {_optional(c, 'anchor')}, {nofollow}, false, false"
+    return _one_link(
+        c["source_url"], c["target_url"], "NULL", _optional(c, "anchor"), nofollow, "false"
     )
 
 

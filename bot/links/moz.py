@@ -14,17 +14,9 @@ import httpx
 
 from bot.config import ConfigError, Settings
 from bot.gaps import RefDomainLinks
+from bot.links.adapter import Fetched, ProfileRequest, Provider, Spend, scale_authority
 from bot.links.base import LinkingPages, LinkingUrl
-from bot.links.http import ProviderClient, RetryPolicy, json_error_check
-from bot.links.providers import (
-    Fetched,
-    ProfileRequest,
-    Spend,
-    credential,
-    pages_needed,
-    profile_of,
-    scale_authority,
-)
+from bot.links.http import ProviderClient, json_error_check
 
 INTERSECT_PATH = "/v2/link_intersect"
 LINKS_PATH = "/v2/links"
@@ -33,44 +25,32 @@ PAGE_SIZE = 50  # the documented maximum `limit` of both endpoints
 INTERSECT_ROW_WEIGHT = 5
 # Moz sells rows inside its plans; this approximation is used for the budget only.
 USD_PER_ROW = 0.002
-CREDENTIALS = "MOZ_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)"
 
 
-class Moz:
+class Moz(Provider):
     name = "moz"
     label = "Moz"
     authority_source = "Moz DA"
-    unit_name: str | None = "Moz rows"
+    unit_name = "Moz rows"
     excludes_site = True
+    credentials = "MOZ_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)"
+    page_size = PAGE_SIZE
 
-    def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
-        self.auth: httpx.Auth | None = None
-        self.headers: dict[str, str] = {}
+    def __init__(self, settings: Settings) -> None:
         if settings.moz_token is not None:
-            self.headers["x-moz-token"] = credential(settings.moz_token, "MOZ_TOKEN", self.name)
+            self.headers = {"x-moz-token": self.credential(settings.moz_token, "MOZ_TOKEN")}
         elif settings.moz_access_id is not None and settings.moz_secret_key is not None:
             self.auth = httpx.BasicAuth(
-                credential(settings.moz_access_id, "MOZ_ACCESS_ID", self.name),
-                credential(settings.moz_secret_key, "MOZ_SECRET_KEY", self.name),
+                self.credential(settings.moz_access_id, "MOZ_ACCESS_ID"),
+                self.credential(settings.moz_secret_key, "MOZ_SECRET_KEY"),
             )
         else:
-            raise ConfigError(f"set {CREDENTIALS} to use --source moz")
+            raise ConfigError(f"set {self.credentials} to use --source moz")
         self.base_url = settings.moz_api_url
-        self.page_size = page_size
-
-    def open_client(self, policy: RetryPolicy) -> ProviderClient:
-        return ProviderClient(
-            self.label,
-            self.base_url,
-            credentials=CREDENTIALS,
-            policy=policy,
-            auth=self.auth,
-            headers=self.headers,
-        )
 
     def most_spend(self, max_rows: int) -> Spend:
         rows = INTERSECT_ROW_WEIGHT * max_rows
-        return Spend(pages_needed(max_rows, self.page_size), rows, rows * USD_PER_ROW)
+        return Spend(self.pages(max_rows), rows, rows * USD_PER_ROW)
 
     def fetch_profile(
         self, http: ProviderClient, request: ProfileRequest, max_rows: int
@@ -91,9 +71,8 @@ class Moz:
             if not results or not token:
                 break
         entries = [_root_domain(result) for result in domains]
-        profile = profile_of(request.site, entries, [request.excluding])
         # No next_token: Moz has no more rows, so what was fetched is the whole list.
-        return Fetched(profile, spend, len(domains), None if token else len(domains))
+        return Fetched.of(request, entries, spend, len(domains), None if token else len(domains))
 
     def _intersect_body(self, request: ProfileRequest, limit: int) -> dict[str, Any]:
         if request.excluding is None:

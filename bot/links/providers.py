@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import copy
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from pydantic import SecretStr
-
-from bot.config import ConfigError
-from bot.domains import try_fold_domain
 from bot.gaps import RefDomainLinks, SiteProfile
+from bot.links.adapter import Fetched, ProfileRequest, Provider, Spend
 from bot.links.base import (
-    Coverage,
     GapProfiles,
     LinkData,
     LinkingPages,
@@ -25,149 +20,19 @@ from bot.links.base import (
     LinkSourceError,
     profiles_in_memory,
 )
-from bot.links.http import CredentialsRefused, ProviderClient, RetryPolicy
+from bot.links.http import CredentialsRefused, RetryPolicy
+from bot.links.provider_store import Cached, ProviderStore
 from bot.links.sources import DEFAULT_TEAM
-from bot.store.cache import Cached, ProviderCache, SpendLedger
-
-SAMPLE_URLS = 3
+from bot.wording import counted
 
 
 class BudgetExceeded(LinkSourceError):
     """The analysis could cost more than what is left of today's budget."""
 
 
-@dataclass(frozen=True)
-class Spend:
-    """What some provider calls cost: requests, the provider's own units, and dollars."""
-
-    requests: int = 0
-    units: float = 0.0
-    usd: float = 0.0
-
-    def __add__(self, other: Spend) -> Spend:
-        return Spend(self.requests + other.requests, self.units + other.units, self.usd + other.usd)
-
-    def times(self, count: int) -> Spend:
-        return Spend(self.requests * count, self.units * count, self.usd * count)
-
-
-@dataclass(frozen=True)
-class ProfileRequest:
-    """One site's profile to fetch; `excluding`: leave out the domains linking to that site."""
-
-    site: str
-    excluding: str | None = None
-
-    @property
-    def mode(self) -> str:
-        """The profile's cache key. "domain-gap-vs:" since Moz leaves out whole domains: its
-        profiles cached under "gap-vs:" dropped only the pages linking to the site."""
-        return f"domain-gap-vs:{self.excluding}" if self.excluding else "all"
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One site's profile as fetched: `rows` the provider returned (before folding hosts
-    together), and `total`, how many it says exist (None where it does not say)."""
-
-    profile: SiteProfile
-    spend: Spend
-    rows: int = 0
-    total: int | None = None
-
-    def coverage(self, max_rows: int) -> Coverage:
-        """Complete when the provider ran out of rows before the cap, or says there are no
-        more; else cut off at the weakest domain fetched (providers sort by authority)."""
-        complete = self.rows < max_rows or (self.total is not None and self.rows >= self.total)
-        authorities = [
-            e.authority for e in self.profile.refdomains.values() if e.authority is not None
-        ]
-        return Coverage(
-            fetched=len(self.profile.refdomains),
-            total=self.total,
-            complete=complete,
-            lowest_authority=min(authorities, default=None),
-        )
-
-
-class Provider(Protocol):
-    """One live provider's adapter: its endpoints, response shapes, errors and prices."""
-
-    name: str
-    label: str
-    authority_source: str
-    # The provider's billing unit ("Ahrefs units"), or None where it bills in dollars.
-    unit_name: str | None
-    # True: it can leave the site's referring domains out, so the site itself is never fetched.
-    excludes_site: bool
-
-    def open_client(self, policy: RetryPolicy) -> ProviderClient: ...
-
-    def fetch_profile(
-        self, http: ProviderClient, request: ProfileRequest, max_rows: int
-    ) -> Fetched: ...
-
-    def most_spend(self, max_rows: int) -> Spend: ...
-
-    def linking_pages(
-        self, http: ProviderClient, refdomain: str, competitor: str, limit: int
-    ) -> tuple[LinkingPages, Spend]: ...
-
-
-def credential(value: SecretStr | str | None, variable: str, source: str) -> str:
-    """A credential's value; unset, empty or blank is refused before any call, naming it.
-
-    An empty key reaches the provider as a wrong one (Semrush answers "ERROR 122 :: WRONG
-    FORMAT OR EMPTY KEY"); said before any call, the message names the variable to fix.
-    """
-    text = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if text is None:
-        raise ConfigError(f"set {variable} to use --source {source}")
-    if not text.strip():
-        raise ConfigError(f"{variable} is empty: set it to use --source {source}")
-    return text
-
-
-def pages_needed(max_rows: int, page_size: int) -> int:
-    return max(1, math.ceil(max_rows / page_size))
-
-
-def scale_authority(value: Any, top: float) -> int | None:
-    """A provider score on 0..top as 0-100 (SPEC 5.7), or None when absent."""
-    if value is None or value == "":
-        return None
-    return max(0, min(100, round(float(value) * 100 / top)))
-
-
-def profile_of(
-    site: str, entries: Iterable[RefDomainLinks], skip: Iterable[str | None] = ()
-) -> SiteProfile:
-    """Fold every referring host to its domain and merge what folds together."""
-    excluded = {site, *skip}
-    merged: dict[str, RefDomainLinks] = {}
-    for entry in entries:
-        domain = try_fold_domain(entry.domain)
-        if domain is None or domain in excluded:
-            continue
-        folded = replace(entry, domain=domain)
-        merged[domain] = _merge(merged[domain], folded) if domain in merged else folded
-    return SiteProfile(site, merged)
-
-
-def _merge(first: RefDomainLinks, second: RefDomainLinks) -> RefDomainLinks:
-    authorities = [a for a in (first.authority, second.authority) if a is not None]
-    return RefDomainLinks(
-        domain=first.domain,
-        links=first.links + second.links,
-        dofollow_links=first.dofollow_links + second.dofollow_links,
-        authority=max(authorities, default=None),
-        sample_urls=(first.sample_urls + second.sample_urls)[:SAMPLE_URLS],
-    )
-
-
 def describe_spend(spend: Spend, unit_name: str | None) -> str:
     """E.g. "4 requests, about $0.08" or "4 requests, about 2,000 Ahrefs units (~$0.20)"."""
-    requests = f"{spend.requests} request{'' if spend.requests == 1 else 's'}"
+    requests = counted(spend.requests, "request")
     if unit_name:
         return f"{requests}, about {spend.units:,.0f} {unit_name} (~${spend.usd:.2f})"
     return f"{requests}, about ${spend.usd:.2f}"
@@ -179,19 +44,21 @@ class CostEstimate:
 
     spend: Spend
     sites_to_fetch: int
-    sites_cached: int
     text: str
 
 
 class ProviderSource:
-    """A LinkSource over one provider, with the cache, the daily budget and concurrency."""
+    """A LinkSource over one provider, with the cache, the daily budget and concurrency.
+
+    `store` keeps its answers for `max_age` (GAPBOT_CACHE_TTL_DAYS) and counts what
+    `team_id` spends against `budget_usd` a day (None: no limit)."""
 
     def __init__(
         self,
         provider: Provider,
-        cache: ProviderCache,
-        ledger: SpendLedger,
+        store: ProviderStore,
         *,
+        max_age: timedelta,
         team_id: str = DEFAULT_TEAM,
         refresh: bool = False,
         budget_usd: float | None = None,
@@ -200,8 +67,8 @@ class ProviderSource:
     ) -> None:
         self.provider = provider
         self.name = provider.name
-        self.cache = cache
-        self.ledger = ledger
+        self.store = store
+        self.max_age = max_age
         self.team_id = team_id
         self.refresh = refresh
         self.budget_usd = budget_usd
@@ -237,7 +104,7 @@ class ProviderSource:
             text = f"at most {describe_spend(spend, self.provider.unit_name)}"
             if cached:
                 text += f" ({cached} of {cached + len(missing)} profiles cached, free)"
-        return CostEstimate(spend, len(missing), cached, text)
+        return CostEstimate(spend, len(missing), text)
 
     def profiles(
         self, site: str, competitors: Sequence[str]
@@ -251,9 +118,9 @@ class ProviderSource:
         self._check_budget(self._estimate(missing, len(cached)))
         fetched, failures = self._fetch_all(missing)
         for request, result in fetched.items():
-            self.cache.put(self.name, request.site, request.mode, fetched_payload(result))
+            self.store.keep(self.name, request.site, request.mode, fetched_payload(result))
         spend = sum((result.spend for result in fetched.values()), Spend())
-        self.ledger.record(self.team_id, self.name, spend.usd, spend.requests)
+        self.store.record_spend(self.team_id, self.name, spend.usd, spend.requests)
         if site in failures:
             raise LinkSourceError(f"{self.provider.label} could not fetch {site}: {failures[site]}")
         done = {r.site: c.fetched for r, c in cached.items()} | {
@@ -276,24 +143,24 @@ class ProviderSource:
         text = (
             describe_spend(spend, self.provider.unit_name) if spend.requests else "no paid requests"
         )
-        return (
-            f"{text}; {cached} profile{'' if cached == 1 else 's'} from cache" if cached else text
-        )
+        return f"{text}; {counted(cached, 'profile')} from cache" if cached else text
 
     def _cached(self, requests: Sequence[ProfileRequest]) -> dict[ProfileRequest, CachedProfile]:
-        if self.refresh:
-            return {}
         found = {}
         for request in requests:
-            entry = self.cache.get(self.name, request.site, request.mode)
+            entry = self._kept(request.site, request.mode)
             if entry is not None:
                 found[request] = CachedProfile.of(request.site, entry)
         return found
 
+    def _kept(self, site: str, mode: str) -> Cached | None:
+        """The answer the store keeps for this question, unless asked to pay again (refresh)."""
+        return None if self.refresh else self.store.cached(self.name, site, mode, self.max_age)
+
     def _check_budget(self, estimate: CostEstimate) -> None:
         if self.budget_usd is None or not estimate.sites_to_fetch:
             return
-        left = max(0.0, self.budget_usd - self.ledger.spent_today(self.team_id))
+        left = max(0.0, self.budget_usd - self.store.spent_today(self.team_id))
         if estimate.spend.usd > left:
             raise BudgetExceeded(
                 f"this analysis could cost up to ${estimate.spend.usd:.2f} but only ${left:.2f} "
@@ -340,14 +207,14 @@ class ProviderSource:
         found: dict[str, LinkingPages] = {}
         missing = []
         for competitor in competitors:
-            entry = None if self.refresh else self.cache.get(self.name, competitor, mode)
+            entry = self._kept(competitor, mode)
             if entry is None:
                 missing.append(competitor)
             else:
                 found[competitor] = pages_from_payload(entry.payload)
         if missing:
             spend = self.provider.most_spend(limit).times(len(missing))
-            self._check_budget(CostEstimate(spend, len(missing), 0, ""))
+            self._check_budget(CostEstimate(spend, len(missing), ""))
             found |= self._fetch_linking(refdomain, missing, limit, mode)
         return {competitor: found[competitor] for competitor in competitors if competitor in found}
 
@@ -364,9 +231,9 @@ class ProviderSource:
                     )
                 )
         spend = sum((cost for _, cost in results), Spend())
-        self.ledger.record(self.team_id, self.name, spend.usd, spend.requests)
+        self.store.record_spend(self.team_id, self.name, spend.usd, spend.requests)
         for competitor, (pages, _) in zip(competitors, results, strict=True):
-            self.cache.put(self.name, competitor, mode, pages_payload(pages))
+            self.store.keep(self.name, competitor, mode, pages_payload(pages))
         return {
             competitor: pages for competitor, (pages, _) in zip(competitors, results, strict=True)
         }
@@ -375,7 +242,7 @@ class ProviderSource:
 @dataclass(frozen=True)
 class CachedProfile:
     fetched: Fetched
-    fetched_at: Any
+    fetched_at: datetime
 
     @classmethod
     def of(cls, site: str, entry: Cached) -> CachedProfile:

@@ -15,17 +15,9 @@ import httpx
 
 from bot.config import Settings
 from bot.gaps import RefDomainLinks
+from bot.links.adapter import Fetched, ProfileRequest, Provider, Spend, scale_authority
 from bot.links.base import LinkingPages, LinkingUrl, LinkSourceError
-from bot.links.http import ProviderClient, RetryPolicy
-from bot.links.providers import (
-    Fetched,
-    ProfileRequest,
-    Spend,
-    credential,
-    pages_needed,
-    profile_of,
-    scale_authority,
-)
+from bot.links.http import ProviderClient
 
 ANALYTICS_PATH = "/analytics/v1/"
 PAGE_SIZE = 1000
@@ -33,7 +25,6 @@ PAGE_SIZE = 1000
 UNITS_PER_LINE = 40
 # Semrush: "one dollar is equal to approximately 20,000 API units".
 USD_PER_UNIT = 1 / 20_000
-CREDENTIALS = "SEMRUSH_API_KEY"
 NOTHING_FOUND = 50
 # 70 key hash failure, 120 wrong key-ID pair, 121 wrong format or empty hash, 122 wrong format
 # or empty key, 130 API disabled: each is answered by checking the key.
@@ -42,30 +33,22 @@ BALANCE_IS_ZERO = 132
 _ERROR = re.compile(r"^\s*ERROR\s+(\d+)\s*::\s*(.*)", re.DOTALL)
 
 
-class Semrush:
+class Semrush(Provider):
     name = "semrush"
     label = "Semrush"
     authority_source = "Semrush AS"
-    unit_name: str | None = "Semrush units"
+    unit_name = "Semrush units"
     excludes_site = True
+    credentials = "SEMRUSH_API_KEY"
+    page_size = PAGE_SIZE
 
-    def __init__(self, settings: Settings, page_size: int = PAGE_SIZE) -> None:
-        self.key = credential(settings.semrush_api_key, CREDENTIALS, self.name)
+    def __init__(self, settings: Settings) -> None:
+        self.params = {"key": self.credential(settings.semrush_api_key, self.credentials)}
         self.base_url = settings.semrush_api_url
-        self.page_size = page_size
-
-    def open_client(self, policy: RetryPolicy) -> ProviderClient:
-        return ProviderClient(
-            self.label,
-            self.base_url,
-            credentials=CREDENTIALS,
-            policy=policy,
-            params={"key": self.key},
-        )
 
     def most_spend(self, max_rows: int) -> Spend:
         units = UNITS_PER_LINE * max_rows
-        return Spend(pages_needed(max_rows, self.page_size), units, units * USD_PER_UNIT)
+        return Spend(self.pages(max_rows), units, units * USD_PER_UNIT)
 
     def fetch_profile(
         self, http: ProviderClient, request: ProfileRequest, max_rows: int
@@ -88,7 +71,7 @@ class Semrush:
         if rows and request.site not in rows[0]:
             raise LinkSourceError(f"Semrush answered no backlink column for {request.site}")
         entries = [_refdomain(row, request.site) for row in rows]
-        return Fetched(profile_of(request.site, entries, [request.excluding]), spend, len(rows))
+        return Fetched.of(request, entries, spend, len(rows))
 
     def linking_pages(
         self, http: ProviderClient, refdomain: str, competitor: str, limit: int

@@ -4,16 +4,15 @@ and whose imports in the local index a team may read."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
 from bot.links.base import LinkSource
-from bot.store.clock import Clock, utc_now
 
 if TYPE_CHECKING:
-    from bot.links.http import RetryPolicy
     from bot.links.index import LinkIndex
+    from bot.links.provider_store import StoreOpener
 
 # The installation's own team: the terminal's imports (`gapbot import` without --team),
 # the rows of an index written before imports had a team, and the terminal's provider
@@ -54,18 +53,18 @@ def _chosen(name: str | None, settings: Settings) -> str:
 def open_source(
     name: str | None,
     settings: Settings,
+    store: StoreOpener,
     *,
     refresh: bool = False,
     team_id: str = DEFAULT_TEAM,
-    policy: RetryPolicy | None = None,
-    clock: Clock = utc_now,
 ) -> LinkSource:
     """The source called `name` (default: the configured one), ready to fetch, for the
     workspace `team_id` (DEFAULT_TEAM: the terminal).
 
-    The local index shows the imports visible_teams allows `team_id`. For a live
-    provider, `refresh` skips the cache (and pays again), and the calls count against
-    `team_id`'s daily budget. Missing credentials: ConfigError.
+    The local index shows the imports visible_teams allows `team_id`. A live provider keeps
+    its answers and `team_id`'s spend in the store `store` opens (only then opened):
+    `refresh` skips the cache (and pays again), and the calls count against `team_id`'s
+    daily budget. Missing credentials: ConfigError.
     """
     chosen = _chosen(name, settings)
     if chosen == LOCAL:
@@ -76,9 +75,18 @@ def open_source(
         return WebGraph(settings.webgraph_path, memory_limit=settings.index_memory)
     from bot.links.live import open_provider
 
-    return open_provider(
-        chosen, settings, refresh=refresh, team_id=team_id, policy=policy, clock=clock
-    )
+    return open_provider(chosen, settings, store(), refresh=refresh, team_id=team_id)
+
+
+def source_opener(
+    settings: Settings, store: StoreOpener
+) -> Callable[[str | None, str, bool], LinkSource]:
+    """open_source as the use cases call it: (name or None, the workspace, refresh)."""
+
+    def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
+        return open_source(name, settings, store, refresh=refresh, team_id=team_id)
+
+    return opener
 
 
 def estimate_cost(
@@ -86,6 +94,7 @@ def estimate_cost(
     settings: Settings,
     site: str,
     competitors: Sequence[str],
+    store: StoreOpener,
     *,
     refresh: bool = False,
     team_id: str = DEFAULT_TEAM,
@@ -98,7 +107,7 @@ def estimate_cost(
         return None
     from bot.links.live import open_provider
 
-    source = open_provider(chosen, settings, refresh=refresh, team_id=team_id)
+    source = open_provider(chosen, settings, store(), refresh=refresh, team_id=team_id)
     if site_source is not None and chosen not in site_source.split(","):
         source = source.competitors_only()
     return source.estimate(site, competitors).text

@@ -17,21 +17,23 @@ from typing import TypeVar
 import duckdb
 
 from bot.links.base import LinkSourceError
-from bot.links.duckdb_tools import DuckDBSettings
+from bot.links.duckdb_tools import DuckDBSettings, duckdb_reason
 
 CURRENT = "CURRENT"  # names the live file
-IMPORT_LOCK = "import.lock"
+_IMPORT_LOCK = "import.lock"
 _OPEN_ATTEMPTS = 3
 Opened = TypeVar("Opened")
 
 
 @contextmanager
-def import_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Imports take turns: the second waits (after calling `on_wait`) for the first.
+def import_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Imports into the store `folder` take turns: the second waits (after calling
+    `on_wait`) for the first.
 
     An flock is released by the kernel when its process dies, so a killed import never
     leaves the store locked.
     """
+    path = folder / _IMPORT_LOCK
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
@@ -46,8 +48,10 @@ def import_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterat
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def replace_text(path: Path, text: str) -> None:
-    """Write a small file so that readers see the old or the new content, never a part."""
+def point_at(folder: Path, text: str) -> None:
+    """Make `text` (what names the live file) the store's CURRENT, so that readers see the
+    old or the new content, never a part."""
+    path = folder / CURRENT
     partial = path.with_name(path.name + ".new")
     with partial.open("w") as handle:
         handle.write(text + "\n")
@@ -63,7 +67,7 @@ def remove_database(path: Path) -> None:
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
 
 
-def open_live(
+def _open_live(
     live_file: Callable[[], Path | None], open_file: Callable[[Path], Opened]
 ) -> Opened | None:
     """`open_file` on the live file (None before the first import).
@@ -81,6 +85,30 @@ def open_live(
             if path.exists():
                 raise
     raise LinkSourceError(f"{live_file()} keeps being replaced by imports: try again")
+
+
+@contextmanager
+def reading_live(
+    folder: Path,
+    live_file: Callable[[], Path | None],
+    settings: DuckDBSettings,
+    *,
+    refused: Callable[[str], LinkSourceError],
+    before_first_import: Callable[[], duckdb.DuckDBPyConnection],
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection on the store's live file, closed after: it never waits for an
+    import. `refused` makes the error for DuckDB's reason; `before_first_import` gives the
+    connection (or the error) while no file is live."""
+    try:
+        connection = _open_live(live_file, lambda path: _LIVE_FILES.cursor(folder, path, settings))
+    except duckdb.Error as error:
+        raise refused(duckdb_reason(error)) from None
+    if connection is None:
+        connection = before_first_import()
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 class LiveFiles:
@@ -102,7 +130,7 @@ class LiveFiles:
     def cursor(
         self, store: Path, path: Path, settings: DuckDBSettings
     ) -> duckdb.DuckDBPyConnection:
-        status = path.stat()  # FileNotFoundError if an import removed it: open_live reads again
+        status = path.stat()  # FileNotFoundError if an import removed it: _open_live reads again
         identity = (path, status.st_ino, status.st_mtime_ns)
         with self._lock:
             held = self._held.get(store)
@@ -112,4 +140,4 @@ class LiveFiles:
             return held[1].cursor()
 
 
-LIVE_FILES = LiveFiles()
+_LIVE_FILES = LiveFiles()

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
@@ -25,15 +26,7 @@ from bot.links.duckdb_tools import (
     scalar,
     sql_string,
 )
-from bot.links.swap import (
-    CURRENT,
-    IMPORT_LOCK,
-    LIVE_FILES,
-    import_lock,
-    open_live,
-    remove_database,
-    replace_text,
-)
+from bot.links.swap import CURRENT, import_lock, point_at, reading_live, remove_database
 
 # The files, as Common Crawl's cc-webgraph writes them (HostToDomainGraph.java and
 # src/script/webgraph_ranking/process_webgraph.sh in github.com/commoncrawl/cc-webgraph; the
@@ -273,7 +266,7 @@ class WebGraph:
         name = release or _release_name(vertices, edges, ranks)
         info = Release(name, release_date(name))
         self.folder.mkdir(parents=True, exist_ok=True)
-        with import_lock(self.folder / IMPORT_LOCK, on_wait):
+        with import_lock(self.folder, on_wait):
             started = time.monotonic()
             self._remove_unfinished()
             # A new name for every import, even of the same release: DuckDB knows open
@@ -312,7 +305,7 @@ class WebGraph:
             "vertices": counts.vertices,
             "edges": counts.edges,
         }
-        replace_text(self.folder / CURRENT, json.dumps(pointer))
+        point_at(self.folder, json.dumps(pointer))
 
     def _remove_other_releases(self, live: Path) -> None:
         for path in self.folder.glob("*.duckdb"):
@@ -364,30 +357,18 @@ class WebGraph:
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection on the live release; it never waits for an import."""
-        connection = self._open_live()
-        try:
+        with reading_live(
+            self.folder,
+            self._live_file,
+            # A spill folder per process: they cannot share one safely.
+            self._settings(f"read-{os.getpid()}"),
+            refused=lambda reason: WebgraphError(
+                f"cannot open the web graph {self._live_file()}: {reason}"
+            ),
+            before_first_import=_nothing_imported,
+        ) as connection:
             _quiet(connection)
             yield connection
-        finally:
-            connection.close()
-
-    def _open_live(self) -> duckdb.DuckDBPyConnection:
-        # A spill folder per process: they cannot share one safely.
-        settings = self._settings(f"read-{os.getpid()}")
-        try:
-            cursor = open_live(
-                self._live_file, lambda path: LIVE_FILES.cursor(self.folder, path, settings)
-            )
-        except duckdb.Error as error:
-            raise WebgraphError(
-                f"cannot open the web graph {self._live_file()}: {duckdb_reason(error)}"
-            ) from None
-        if cursor is None:
-            raise WebgraphError(
-                "no web graph imported yet: run `gapbot webgraph download`, then "
-                "`gapbot webgraph import`"
-            )
-        return cursor
 
     def _live_file(self) -> Path | None:
         pointer = self._pointer()
@@ -659,6 +640,12 @@ def _name_key(connection: duckdb.DuckDBPyConnection, name: str) -> int:
     """The domain's position in name order; -1 for a domain the graph lacks."""
     row = connection.execute("SELECT name_key FROM domains WHERE name = ?", [name]).fetchone()
     return int(row[0]) if row else -1
+
+
+def _nothing_imported() -> NoReturn:
+    raise WebgraphError(
+        "no web graph imported yet: run `gapbot webgraph download`, then `gapbot webgraph import`"
+    )
 
 
 def _quiet(connection: duckdb.DuckDBPyConnection) -> None:

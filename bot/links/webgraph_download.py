@@ -165,7 +165,6 @@ def plan_download(
     home: Path,
     release: str | None = None,
     *,
-    graphinfo_url: str | None = None,
     policy: RetryPolicy | None = None,
 ) -> DownloadPlan:
     """Pick the release (default: the latest listed), size its files, refuse if they cannot fit.
@@ -173,7 +172,7 @@ def plan_download(
     Writes nothing: the disk-space check comes before any file or folder is created.
     """
     policy = policy or RetryPolicy()
-    listing = graphinfo_url or catalogue_url(base_url)
+    listing = catalogue_url(base_url)
     with _client(policy) as client:
         name = _choose_release(_fetch_catalogue(client, listing, policy), release, listing)
         files = []

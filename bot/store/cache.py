@@ -1,17 +1,19 @@
-"""Live provider data kept in the app DB: cached responses (with a TTL) and daily spend per team."""
+"""Live provider data kept in the app DB: cached responses and daily spend per team, as the
+ProviderStore that bot.links.providers asks."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, select
 
+from bot.links.provider_store import Cached
 from bot.store.clock import Clock, as_utc, utc_now
 from bot.store.db import session_scope
+from bot.store.settings import PaidSources, paid_sources
 
 
 class ProviderCacheEntry(SQLModel, table=True):
@@ -39,28 +41,22 @@ class ProviderSpend(SQLModel, table=True):
     requests: int = 0
 
 
-@dataclass(frozen=True)
-class Cached:
-    payload: Any
-    fetched_at: datetime
+class ProviderTables:
+    """The app database as live providers keep their answers (JSON, keyed by provider + site
+    + mode) and the money spent per workspace and UTC day (GAPBOT_DAILY_BUDGET_USD)."""
 
-
-class ProviderCache:
-    """JSON payloads keyed by provider + site + mode, younger than the TTL."""
-
-    def __init__(self, engine: Engine, ttl: timedelta, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
         self.engine = engine
-        self.ttl = ttl
         self.clock = clock
 
-    def get(self, provider: str, site: str, mode: str) -> Cached | None:
+    def cached(self, provider: str, site: str, mode: str, max_age: timedelta) -> Cached | None:
         with session_scope(self.engine) as session:
             entry = session.get(ProviderCacheEntry, (provider, site, mode))
-            if entry is None or as_utc(self.clock()) - as_utc(entry.fetched_at) >= self.ttl:
+            if entry is None or as_utc(self.clock()) - as_utc(entry.fetched_at) >= max_age:
                 return None
             return Cached(json.loads(entry.payload), as_utc(entry.fetched_at))
 
-    def put(self, provider: str, site: str, mode: str, payload: Any) -> None:
+    def keep(self, provider: str, site: str, mode: str, payload: Any) -> None:
         entry = ProviderCacheEntry(
             provider=provider,
             site=site,
@@ -70,14 +66,6 @@ class ProviderCache:
         )
         with session_scope(self.engine) as session:
             session.merge(entry)
-
-
-class SpendLedger:
-    """Money spent on providers per workspace and UTC day, for GAPBOT_DAILY_BUDGET_USD."""
-
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
-        self.engine = engine
-        self.clock = clock
 
     def _today(self) -> date:
         return as_utc(self.clock()).date()
@@ -89,7 +77,7 @@ class SpendLedger:
             )
             return sum(row.usd for row in session.exec(query))
 
-    def record(self, team_id: str, provider: str, usd: float, requests: int) -> None:
+    def record_spend(self, team_id: str, provider: str, usd: float, requests: int) -> None:
         if not requests:
             return
         with session_scope(self.engine) as session:
@@ -100,3 +88,7 @@ class SpendLedger:
             row.usd += usd
             row.requests += requests
             session.add(row)
+
+    def paid_sources(self, team_id: str) -> PaidSources:
+        with session_scope(self.engine) as session:
+            return paid_sources(session, team_id)
