@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from bot.domains import DomainError, domain_pattern, fold_domain, fold_site, public_suffix
 from bot.gaps import DomainFilter, GapInputError, GapOptions, SortOrder, check_sites
@@ -97,40 +96,6 @@ def gap_text(query: GapQuery) -> str:
     for pattern in filters.excluded:
         words += ["--exclude", pattern]
     return shlex.join(words)
-
-
-def query_document(query: GapQuery) -> dict[str, object]:
-    """`query` as JSON data (a watch keeps it so): the sites, the source and the options."""
-    filters = query.options.filters
-    return {
-        "site": query.site,
-        "competitors": list(query.competitors),
-        "source": query.source,
-        "site_source": query.site_source,
-        "prove": query.prove,
-        "min_matches": query.options.min_matches,
-        "dofollow_only": query.options.dofollow_only,
-        "sort": query.options.sort.value,
-        "min_authority": filters.min_authority,
-        "tlds": [*filters.tlds, *(f"-{suffix}" for suffix in filters.excluded_tlds)],
-        "excluded": list(filters.excluded),
-    }
-
-
-def query_of_document(document: Mapping[str, Any]) -> GapQuery:
-    """The query query_document wrote, checked again as the user's input would be."""
-    return make_query(
-        [document["site"], *document["competitors"]],
-        min_matches=document["min_matches"],
-        dofollow_only=document["dofollow_only"],
-        sort=document["sort"],
-        source=document["source"],
-        site_source=document["site_source"],
-        prove=document["prove"],
-        min_authority=document["min_authority"],
-        tlds=document["tlds"],
-        excluded=document["excluded"],
-    )
 
 
 @dataclass(frozen=True)

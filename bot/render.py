@@ -30,7 +30,7 @@ from bot.wording import UNPROVEN_MARK, counted, unproven_note
 if TYPE_CHECKING:
     from bot.services.link_checks import CheckedLink
     from bot.store.analyses import AnalysisRecord
-    from bot.store.outreach import PipelineRow
+    from bot.store.overview import PipelineRow
     from bot.store.watches import Watch
 
 TABLE_DEFAULT_LIMIT = 50
@@ -560,7 +560,7 @@ def watches_json(watches: Sequence[Watch]) -> str:
                 "next_run": None if watch.paused else _iso(as_utc(watch.due_at)),
                 "last_run": _iso(watch.last_run_at and as_utc(watch.last_run_at)),
                 "last_error": watch.last_error,
-                "query": json.loads(watch.query),
+                "query": watch.query,  # as /gaps takes it
             }
             for watch in watches
         ],

@@ -31,8 +31,8 @@ from bot.outreach.moves import Status
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Job
 from bot.store.clock import Clock, utc_now
-from bot.store.outreach import Reminder
 from bot.store.pipeline import Move, move
+from bot.store.reminders import Reminder
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from bot.gaps import RefDomainLinks, SiteProfile
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.moves import Status
 from bot.store.db import session_scope
-from bot.store.outreach import DraftRecord
+from bot.store.drafts import DraftRecord
 from bot.store.pipeline import PipelineEvent
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

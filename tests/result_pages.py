@@ -67,16 +67,16 @@ def stored_result(
     options = options or GapOptions()
     names = tuple(profile.site for profile in competitors)
     new = NewAnalysis(
-        team,
-        "C1",
-        "U1",
-        "",
-        site.site,
-        names,
-        None,
-        options.sort.value,
-        options.min_matches,
-        options.dofollow_only,
+        team_id=team,
+        channel_id="C1",
+        user_id="U1",
+        query_text="",
+        site=site.site,
+        competitors=names,
+        source_name=None,
+        sort=options.sort.value,
+        min_matches=options.min_matches,
+        dofollow_only=options.dofollow_only,
     )
     return analyses.run_analysis(services, new, GapQuery(site.site, names, options))
 

@@ -16,15 +16,12 @@ from sqlmodel import Session
 
 from bot.outreach.drafts import TemplateKind
 from bot.outreach.moves import Status
+from bot.services.outreach import record_sent
 from bot.store import claims
 from bot.store.db import create_schema, make_engine
-from bot.store.outreach import (
-    NewDraft,
-    Reminder,
-    mark_sent,
-    save_draft,
-)
+from bot.store.drafts import NewDraft, save_draft
 from bot.store.pipeline import Move, move
+from bot.store.reminders import Reminder
 
 COMPETITORS = ["rival-a.com", "rival-b.com", "rival-c.com"]
 
@@ -255,7 +252,7 @@ def test_pipeline_export_lists_due_follow_ups_first(tmp_path: Path) -> None:
             draft = save_draft(session, outreach_draft("T1", domain), monday.replace(day=day))
             session.commit()
             assert draft.id is not None
-            mark_sent(session, "T1", draft.id, "U1", monday.replace(day=day))
+            record_sent(session, "T1", draft.id, "U1", monday.replace(day=day))
             session.commit()
     engine.dispose()
     result = run_gapbot(tmp_path, "pipeline", "--format", "csv")
@@ -309,15 +306,15 @@ def test_pipeline_shows_reminders_retried_and_given_up_with_slacks_error(tmp_pat
 
 def outreach_draft(team: str, domain: str) -> NewDraft:
     return NewDraft(
-        team,
-        "mysite.com",
-        domain,
-        "resource_page",
-        TemplateKind.FIRST,
-        "Hi",
-        "Hello there.",
-        f"editor@{domain}",
-        "U1",
+        team_id=team,
+        site="mysite.com",
+        refdomain=domain,
+        template="resource_page",
+        kind=TemplateKind.FIRST,
+        subject="Hi",
+        body="Hello there.",
+        recipient_email=f"editor@{domain}",
+        author_id="U1",
     )
 
 

@@ -276,7 +276,10 @@ def won_links_due(home: Path, pages: dict[tuple[str, str], str]) -> None:
             for status in (Status.CONTACTED, Status.WON):
                 move(session, Move(team, "mysite.com", domain, status, "U1"))
             session.commit()
-            track(session, NewWonLink(team, "mysite.com", domain, url, "U1"), due)
+            link = NewWonLink(
+                team_id=team, site="mysite.com", refdomain=domain, url=url, owner_id="U1"
+            )
+            track(session, link, due)
             session.commit()
     engine.dispose()
 

@@ -72,7 +72,8 @@ def test_watches_are_added_listed_and_removed(tmp_path: Path) -> None:
         False,
     )
     assert listed["competitors"] == ["a.com", "b.com", "c.com"]
-    assert listed["query"]["min_matches"] == 2 and listed["last_run"] is None
+    assert listed["query"] == "mysite.com vs a.com b.com c.com --min-matches 2"
+    assert listed["last_run"] is None
     table = ok(home, "watch", "list")
     assert "mysite.com vs a.com, b.com, c.com, every month" in table and "watch run-due" in table
     assert "mysite.com vs a.com, every week" in ok(home, "watch", "list", "--team", "T1")

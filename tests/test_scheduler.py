@@ -17,8 +17,8 @@ from bot.store import claims
 from bot.store.claims import LEASE, ClaimState
 from bot.store.clock import as_utc
 from bot.store.db import make_engine
-from bot.store.outreach import Reminder
 from bot.store.pipeline import Move, marks_for, move
+from bot.store.reminders import Reminder
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 POLICY = RetryPolicy()

@@ -11,30 +11,53 @@ from bot.services import inflight
 from bot.services.inflight import InFlight
 
 
+class Key:
+    """A key that tells which threads have looked it up (a caller's run has arrived once its
+    thread has)."""
+
+    def __init__(self) -> None:
+        self.seen_by: set[str] = set()
+        self.looked_up = threading.Condition()
+
+    def __hash__(self) -> int:
+        with self.looked_up:
+            self.seen_by.add(threading.current_thread().name)
+            self.looked_up.notify_all()
+        return 1
+
+    def wait_for(self, thread: str) -> None:
+        with self.looked_up:
+            assert self.looked_up.wait_for(lambda: thread in self.seen_by, 5), thread
+
+
 def test_a_second_caller_waits_for_the_running_work_and_shares_its_result() -> None:
     running: InFlight[int] = InFlight()
-    release = threading.Event()
+    key = Key()
+    started, release = threading.Event(), threading.Event()
     results: list[int] = []
 
     def slow() -> int:
-        release.wait(5)
+        started.set()
+        assert release.wait(5)
         return 1
 
     def never() -> int:
         raise AssertionError("shared work ran twice")
 
-    leader = threading.Thread(target=lambda: results.append(running.run("key", slow)))
+    leader = threading.Thread(target=lambda: results.append(running.run(key, slow)))
     leader.start()
-    time.sleep(0.1)
-    follower = threading.Thread(target=lambda: results.append(running.run("key", never)))
+    assert started.wait(5)
+    follower = threading.Thread(
+        target=lambda: results.append(running.run(key, never)), name="follower"
+    )
     follower.start()
-    time.sleep(0.1)
+    key.wait_for("follower")  # it has found the leader's run (under the same lock)
     release.set()
     leader.join(5)
     follower.join(5)
 
     assert results == [1, 1]
-    assert running.run("key", lambda: 2) == 2
+    assert running.run(key, lambda: 2) == 2
 
 
 def test_a_failure_is_raised_and_the_next_call_runs_again() -> None:

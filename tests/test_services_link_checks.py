@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from page_server import Page, PageServer
+from pipeline_log import events_for
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -25,8 +26,8 @@ from bot.scheduler import DeliveryFailed
 from bot.services.link_checks import CheckedLink, LinkCheckTick
 from bot.store.db import make_engine
 from bot.store.hosts import SharedHostGate
-from bot.store.outreach import pipeline_rows
-from bot.store.pipeline import Move, events_for, marks_for, move
+from bot.store.overview import pipeline_rows
+from bot.store.pipeline import Move, marks_for, move
 from bot.store.won_links import NewWonLink, WonLink, track, tracked_url, untrack
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -95,13 +96,17 @@ class Checks:
             return marks_for(session, team, SITE, [DOMAIN])[DOMAIN].status
 
 
+def won_link(url: str, domain: str = DOMAIN, *, team: str = "T1", owner: str = "U1") -> NewWonLink:
+    return NewWonLink(team_id=team, site=SITE, refdomain=domain, url=url, owner_id=owner)
+
+
 def win(engine: Engine, url: str, *, team: str = "T1", owner: str = "U1") -> int:
     """The domain contacted and won by `owner`, its page tracked from T0."""
     with Session(engine) as session:
         for status in (Status.TARGETED, Status.CONTACTED, Status.WON):
             move(session, Move(team, SITE, DOMAIN, status, owner))
         session.commit()
-        link_id = track(session, NewWonLink(team, SITE, DOMAIN, url, owner), T0)
+        link_id = track(session, won_link(url, team=team, owner=owner), T0)
         session.commit()
     assert link_id is not None
     return link_id
@@ -222,10 +227,10 @@ def test_tracking_a_page_once_more_changes_nothing_and_another_page_replaces_it(
 ) -> None:
     link_id = win(db, blog.url("/post"))
     Checks(db).run(T0)
-    link = NewWonLink("T1", SITE, DOMAIN, blog.url("/post"), "U1")
+    link = won_link(blog.url("/post"))
     with Session(db) as session:
         assert track(session, link, T0 + DAY) is None
-        moved = NewWonLink("T1", SITE, DOMAIN, blog.url("/moved"), "U1")
+        moved = won_link(blog.url("/moved"))
         assert track(session, moved, T0 + DAY) == link_id
         session.commit()
         assert tracked_url(session, "T1", SITE, DOMAIN) == blog.url("/moved")
@@ -259,7 +264,7 @@ def test_two_workers_check_each_link_once_one_request_per_host_at_a_time(
                 move(session, Move("T1", SITE, f"blog{number}.example", status, "U1"))
             session.commit()
             url = blog.url(f"/post{number}")
-            track(session, NewWonLink("T1", SITE, f"blog{number}.example", url, "U1"), T0)
+            track(session, won_link(url, f"blog{number}.example"), T0)
             session.commit()
         blog.pages[f"/post{number}"] = LIVE
     turns: list[float] = []

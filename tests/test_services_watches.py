@@ -1,6 +1,7 @@
-"""bot/watching.py: a watch's runs are stored and compared with the previous one; the tick
-runs each due watch once, says "nothing new" at most monthly, skips a run over the budget
-(saying so once), reports a failing run once, and pauses a watch whose channel is gone."""
+"""bot/services/watches.py: a watch's query is kept as `/gaps` text; its runs are stored
+and compared with the previous one; the tick runs each due watch once, says "nothing new"
+at most monthly, skips a run over the budget (saying so once), reports a failing run once,
+and pauses a watch whose channel is gone."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from bot.links.base import (
 )
 from bot.links.providers import BudgetExceeded
 from bot.outreach.moves import Status
-from bot.query import parse_watch_text
+from bot.query import parse_gap_text, parse_watch_text
 from bot.scheduler import RetryPolicy
 from bot.services.runs import Runner
 from bot.services.watches import (
@@ -40,7 +41,16 @@ from bot.store.clock import as_utc
 from bot.store.db import create_schema, make_engine, session_scope
 from bot.store.pipeline import Move, move
 from bot.store.results import ResultFiles
-from bot.store.watches import TERMINAL, Every, Watch, after, in_terminal, next_due
+from bot.store.watches import (
+    TERMINAL,
+    Every,
+    Watch,
+    after,
+    competitors_of,
+    in_terminal,
+    next_due,
+    watch_query,
+)
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SITE, COMPETITORS = "mysite.com", ("a.com", "b.com", "c.com")
@@ -162,6 +172,16 @@ def changed_sets(run: WatchRun) -> tuple[set[str], set[str], set[str]]:
         len(changes.lost),
     )
     return {item.domain for item in changes.new}, set(changes.won), set(changes.lost)
+
+
+def test_a_watch_keeps_its_query_as_gaps_text_and_reads_it_back(sqlite: Engine) -> None:
+    text = "mysite.com vs a.com b.com --min-matches 2 --tld -ru --exclude spam.example"
+    watch = watch_of(sqlite, text + " --every day")
+    assert (
+        watch.query == "mysite.com vs a.com b.com --min-matches 2 --tld=-ru --exclude spam.example"
+    )
+    assert watch_query(watch) == parse_gap_text(text)
+    assert competitors_of(watch) == ("a.com", "b.com")
 
 
 def test_a_run_is_compared_with_the_previous_one(sqlite: Engine, tmp_path: Path) -> None:

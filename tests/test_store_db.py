@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -56,3 +60,48 @@ def test_a_database_one_migration_behind_is_brought_up_to_date(db: Engine) -> No
     with db.connect() as connection:
         assert schema_revision(connection) == HEAD_REVISION
         assert connection.execute(text("SELECT count(*) FROM contact_lookup")).scalar() == 0
+
+
+WATCH_DOCUMENT = {
+    "site": "mysite.com",
+    "competitors": ["a.com", "b.com"],
+    "source": "local",
+    "site_source": None,
+    "prove": True,
+    "min_matches": 2,
+    "dofollow_only": True,
+    "sort": "authority",
+    "min_authority": 30,
+    "tlds": ["de", "-ru"],
+    "excluded": ["*.blogspot.com", "spam.com"],
+}
+
+
+def test_a_watchs_query_kept_as_json_becomes_gaps_text_and_back(db: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "c0ffee120006")
+        connection.execute(
+            text(
+                "INSERT INTO watch (team_id, due_at, state, attempts, channel_id, created_by,"
+                " site, query, every, paused, created_at, failure_reported) VALUES ('T1',"
+                " :now, 'pending', 0, 'C1', 'U1', 'mysite.com', :query, 'week', false, :now,"
+                " false)"
+            ),
+            {"now": datetime(2026, 11, 23, tzinfo=UTC), "query": json.dumps(WATCH_DOCUMENT)},
+        )
+    create_schema(db)
+    with db.connect() as connection:
+        stored = connection.execute(text("SELECT query FROM watch")).scalar()
+    assert stored == (
+        "mysite.com vs a.com b.com --min-matches 2 --dofollow-only --sort authority"
+        " --source local --prove --min-authority 30 --tld=de,-ru"
+        " --exclude '*.blogspot.com' --exclude spam.com"
+    )
+    with db.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "c0ffee120006")
+        back = connection.execute(text("SELECT query FROM watch")).scalar()
+    assert json.loads(str(back)) == WATCH_DOCUMENT

@@ -66,6 +66,18 @@ def test_totals_and_per_template_and_owner_by_the_first_email_sent(
     assert templates == ["broken_link", "guest_contribution", "resource_page"]
 
 
+def test_a_report_asked_by_some_dimensions_groups_by_those_only(
+    world: tuple[Engine, ResultFiles],
+) -> None:
+    engine, results = world
+    with Session(engine) as session:
+        found = outreach_report(session, results, "T1", SINCE, (Dimension.TEMPLATE,))
+
+    assert found.total == figures(6, 5, 4, 3, 1, (24 + 48) / 2)
+    assert {line.dimension for line in found.lines} == {Dimension.TEMPLATE}
+    assert lines(found, Dimension.TEMPLATE)["broken_link"] == figures(2, 2, 1, 1, 0, 96)
+
+
 def test_per_match_count_and_authority_band_of_the_latest_analysis_listing_the_domain(
     world: tuple[Engine, ResultFiles],
 ) -> None:

@@ -10,6 +10,7 @@ in that order, until MAX_PAGES fetches. Every fetch goes through the SSRF-safe f
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -100,10 +101,13 @@ def _contact_of(item: dict[str, Any]) -> Contact:
 
 
 class ContactFinder:
-    """Looks contacts up on the web. `fetcher` makes the fetcher of one lookup (closed
-    after it) and `mx` asks DNS: tests give theirs (a local page server, a made-up DNS)."""
+    """Looks contacts up on the web. `fetcher` gives the fetcher of one lookup (as a context:
+    closed after it, or kept open when shared) and `mx` asks DNS: tests give theirs (a local
+    page server, a made-up DNS)."""
 
-    def __init__(self, fetcher: Callable[[], Fetcher], mx: MxQuery = dns_mx) -> None:
+    def __init__(
+        self, fetcher: Callable[[], AbstractContextManager[Fetcher]], mx: MxQuery = dns_mx
+    ) -> None:
         self._fetcher = fetcher
         self._mx = mx
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 
 class TemplateKind(StrEnum):
@@ -11,8 +12,25 @@ class TemplateKind(StrEnum):
     FOLLOW_UP = "follow-up"
 
 
-@dataclass(frozen=True)
-class DraftContext:
+@dataclass(frozen=True, kw_only=True)
+class RecipientNotes:
+    """What the user writes for one recipient: kept with each draft, offered again next time."""
+
+    recipient_name: str = ""
+    recipient_email: str = ""
+    common_ground: str = ""
+    page_note: str = ""
+    offer: str = ""
+    my_page: str = ""
+
+
+def note_values(notes: object) -> dict[str, Any]:
+    """The RecipientNotes fields of `notes` (a form, a context or a stored draft), by name."""
+    return {item.name: getattr(notes, item.name) for item in fields(RecipientNotes)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DraftContext(RecipientNotes):
     """Everything a template may use; every field is a template variable of the same name.
 
     The notes (`common_ground`, `page_note`, `offer`, `article_idea`) are whole sentences
@@ -20,17 +38,11 @@ class DraftContext:
     "we made ...".
     """
 
-    recipient_email: str
     their_site: str
-    my_page: str
-    recipient_name: str = ""
     their_pages: tuple[str, ...] = ()
     competitors: tuple[str, ...] = ()
     my_site: str = ""
     my_page_summary: str = ""
-    common_ground: str = ""
-    page_note: str = ""
-    offer: str = ""
     article_idea: str = ""
     broken_url: str = ""
     previous_subject: str = ""

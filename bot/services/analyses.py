@@ -1,7 +1,8 @@
-"""What the Slack listeners ask of the rest of Gapbot: one function per request, team-scoped.
+"""Analysis use cases: run one, page, triage and export its stored result, App Home.
 
-Each function opens one database session, calls the engine or the store, and
-returns plain data for a block builder. Listeners never touch SQL or the engine.
+One function per request, team-scoped: each opens a database session, calls the engine
+or the store, and returns plain data for a block builder. Callers never touch SQL or
+the engine.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ import duckdb
 from bot.charts import pipeline_png, upset_png
 from bot.gaps import Opportunity
 from bot.links.base import LinkingPages, Provenance
+from bot.links.provider_store import workspace_budget
 from bot.outreach.moves import Status
-from bot.outreach.report import Report, SimilarProspects, default_since
+from bot.outreach.report import Dimension, Report, SimilarProspects, default_since
 from bot.query import GapQuery, stored_rows_key
 from bot.services.deps import Services
 from bot.services.paging import PAGE_SIZE, ResultPage, ResultView, page_window
-from bot.store import analyses, outreach, pipeline
+from bot.store import analyses, pipeline
+from bot.store import settings as workspace
 from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult
+from bot.store.reminders import Reminder, failed_reminders
 from bot.store.report import outreach_report, similar_prospects
 
 log = logging.getLogger(__name__)
@@ -90,20 +94,34 @@ def _analyse(services: Services, team_id: str, analysis_id: int, query: GapQuery
 
 
 def first_page(services: Services, team_id: str, analysis_id: int) -> ResultPage | None:
-    """Page one of a stored analysis, in the view it was asked for."""
-    with session_scope(services.engine) as session:
-        analysis = analyses.get_analysis(session, team_id, analysis_id)
-    if analysis is None or analysis.status is not analyses.AnalysisStatus.DONE:
-        return None
-    return result_page(services, team_id, ResultView.of(analysis))
+    """Page one of the team's finished analysis whose result is still stored."""
+    analysis = services.runner.kept(team_id, analysis_id)
+    return None if analysis is None else page_one(services, analysis)
+
+
+def page_one(services: Services, analysis: AnalysisRecord) -> ResultPage:
+    """Page one of a finished analysis (its result stored), in the view it was asked for."""
+    return _page(services, analysis, ResultView.of(analysis))
 
 
 def result_page(services: Services, team_id: str, view: ResultView) -> ResultPage | None:
     """The page `view` asks for, from the stored result only; None if the team has no such."""
+    analysis = _stored(services, team_id, view.analysis_id)
+    return None if analysis is None else _page(services, analysis, view)
+
+
+def _stored(services: Services, team_id: str, analysis_id: int) -> AnalysisRecord | None:
+    """The team's analysis whose result file is there; None if the team has no such."""
     with session_scope(services.engine) as session:
-        analysis = analyses.get_analysis(session, team_id, view.analysis_id)
-        if analysis is None or not services.results.exists(team_id, analysis.rows_id):
-            return None
+        analysis = analyses.get_analysis(session, team_id, analysis_id)
+    if analysis is None or not services.results.exists(team_id, analysis.rows_id):
+        return None
+    return analysis
+
+
+def _page(services: Services, analysis: AnalysisRecord, view: ResultView) -> ResultPage:
+    team_id = analysis.team_id
+    with session_scope(services.engine) as session:
         ignored = pipeline.ignored_domains(session, team_id, analysis.site)
         counts = services.results.counts(team_id, analysis.rows_id, view.listing, ignored)
         matching = counts.listed + counts.hidden if view.show_ignored else counts.listed
@@ -152,9 +170,8 @@ def triage(
     """Move one opportunity of the team's analysis in the pipeline; None if there is no such
     analysis or its stored result is gone (then nothing moves). A domain the analysis does
     not hold is refused: a button's value is not proof."""
-    with session_scope(services.engine) as session:
-        analysis = analyses.get_analysis(session, team_id, view.analysis_id)
-    if analysis is None or not services.results.exists(team_id, analysis.rows_id):
+    analysis = _stored(services, team_id, view.analysis_id)
+    if analysis is None:
         return None
     held = services.results.opportunity(team_id, analysis.rows_id, analysis.competitors, domain)
     if held is None:
@@ -163,9 +180,7 @@ def triage(
         with session_scope(services.engine) as session:
             move = Move(team_id, analysis.site, domain, status, user_id)
             result = pipeline.move(session, move)
-    page = result_page(services, team_id, view)
-    assert page is not None
-    return Triage(result, page, held)
+    return Triage(result, _page(services, analysis, view), held)
 
 
 def similar_to_target(services: Services, team_id: str, done: Triage) -> SimilarProspects | None:
@@ -195,10 +210,10 @@ class Export:
 
 def export(services: Services, team_id: str, view: ResultView) -> Export | None:
     """The whole list as the view orders and filters it, as CSV."""
+    analysis = _stored(services, team_id, view.analysis_id)
+    if analysis is None:
+        return None
     with session_scope(services.engine) as session:
-        analysis = analyses.get_analysis(session, team_id, view.analysis_id)
-        if analysis is None or not services.results.exists(team_id, analysis.rows_id):
-            return None
         marks = pipeline.marks_for(session, team_id, analysis.site)
         ignored = pipeline.ignored_domains(session, team_id, analysis.site)
     statuses = {domain: mark.status.value for domain, mark in marks.items()}
@@ -262,24 +277,26 @@ class Home:
     recent: Sequence[AnalysisRecord]
     counts: dict[Status, int]
     paid: PaidSourcesNow
-    failed_reminders: Sequence[outreach.Reminder]
-    report: Report  # the last DEFAULT_PERIOD_DAYS
+    failed_reminders: Sequence[Reminder]
+    report: Report  # the last DEFAULT_PERIOD_DAYS, by HOME_DIMENSIONS
+
+
+# What App Home's report groups prospects by.
+HOME_DIMENSIONS = (Dimension.TEMPLATE, Dimension.MATCHES)
 
 
 def home(services: Services, team_id: str) -> Home:
     with session_scope(services.engine) as session:
-        rule = outreach.paid_sources(session, team_id)
-        budget = rule.daily_budget_usd
-        failed = outreach.failed_reminders(session, team_id)
+        rule = workspace.paid_sources(session, team_id)
+        failed = failed_reminders(session, team_id)
         since = default_since(datetime.now(UTC).date())
-        report = outreach_report(session, services.results, team_id, since)
+        report = outreach_report(session, services.results, team_id, since, HOME_DIMENSIONS)
         session.expunge_all()  # plain data from here on, not expired by the commit
         return Home(
             recent=analyses.recent_analyses(session, team_id),
             counts=pipeline.counts_by_status(session, team_id),
             paid=PaidSourcesNow(
-                rule.allowed,
-                services.settings.workspace_budget_usd if budget is None else budget,
+                rule.allowed, workspace_budget(rule, services.settings.workspace_budget_usd)
             ),
             failed_reminders=failed,
             report=report,
@@ -288,6 +305,6 @@ def home(services: Services, team_id: str) -> Home:
 
 def set_paid_sources(services: Services, team_id: str, daily_budget_usd: float | None) -> None:
     """Allow the live providers up to a daily budget, or (None) turn them off."""
-    rule = outreach.PaidSources(daily_budget_usd is not None, daily_budget_usd)
+    rule = workspace.PaidSources(daily_budget_usd is not None, daily_budget_usd)
     with session_scope(services.engine) as session:
-        outreach.set_paid_sources(session, team_id, rule)
+        workspace.set_paid_sources(session, team_id, rule)

@@ -50,4 +50,4 @@ def choose(
         filled=form.filled + 1,
     )
     fresh = outreach.rerender(services, team_id, user_id, filled, filled.template)
-    return outreach.modal_of(services, team_id, fresh, now)
+    return outreach.modal_with(services, fresh, found)

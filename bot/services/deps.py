@@ -11,6 +11,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -19,11 +20,10 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.contacts.lookup import ContactFinder, ContactLookup
-from bot.links.base import LinkSource
-from bot.links.sources import open_source
+from bot.fetch import Fetcher
 from bot.services.inflight import InFlight
-from bot.services.link_checks import checking_fetcher
-from bot.services.runs import Runner, SourceOpener
+from bot.services.runs import Runner, SourceOpener, app_sources
+from bot.store.hosts import shared_fetcher
 from bot.store.results import ResultFiles
 
 if TYPE_CHECKING:
@@ -40,6 +40,28 @@ ANALYSIS_SLOTS = threading.BoundedSemaphore(ANALYSES_AT_ONCE)
 WORK_THREADS = 16
 
 
+class Unfinished:
+    """How much of the work handed over is not done yet; `wait` until none is."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def add(self) -> None:
+        with self._changed:
+            self._count += 1
+
+    def done(self) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """True once no work is left, False if some still was after `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything a listener needs, built once per app."""
@@ -52,6 +74,8 @@ class Services:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "gapbot-after-answer")
     )
+    # What `after_answer` was handed and has not finished (a test waits for it all to end).
+    unfinished: Unfinished = field(default_factory=Unfinished)
     # Looks contacts up on prospects' pages; None: on the web and in DNS (tests give theirs).
     contact_finder: ContactFinder | None = None
     # A double click on Find contacts reads the domain's pages once.
@@ -61,18 +85,18 @@ class Services:
     def of(
         cls, settings: Settings, engine: Engine, contact_finder: ContactFinder | None = None
     ) -> Services:
-        def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
-            return open_source(name, settings, refresh=refresh, team_id=team_id)
+        return cls(settings, engine, app_sources(settings, engine), contact_finder=contact_finder)
 
-        return cls(settings, engine, opener, contact_finder=contact_finder)
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        """The fetcher of the won-link checks and contact lookups: one per process, so that
+        its robots.txt cache lasts; requests to a host are spaced across processes."""
+        return shared_fetcher(self.settings, self.engine)
 
     @cached_property
     def contacts(self) -> ContactFinder:
-        """The finder of contacts; its fetcher spaces requests to a host across every
-        process that shares the app database, as the checks of won links do."""
-        return self.contact_finder or ContactFinder(
-            lambda: checking_fetcher(self.settings, self.engine)
-        )
+        """The finder of contacts, with the shared fetcher (kept open after each lookup)."""
+        return self.contact_finder or ContactFinder(lambda: nullcontext(self.fetcher))
 
     @cached_property
     def results(self) -> ResultFiles:
@@ -93,9 +117,12 @@ class Services:
                 work()
             except Exception:
                 log.exception("work after answering Slack failed")
+            finally:
+                self.unfinished.done()
 
-        self.background.submit(logged)
-
-    def __deepcopy__(self, memo: dict[int, object]) -> Services:
-        # Bolt deep-copies the request context for lazy listeners; the services are shared.
-        return self
+        self.unfinished.add()
+        try:
+            self.background.submit(logged)
+        except BaseException:
+            self.unfinished.done()
+            raise

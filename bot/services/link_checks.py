@@ -16,13 +16,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.fetch import Fetcher, FetchPolicy
+from bot.fetch import Fetcher
 from bot.outreach.link_checks import CHECK_EVERY, CHECKED_STATUSES, NextCheck, Streak, after_check
 from bot.outreach.moves import Status
 from bot.scheduler import ClaimTick, DueAgain
 from bot.store.clock import as_utc
-from bot.store.hosts import SharedHostGate
 from bot.store.pipeline import Move, PipelineMark, marks_for, move
 from bot.store.won_links import WonLink
 from bot.verify import PageCheck, Verdict, check_page
@@ -40,12 +38,6 @@ class CheckedLink:
 
 
 Report = Callable[[CheckedLink], None]
-
-
-def checking_fetcher(settings: Settings, engine: Engine) -> Fetcher:
-    """The fetcher of the checks: one request per host every few seconds, across every
-    process that shares the app database."""
-    return Fetcher(FetchPolicy.from_settings(settings), gate=SharedHostGate(engine))
 
 
 # Checks one process runs at once.

@@ -1,7 +1,7 @@
-"""What the outreach listeners ask of the store: draft forms, saving, sending, reminders, settings.
+"""Outreach use cases: draft forms, saving, sending (the follow-up rules), reminders, settings.
 
-Like service.py: one function per request, team-scoped, plain data back. Times come
-in as `now` from the listener, so tests move them with an explicit clock.
+One function per request, team-scoped, plain data back. Times come in as `now` from the
+caller, so tests move them with an explicit clock.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from bot.contacts.lookup import ContactLookup
 from bot.outreach.checks import check_draft, looks_copied
-from bot.outreach.drafts import Draft, DraftContext, TemplateKind
-from bot.outreach.followups import snooze_until
-from bot.outreach.moves import Status
+from bot.outreach.drafts import Draft, DraftContext, RecipientNotes, TemplateKind, note_values
+from bot.outreach.followups import NextAction, next_step, snooze_until
+from bot.outreach.moves import Status, follow_up_refusal
 from bot.outreach.templates import (
     DraftError,
     TemplateLibrary,
@@ -28,11 +28,19 @@ from bot.outreach.templates import (
 )
 from bot.services.analyses import linking_samples
 from bot.services.deps import Services
-from bot.store import analyses, contacts, outreach, pipeline
+from bot.store import analyses, contacts, drafts, pipeline, reminders
 from bot.store.clock import as_utc
 from bot.store.db import session_scope
-from bot.store.outreach import DraftRecord, NewDraft, PipelineRow
+from bot.store.drafts import NewDraft, StoredDraft
+from bot.store.overview import PipelineRow, pipeline_rows
 from bot.store.pipeline import Move, MoveOutcome, MoveResult, PipelineMark
+from bot.store.reminders import Reminder
+from bot.store.settings import (
+    follow_up_days,
+    save_sender_profile,
+    sender_profile,
+    set_follow_up_days,
+)
 
 SHOWN_PAGES = 3
 HOME_TARGETS = 40
@@ -47,20 +55,14 @@ class DraftTarget:
     kind: TemplateKind = TemplateKind.FIRST
 
 
-@dataclass(frozen=True)
-class DraftForm:
+@dataclass(frozen=True, kw_only=True)
+class DraftForm(RecipientNotes):
     """What the draft modal shows and sends back: the editable email and what it was made from."""
 
     target: DraftTarget
     template: str
     subject: str = ""
     body: str = ""
-    recipient_name: str = ""
-    recipient_email: str = ""
-    common_ground: str = ""
-    page_note: str = ""
-    offer: str = ""
-    my_page: str = ""
     revision: int = 0
     problem: str | None = None  # why the chosen template could not be rendered
     filled: int = 0  # how often a found contact filled the recipient's name and email
@@ -78,20 +80,11 @@ class DraftModal:
     looking: bool = False
 
 
-@dataclass(frozen=True)
-class SavedDraft:
-    """One stored draft version, as plain data for the DM."""
+class SavedDraft(StoredDraft):
+    """One stored draft version, as the DM shows it."""
 
-    id: int
-    site: str
-    refdomain: str
-    version: int
     kind: TemplateKind
-    subject: str
-    body: str
-    recipient_email: str
     similar: bool = False  # >80% like an email already sent to another domain
-    sent_at: datetime | None = None
     next_due: datetime | None = None  # the follow-up reminder, once sent
 
 
@@ -127,7 +120,7 @@ def target_in_pipeline(
 
 def target_of_draft(services: Services, team_id: str, draft_id: int) -> DraftTarget | None:
     with session_scope(services.engine) as session:
-        draft = outreach.draft_by_id(session, team_id, draft_id)
+        draft = drafts.draft_by_id(session, team_id, draft_id)
         if draft is None:
             return None
         return DraftTarget(draft.site, draft.refdomain, TemplateKind(draft.kind))
@@ -138,7 +131,7 @@ def target_of_reminder(
 ) -> DraftTarget | None:
     """The domain of the user's own reminder, for a follow-up."""
     with session_scope(services.engine) as session:
-        reminder = outreach.reminder_by_id(session, team_id, reminder_id)
+        reminder = reminders.reminder_by_id(session, team_id, reminder_id)
         if reminder is None or reminder.owner_id != user_id:
             return None
         return DraftTarget(reminder.site, reminder.refdomain, TemplateKind.FOLLOW_UP)
@@ -149,7 +142,7 @@ def open_form(
 ) -> DraftModal:
     """The unsent draft of this kind to edit, else the kind's first template rendered afresh."""
     with session_scope(services.engine) as session:
-        latest = outreach.latest_draft(session, team_id, target.site, target.refdomain)
+        latest = drafts.latest_draft(session, team_id, target.site, target.refdomain)
         form = _form_of(latest, target)
         unsent = latest is not None and latest.kind == target.kind and latest.sent_at is None
     if not unsent:
@@ -164,6 +157,13 @@ def modal_of(
     """What the draft modal shows with `form`: templates, skipped ones, contacts found."""
     with session_scope(services.engine) as session:
         found = contacts.fresh_lookup(session, team_id, form.target.refdomain, now)
+    return modal_with(services, form, found, looking=looking)
+
+
+def modal_with(
+    services: Services, form: DraftForm, found: ContactLookup | None, *, looking: bool = False
+) -> DraftModal:
+    """What the draft modal shows with `form` and the contacts `found` for its domain."""
     skipped = tuple(problem.brief() for problem in templates_of(services).problems)
     choices = template_choices(services, form.target.kind)
     return DraftModal(form, choices, skipped, found, looking)
@@ -216,21 +216,13 @@ def _library(team_dir: Path | None) -> TemplateLibrary:
     return load_templates(template_dirs(team_dir))
 
 
-def _form_of(latest: DraftRecord | None, target: DraftTarget) -> DraftForm:
+def _form_of(latest: StoredDraft | None, target: DraftTarget) -> DraftForm:
     """A form carrying over what was written for this recipient last time."""
     default_page = f"https://{target.site}/"
     if latest is None:
-        return DraftForm(target, template="", my_page=default_page)
-    form = DraftForm(
-        target,
-        template=latest.template,
-        recipient_name=latest.recipient_name,
-        recipient_email=latest.recipient_email,
-        common_ground=latest.common_ground,
-        page_note=latest.page_note,
-        offer=latest.offer,
-        my_page=latest.my_page or default_page,
-    )
+        return DraftForm(target=target, template="", my_page=default_page)
+    notes = note_values(latest) | {"my_page": latest.my_page or default_page}
+    form = DraftForm(target=target, template=latest.template, **notes)
     if latest.kind != target.kind:
         return form
     return replace(form, subject=latest.subject, body=latest.body)
@@ -242,19 +234,14 @@ def _context(
     target = form.target
     samples = linking_samples(services, team_id, target.site, target.refdomain)
     pages = dict.fromkeys(url for urls in samples.values() for url in urls)
-    profile = outreach.sender_profile(session, team_id, user_id)
+    profile = sender_profile(session, team_id, user_id)
     return DraftContext(
-        recipient_email=form.recipient_email.strip(),
+        **{name: value.strip() for name, value in note_values(form).items()},
         their_site=target.refdomain,
-        my_page=form.my_page.strip(),
-        recipient_name=form.recipient_name.strip(),
         their_pages=tuple(pages)[:SHOWN_PAGES],
         competitors=tuple(samples),
         my_site=target.site,
-        common_ground=form.common_ground.strip(),
-        page_note=form.page_note.strip(),
-        offer=form.offer.strip(),
-        previous_subject=outreach.first_subject(session, team_id, target.site, target.refdomain),
+        previous_subject=drafts.first_subject(session, team_id, target.site, target.refdomain),
         sender_name=profile.sender_name,
         signature=profile.signature,
     )
@@ -282,8 +269,8 @@ def submit(
             )
         if claimed.outcome is MoveOutcome.REFUSED:
             return Submission({"template": claimed.reason or "This domain cannot be drafted."})
-        sent = outreach.sent_first_emails(session, team_id, other_than=target.refdomain)
-        record = outreach.save_draft(session, _new_draft(team_id, user_id, form, draft), now)
+        sent = drafts.sent_first_emails(session, team_id, other_than=target.refdomain)
+        record = drafts.save_draft(session, _new_draft(team_id, user_id, draft, context), now)
         saved = _saved(record, similar=looks_copied(draft, sent))
     return Submission({}, saved=saved)
 
@@ -299,41 +286,27 @@ def _claim(session: Session, request: Move, kind: TemplateKind) -> MoveResult:
     return MoveResult(MoveOutcome.UNCHANGED, mark)
 
 
-def _new_draft(team_id: str, user_id: str, form: DraftForm, draft: Draft) -> NewDraft:
+def _new_draft(team_id: str, user_id: str, draft: Draft, context: DraftContext) -> NewDraft:
+    """The draft to store, with what its context was written from."""
     return NewDraft(
         team_id=team_id,
-        site=form.target.site,
-        refdomain=form.target.refdomain,
-        template=form.template,
-        kind=form.target.kind,
+        site=context.my_site,
+        refdomain=context.their_site,
+        template=draft.template,
+        kind=draft.kind,
         subject=draft.subject,
         body=draft.body,
-        recipient_email=form.recipient_email.strip(),
         author_id=user_id,
-        recipient_name=form.recipient_name.strip(),
-        common_ground=form.common_ground.strip(),
-        page_note=form.page_note.strip(),
-        offer=form.offer.strip(),
-        my_page=form.my_page.strip(),
+        **note_values(context),
     )
 
 
 def _saved(
-    record: DraftRecord, *, similar: bool = False, next_due: datetime | None = None
+    record: StoredDraft, *, similar: bool = False, next_due: datetime | None = None
 ) -> SavedDraft:
-    assert record.id is not None
-    return SavedDraft(
-        id=record.id,
-        site=record.site,
-        refdomain=record.refdomain,
-        version=record.version,
-        kind=TemplateKind(record.kind),
-        subject=record.subject,
-        body=record.body,
-        recipient_email=record.recipient_email,
-        similar=similar,
-        sent_at=as_utc(record.sent_at) if record.sent_at else None,
-        next_due=next_due,
+    sent_at = as_utc(record.sent_at) if record.sent_at else None
+    return SavedDraft.model_validate(
+        record, update={"similar": similar, "sent_at": sent_at, "next_due": next_due}
     )
 
 
@@ -349,14 +322,64 @@ class Sent:
 def mark_sent(services: Services, team_id: str, user_id: str, draft_id: int, now: datetime) -> Sent:
     """Record the draft as sent (once) and return it with its next reminder."""
     with session_scope(services.engine) as session:
-        result = outreach.mark_sent(session, team_id, draft_id, user_id, now)
+        result = record_sent(session, team_id, draft_id, user_id, now)
         session.commit()
-        record = outreach.draft_by_id(session, team_id, draft_id)
+        record = drafts.draft_by_id(session, team_id, draft_id)
         if record is None or record.sent_at is None:
             return Sent(result, None)
-        reminder = outreach.next_reminder(session, team_id, record.site, record.refdomain)
+        reminder = reminders.next_reminder(session, team_id, record.site, record.refdomain)
         due = as_utc(reminder.due_at) if reminder else None
         return Sent(result, _saved(record, next_due=due))
+
+
+def record_sent(
+    session: Session, team_id: str, draft_id: int, user_id: str, now: datetime
+) -> MoveResult:
+    """The owner sent this draft: move the pipeline on (a follow-up past the cap is refused)
+    and schedule the next reminder. Marking a draft already sent changes nothing (a double
+    click)."""
+    draft = drafts.draft_by_id(session, team_id, draft_id)
+    if draft is None:
+        return MoveResult(MoveOutcome.REFUSED, None, "that draft does not exist")
+    site, refdomain = draft.site, draft.refdomain
+    if draft.sent_at is not None:
+        marks = pipeline.marks_for(session, team_id, site, [refdomain])
+        return MoveResult(MoveOutcome.UNCHANGED, marks.get(refdomain))
+    follow_up = draft.kind == TemplateKind.FOLLOW_UP
+    sent_before = drafts.follow_ups_sent(session, team_id, site, refdomain)
+    refusal = follow_up_refusal(refdomain, sent_before) if follow_up else None
+    if refusal is not None:
+        return MoveResult(MoveOutcome.REFUSED, None, refusal)
+    status = Status.FOLLOWED_UP if follow_up else Status.CONTACTED
+    request = Move(team_id, site, refdomain, status, user_id)
+    result = pipeline.move(session, request)
+    if result.outcome in (MoveOutcome.REFUSED, MoveOutcome.OWNED):
+        return result
+    if result.outcome is MoveOutcome.UNCHANGED:
+        # A second follow-up keeps the status; the log still records it.
+        pipeline.log_event(session, request, status, now)
+        result = MoveResult(MoveOutcome.CHANGED, result.mark)
+    drafts.set_sent(session, team_id, draft_id, now)
+    _schedule_next(session, request, sent_before + follow_up, now)
+    return result
+
+
+def _schedule_next(session: Session, sent: Move, follow_ups: int, sent_at: datetime) -> None:
+    """Replace the domain's pending reminder with the next one the follow-up rules ask for."""
+    step = next_step(sent.status, follow_ups, sent_at, days=follow_up_days(session, sent.team_id))
+    if step.action is NextAction.NONE or step.due_at is None:
+        reminders.cancel_reminders(session, sent.team_id, sent.site, sent.refdomain)
+        return
+    reminder = Reminder(
+        team_id=sent.team_id,
+        site=sent.site,
+        refdomain=sent.refdomain,
+        owner_id=sent.user_id,
+        action=step.action.value,
+        follow_ups_sent=follow_ups,
+        due_at=step.due_at,
+    )
+    reminders.remind(session, reminder)
 
 
 class ReminderChoice(StrEnum):
@@ -395,20 +418,20 @@ def answer_reminder(
 ) -> ReminderAnswer | None:
     """Apply a reminder button for its owner; None for a reminder that is not theirs."""
     with session_scope(services.engine) as session:
-        reminder = outreach.reminder_by_id(session, team_id, reminder_id)
+        reminder = reminders.reminder_by_id(session, team_id, reminder_id)
         if reminder is None or reminder.owner_id != user_id:
             return None
         site, refdomain = reminder.site, reminder.refdomain
         if choice is ReminderChoice.SNOOZE:
             until = snooze_until(now)
-            again = outreach.snooze(session, team_id, reminder_id, until)
+            again = reminders.snooze(session, team_id, reminder_id, until)
             outcome = MoveOutcome.CHANGED if again else MoveOutcome.UNCHANGED
             return ReminderAnswer(site, refdomain, choice, MoveResult(outcome, None), until)
         result = pipeline.move(
             session, Move(team_id, site, refdomain, REMINDER_MOVES[choice], user_id)
         )
         if result.outcome in (MoveOutcome.CHANGED, MoveOutcome.UNCHANGED):
-            outreach.cancel_reminders(session, team_id, site, refdomain)
+            reminders.cancel_reminders(session, team_id, site, refdomain)
         return ReminderAnswer(site, refdomain, choice, result)
 
 
@@ -430,8 +453,8 @@ class SenderSettings:
 
 def sender_settings(services: Services, team_id: str, user_id: str) -> SenderSettings:
     with session_scope(services.engine) as session:
-        profile = outreach.sender_profile(session, team_id, user_id)
-        days = outreach.follow_up_days(session, team_id)
+        profile = sender_profile(session, team_id, user_id)
+        days = follow_up_days(session, team_id)
         return SenderSettings(profile.sender_name, profile.signature, days)
 
 
@@ -439,14 +462,12 @@ def save_sender_settings(
     services: Services, team_id: str, user_id: str, settings: SenderSettings
 ) -> None:
     with session_scope(services.engine) as session:
-        outreach.save_sender_profile(
-            session, team_id, user_id, settings.sender_name, settings.signature
-        )
-        outreach.set_follow_up_days(session, team_id, settings.follow_up_days)
+        save_sender_profile(session, team_id, user_id, settings.sender_name, settings.signature)
+        set_follow_up_days(session, team_id, settings.follow_up_days)
 
 
 def home_targets(services: Services, team_id: str, user_id: str) -> list[PipelineRow]:
     """The user's domains, due follow-ups first (pipeline_rows' order)."""
     with session_scope(services.engine) as session:
-        rows = outreach.pipeline_rows(session, team_id)
+        rows = pipeline_rows(session, team_id)
     return [row for row in rows if row.owner_id == user_id][:HOME_TARGETS]

@@ -1,33 +1,22 @@
 """What a result message shows: its view state (kept in button values) and the page it selects.
 
 Pure: the store selects a page's rows; this module says which. The view state
-travels in the message's own buttons, so paging works after a restart and no
-process has to remember anything.
+travels in the message's own buttons (encoded by bot.slack.values), so paging works
+after a restart and no process has to remember anything.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from math import ceil
 from typing import Any
 
-from bot.domains import authority_of
 from bot.gaps import Listing, Opportunity, SortOrder
 from bot.store.analyses import AnalysisRecord
 from bot.store.pipeline import PipelineMark
 
 PAGE_SIZE = 10
-# Ids are INTEGER columns (32 bits on PostgreSQL); a larger one names nothing and would
-# overflow the query, so it is refused with the rest of a forged value.
-MAX_ID = 2**31 - 1
-# A DNS name's limit: a row's domain longer than this was not written by this app.
-MAX_DOMAIN_LENGTH = 253
-
-
-class ViewError(ValueError):
-    """A button value that is not a view this app wrote."""
 
 
 @dataclass(frozen=True)
@@ -59,17 +48,6 @@ class ResultView:
             changes["page"] = 0
         return replace(self, **changes)
 
-    def encode(self, **extra: str) -> str:
-        fields = asdict(self)
-        short = {_SHORT[name]: value for name, value in fields.items()}
-        short["s"] = self.sort.value
-        short.update(extra)
-        return json.dumps(short, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, value: str) -> ResultView:
-        return decode_value(value)[0]
-
     @classmethod
     def of(cls, analysis: AnalysisRecord) -> ResultView:
         """The view an analysis was asked for (`/gaps ... --sort --min-matches --dofollow-only`)."""
@@ -79,62 +57,6 @@ class ResultView:
             min_matches=analysis.min_matches,
             dofollow_only=analysis.dofollow_only,
         )
-
-
-_SHORT = {
-    "analysis_id": "a",
-    "page": "p",
-    "sort": "s",
-    "min_matches": "m",
-    "dofollow_only": "f",
-    "show_ignored": "i",
-    "alert": "w",
-}
-
-
-def decode_value(value: str) -> tuple[ResultView, dict[str, str]]:
-    """A button value back into its view and its extra fields (e.g. the row's domain)."""
-    try:
-        data = json.loads(value)
-        view = ResultView(
-            analysis_id=bounded_id(data.pop("a")),
-            page=_bounded(data.pop("p"), 0, MAX_ID),
-            sort=SortOrder(data.pop("s")),
-            min_matches=_bounded(data.pop("m"), 1, MAX_ID),
-            dofollow_only=bool(data.pop("f")),
-            show_ignored=bool(data.pop("i")),
-            alert=bool(data.pop("w", False)),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
-        raise ViewError(f"not a result view: {value[:80]!r}") from error
-    extra = {str(key): str(item) for key, item in data.items()}
-    if "d" in extra and not is_row_domain(extra["d"]):
-        raise ViewError(f"not a result row's domain: {extra['d'][:80]!r}")
-    return view, extra
-
-
-def bounded_id(value: object) -> int:
-    """A database id from a button value; ValueError if it cannot be one."""
-    return _bounded(value, 1, MAX_ID)
-
-
-def _bounded(value: object, low: int, high: int) -> int:
-    # A whole number only: JSON's 1e30, 2.5 or true are not what this app wrote.
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"not a whole number: {value!r}")
-    number = int(value)
-    if not low <= number <= high:
-        raise ValueError(f"{number} is outside {low}..{high}")
-    return number
-
-
-def is_row_domain(domain: object) -> bool:
-    """A domain as a result row carries it: one host name of a sane length, nothing more."""
-    return (
-        isinstance(domain, str)
-        and 0 < len(domain) <= MAX_DOMAIN_LENGTH
-        and authority_of(domain) == domain
-    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Analyses for the record: each run's row in the app database and its opportunities as a
 Parquet file (bot.store.results), the same for `/gaps`, `gapbot gaps` and watches.
 
-Slack-free: the Slack service, the command line and the watch tick all run analyses
-through a Runner.
+Slack-free: the analysis use cases, the command line and the watch tick all run
+analyses through a Runner.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.engine import RunningAnalysis, running
 from bot.links.base import LinkSource
-from bot.links.sources import open_source
+from bot.links.sources import source_opener
 from bot.query import GapQuery, QueryError, gap_text, parse_gap_text, stored_rows_key
 from bot.store import analyses
 from bot.store.analyses import AnalysisRecord, AnalysisStatus, NewAnalysis
+from bot.store.cache import ProviderTables
 from bot.store.db import session_scope
 from bot.store.results import ResultFiles, parquet_relation
 
@@ -30,6 +31,11 @@ from bot.store.results import ResultFiles, parquet_relation
 SourceOpener = Callable[[str | None, str, bool], LinkSource]
 # The stored analyses `--since` looks through for the one to compare with.
 SINCE_CANDIDATES = 200
+
+
+def app_sources(settings: Settings, engine: Engine) -> SourceOpener:
+    """The link sources, the live providers' answers and spend kept in the app database."""
+    return source_opener(settings, lambda: ProviderTables(engine))
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,8 @@ class Runner:
         engine: Engine,
         slots: AbstractContextManager[Any] | None = None,
     ) -> Runner:
-        def opener(name: str | None, team_id: str, refresh: bool) -> LinkSource:
-            return open_source(name, settings, refresh=refresh, team_id=team_id)
-
         results, blocklist = ResultFiles(settings.results_path), settings.blocked_domains
+        opener = app_sources(settings, engine)
         return cls(engine, results, opener, blocklist, slots or contextlib.nullcontext())
 
     def source(self, query: GapQuery, team_id: str) -> LinkSource:
@@ -109,9 +113,11 @@ class Runner:
     def kept(self, team_id: str, analysis_id: int | None) -> AnalysisRecord | None:
         """The team's finished analysis whose result file is still there; else None."""
         found = None if analysis_id is None else self.analysis(team_id, analysis_id)
-        if found is None or found.status is not AnalysisStatus.DONE:
-            return None
-        return found if self.results.exists(team_id, found.rows_id) else None
+        return found if found is not None and self._is_kept(found) else None
+
+    def _is_kept(self, analysis: AnalysisRecord) -> bool:
+        done = analysis.status is AnalysisStatus.DONE
+        return done and self.results.exists(analysis.team_id, analysis.rows_id)
 
     def stored_before(
         self, team_id: str, query: GapQuery, moment: datetime
@@ -124,10 +130,13 @@ class Runner:
                 session, team_id, SINCE_CANDIDATES, site=query.site, before=moment
             )
         wanted = stored_rows_key(query)
-        for candidate in candidates:
-            if _stored_rows_key(candidate) == wanted and self.kept(team_id, candidate.id):
-                return candidate
-        return None
+        same = (c for c in candidates if _may_store(c, query) and _stored_rows_key(c) == wanted)
+        return next((candidate for candidate in same if self._is_kept(candidate)), None)
+
+
+def _may_store(analysis: AnalysisRecord, query: GapQuery) -> bool:
+    """What the record holds of stored_rows_key, compared before its text is parsed."""
+    return analysis.competitors == query.competitors and analysis.source_name == query.source
 
 
 def _stored_rows_key(analysis: AnalysisRecord) -> tuple[object, ...] | None:

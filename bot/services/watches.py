@@ -8,7 +8,6 @@ compared with the watch's previous run, and what changed goes to whoever reports
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from bot.config import ConfigError
 from bot.engine import Changes
 from bot.links.base import LinkSourceError, Provenance
 from bot.links.providers import BudgetExceeded
-from bot.query import GapQuery, QueryError, query_document, query_of_document
+from bot.query import GapQuery, QueryError, gap_text
 from bot.scheduler import ClaimTick, DeliveryFailed, DueAgain
 from bot.services.runs import Runner, new_analysis
 from bot.store import pipeline
@@ -30,7 +29,7 @@ from bot.store import watches as store
 from bot.store.analyses import AnalysisRecord
 from bot.store.clock import as_utc, utc_now
 from bot.store.db import session_scope
-from bot.store.watches import Every, Watch, next_due
+from bot.store.watches import Every, Watch, next_due, watch_query
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +47,11 @@ class WatchRun:
     """One run of a watch: its stored analysis, and what changed since the previous run."""
 
     watch: Watch
+    query: GapQuery  # the watch's, as this run read it
     analysis: AnalysisRecord
     provenance: Provenance
     previous: AnalysisRecord | None  # None: the first run (or the previous result is gone)
     changes: Changes | None  # None with no previous run: this run is the baseline
-
-    @property
-    def query(self) -> GapQuery:
-        return watch_query(self.watch)
 
 
 class ChannelUnreachable(Exception):
@@ -86,10 +82,6 @@ class WatchNews(Protocol):
 # -- the use cases -----------------------------------------------------------------------------
 
 
-def watch_query(watch: Watch) -> GapQuery:
-    return query_of_document(json.loads(watch.query))
-
-
 def add_watch(
     engine: Engine,
     team_id: str,
@@ -107,7 +99,7 @@ def add_watch(
             channel_id,
             user_id,
             query.site,
-            json.dumps(query_document(query)),
+            gap_text(query),
             every,
             now or utc_now(),
         )
@@ -155,7 +147,7 @@ def run_watch(runner: Runner, watch: Watch) -> WatchRun:
         provenance = analysis.provenance
     record = runner.analysis(team, analysis_id)
     assert record is not None
-    return WatchRun(watch, record, provenance, previous, changes)
+    return WatchRun(watch, query, record, provenance, previous, changes)
 
 
 # -- the tick ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What the Won modal asks of the rest of Gapbot: the page that links, marking won, a first check.
 
-Like service.py: team-scoped, plain data back, times passed in by the listener.
+Like bot.services.outreach: team-scoped, plain data back, times passed in by the caller.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bot.outreach.link_checks import linking_page_problem
 from bot.outreach.moves import Status
 from bot.services import outreach
 from bot.services.deps import Services
-from bot.services.link_checks import LinkCheckTick, Report, checking_fetcher
+from bot.services.link_checks import LinkCheckTick, Report
 from bot.services.outreach import ReminderAnswer, ReminderChoice
 from bot.store import won_links
 from bot.store.db import session_scope
@@ -95,7 +95,9 @@ def mark_won(
         return Won(OWNED_NOW)
     if answer.result.outcome is MoveOutcome.REFUSED:
         return Won(answer.result.reason or "This domain cannot be marked won.")
-    link = NewWonLink(team_id, target.site, target.refdomain, url, user_id)
+    link = NewWonLink(
+        team_id=team_id, site=target.site, refdomain=target.refdomain, url=url, owner_id=user_id
+    )
     with session_scope(services.engine) as session:
         if url:
             link_id = won_links.track(session, link, now)
@@ -110,9 +112,8 @@ def mark_won(
 def check_now(services: Services, link_id: int, report: Report) -> None:
     """Check a page just given, once, as the scheduled checks do: claimed first, so no
     other process checks it at the same time."""
-    with checking_fetcher(services.settings, services.engine) as fetcher:
-        one = col(WonLink.id) == link_id
-        LinkCheckTick(services.engine, fetcher, report, only=one, parallel=1, batch=1)()
+    one = col(WonLink.id) == link_id
+    LinkCheckTick(services.engine, services.fetcher, report, only=one, parallel=1, batch=1)()
 
 
 class AtRiskChoice(StrEnum):

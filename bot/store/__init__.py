@@ -1,1 +1,2 @@
-"""The app database (SQLModel): analyses, pipeline, drafts, reminders, caches; team-scoped."""
+"""The app database (SQLModel): each table with its new and read forms, and its queries;
+team-scoped."""

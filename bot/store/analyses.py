@@ -7,17 +7,19 @@ so a result of a million rows never passes through this database.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
+from bot.gaps import SortOrder
 from bot.links.base import Provenance
 from bot.store.clock import as_utc, utc_now
+from bot.store.columns import READ_ONLY
 
 # A referring domain's standing (matches, authority, sample pages) is read from the latest
 # of its site's last this-many analyses that lists it.
@@ -30,20 +32,24 @@ class AnalysisStatus(StrEnum):
     FAILED = "failed"
 
 
-class Analysis(SQLModel, table=True):
-    __tablename__ = "analysis"
+class NewAnalysis(SQLModel):
+    """What was asked: by whom, where, of which sites, and in which view."""
 
-    id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     channel_id: str = Field(max_length=32)
     user_id: str = Field(max_length=32)
     query_text: str
     site: str = Field(max_length=255)
-    competitors: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    competitors: Sequence[str] = Field(sa_type=JSON)
     source_name: str | None = Field(default=None, max_length=64)
-    sort: str = Field(default="matches", max_length=32)
+    sort: str = Field(default=SortOrder.MATCHES, max_length=32)
     min_matches: int = 1
     dofollow_only: bool = False
+
+
+class _Analysed(NewAnalysis):
+    """What was asked, and how its run went."""
+
     status: str = Field(default=AnalysisStatus.RUNNING, max_length=16)
     error: str | None = None
     source: str | None = Field(default=None, max_length=255)
@@ -59,33 +65,20 @@ class Analysis(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, index=True)
 
 
-@dataclass(frozen=True)
-class AnalysisRecord:
-    """A stored analysis as plain data (safe to use after its session closed)."""
+class Analysis(_Analysed, table=True):
+    __tablename__ = "analysis"
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AnalysisRecord(_Analysed):
+    """A stored analysis, read-only (safe to use after its session closed)."""
+
+    model_config = READ_ONLY
 
     id: int
-    team_id: str
-    channel_id: str
-    user_id: str
-    query_text: str
-    site: str
     competitors: tuple[str, ...]
-    source_name: str | None
-    sort: str
-    min_matches: int
-    dofollow_only: bool
     status: AnalysisStatus
-    error: str | None
-    source: str | None
-    authority_source: str | None
-    data_date: date | None
-    data_label: str | None
-    cost: str | None
-    warning: str | None
-    total: int
-    created_at: datetime
-    rows_of: int | None = None  # see Analysis.rows_of
-    coverage: str | None = None  # see Analysis.coverage
 
     @property
     def rows_id(self) -> int:
@@ -93,34 +86,9 @@ class AnalysisRecord:
         return self.rows_of or self.id
 
 
-@dataclass(frozen=True)
-class NewAnalysis:
-    team_id: str
-    channel_id: str
-    user_id: str
-    query_text: str
-    site: str
-    competitors: tuple[str, ...]
-    source_name: str | None
-    sort: str
-    min_matches: int
-    dofollow_only: bool
-
-
 def start_analysis(session: Session, new: NewAnalysis) -> int:
     """Record an analysis as running; returns its id."""
-    row = Analysis(
-        team_id=new.team_id,
-        channel_id=new.channel_id,
-        user_id=new.user_id,
-        query_text=new.query_text,
-        site=new.site,
-        competitors=list(new.competitors),
-        source_name=new.source_name,
-        sort=new.sort,
-        min_matches=new.min_matches,
-        dofollow_only=new.dofollow_only,
-    )
+    row = Analysis.model_validate(new)
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -188,7 +156,7 @@ def get_analysis(session: Session, team_id: str, analysis_id: int) -> AnalysisRe
     row = session.exec(
         select(Analysis).where(Analysis.id == analysis_id, Analysis.team_id == team_id)
     ).first()
-    return _record(row) if row else None
+    return AnalysisRecord.model_validate(row) if row else None
 
 
 def recent_analyses(
@@ -209,7 +177,7 @@ def recent_analyses(
     rows = session.exec(
         query.order_by(col(Analysis.created_at).desc(), col(Analysis.id).desc()).limit(limit)
     ).all()
-    return [_record(row) for row in rows]
+    return [AnalysisRecord.model_validate(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -240,32 +208,3 @@ def latest_results(
     listed = ranked.subquery()
     rows = session.execute(sa.select(listed).where(listed.c.recency < LISTING_LOOKBACK)).all()
     return [StoredResult(*row) for row in rows]
-
-
-def _record(row: Analysis) -> AnalysisRecord:
-    assert row.id is not None
-    return AnalysisRecord(
-        id=row.id,
-        team_id=row.team_id,
-        channel_id=row.channel_id,
-        user_id=row.user_id,
-        query_text=row.query_text,
-        site=row.site,
-        competitors=tuple(row.competitors),
-        source_name=row.source_name,
-        sort=row.sort,
-        min_matches=row.min_matches,
-        dofollow_only=row.dofollow_only,
-        status=AnalysisStatus(row.status),
-        error=row.error,
-        source=row.source,
-        authority_source=row.authority_source,
-        data_date=row.data_date,
-        data_label=row.data_label,
-        cost=row.cost,
-        warning=row.warning,
-        coverage=row.coverage,
-        total=row.total,
-        created_at=row.created_at,
-        rows_of=row.rows_of,
-    )

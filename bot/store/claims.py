@@ -194,9 +194,14 @@ def due_again(
 ) -> bool:
     """A recurring job ran: it is due again at `at`, with a fresh count of tries (`values`
     may keep a `last_error`: a job given up moves on to its next run, saying why)."""
-    fresh: dict[str, Any] = {
+    return _settle(session, model, row_id, worker, **(unclaimed(at) | values))
+
+
+def unclaimed(due_at: datetime) -> dict[str, Any]:
+    """The claim columns of a job due at `due_at`, held by no one, with no tries yet."""
+    return {
         "state": ClaimState.PENDING,
-        "due_at": at,
+        "due_at": due_at,
         "claimed_by": None,
         "lease_until": None,
         "retry_at": None,
@@ -204,23 +209,21 @@ def due_again(
         "first_claimed_at": None,
         "last_error": None,
     }
-    return _settle(session, model, row_id, worker, **(fresh | values))
 
 
 def retry_later(
     session: Session, model: type[Claimable], row_id: int, worker: str, at: datetime, error: str
 ) -> bool:
     """A try failed: the row waits until `at`, behind every row due before it."""
-    return _settle(
+    return _failed(
         session,
         model,
         row_id,
         worker,
+        error,
         state=ClaimState.PENDING,
         claimed_by=None,
-        lease_until=None,
         retry_at=at,
-        last_error=error[:MAX_ERROR],
     )
 
 
@@ -228,15 +231,15 @@ def give_up(
     session: Session, model: type[Claimable], row_id: int, worker: str, now: datetime, error: str
 ) -> bool:
     """No more tries: the row is failed, with the last error, for people to see."""
+    return _failed(session, model, row_id, worker, error, state=ClaimState.FAILED, done_at=now)
+
+
+def _failed(
+    session: Session, model: type[Claimable], row_id: int, worker: str, error: str, **values: Any
+) -> bool:
+    """End `worker`'s failed try with `values`, keeping (the start of) its error."""
     return _settle(
-        session,
-        model,
-        row_id,
-        worker,
-        state=ClaimState.FAILED,
-        done_at=now,
-        lease_until=None,
-        last_error=error[:MAX_ERROR],
+        session, model, row_id, worker, lease_until=None, last_error=error[:MAX_ERROR], **values
     )
 
 

@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, col
 
-from bot.fetch import HOST_SPACING, HostGate
+from bot.config import Settings
+from bot.fetch import HOST_SPACING, Fetcher, FetchPolicy, HostGate
 
 # How long a turn is held at most: longer than any request may take (bot.fetch's
 # deadline), so that only a dead process's turn ever runs out.
@@ -110,3 +111,9 @@ class SharedHostGate:
                 .where(col(HostSlot.host) == host, col(HostSlot.held_by) == token)
                 .values(held_until=None, held_by=None, free_at=free_at)
             )
+
+
+def shared_fetcher(settings: Settings, engine: Engine) -> Fetcher:
+    """A fetcher whose requests to a host are spaced across every process that shares the
+    app database (the checks of won links, the contact lookups)."""
+    return Fetcher(FetchPolicy.from_settings(settings), gate=SharedHostGate(engine))

@@ -22,22 +22,30 @@ from sqlmodel import Field, Session, SQLModel, col, select, update
 from bot.outreach.moves import PipelineError, Status, check_move
 from bot.outreach.report import StatusSeries
 from bot.store.clock import as_utc, utc_now
+from bot.store.columns import READ_ONLY, of_domain
 
+# Writers racing for one domain: a move tries this often before it gives up as too busy.
+MOVE_ATTEMPTS = 5
 # Statuses in which a domain belongs to nobody: moving it there gives it up.
 _UNOWNED = frozenset({Status.NEW, Status.IGNORED})
 
 
-class PipelineEntry(SQLModel, table=True):
-    __tablename__ = "pipeline_entry"
-    __table_args__ = (UniqueConstraint("team_id", "site", "refdomain"),)
+class _Standing(SQLModel):
+    """Where one referring domain stands for one site, and whose it is."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(index=True, max_length=32)
     site: str = Field(max_length=255)
     refdomain: str = Field(max_length=255)
     status: str = Field(max_length=32)
     owner_id: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utc_now)
+
+
+class PipelineEntry(_Standing, table=True):
+    __tablename__ = "pipeline_entry"
+    __table_args__ = (UniqueConstraint("team_id", "site", "refdomain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
 
 
 class PipelineEvent(SQLModel, table=True):
@@ -53,15 +61,12 @@ class PipelineEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utc_now)
 
 
-@dataclass(frozen=True)
-class PipelineMark:
-    """Where one referring domain stands for one site, and whose it is."""
+class PipelineMark(_Standing):
+    """A pipeline entry, read-only."""
 
-    site: str
-    refdomain: str
+    model_config = READ_ONLY
+
     status: Status
-    owner_id: str | None
-    updated_at: datetime
 
 
 class MoveOutcome(StrEnum):
@@ -87,13 +92,13 @@ class Move:
     user_id: str
 
 
-def move(session: Session, request: Move, *, attempts: int = 5) -> MoveResult:
+def move(session: Session, request: Move) -> MoveResult:
     """Move a domain to `request.status` for `request.user_id`, at most once.
 
     The caller's session must not hold other pending work: a lost race rolls it back
     and tries again from the new state.
     """
-    for _ in range(attempts):
+    for _ in range(MOVE_ATTEMPTS):
         current = _entry(session, request)
         result = _decide(current, request)
         if result is not None:
@@ -157,27 +162,30 @@ def _write(session: Session, current: PipelineEntry | None, request: Move) -> bo
         # A unique-key clash, or SQLite refusing to upgrade a stale read to a write:
         # either way another writer got there first.
         return False
+    log_event(session, request, before, now)
+    session.flush()
+    return True
+
+
+def log_event(session: Session, request: Move, from_status: str | None, at: datetime) -> None:
+    """Add `request` (from `from_status` to its status, by its user) to the event log."""
     session.add(
         PipelineEvent(
             team_id=request.team_id,
             site=request.site,
             refdomain=request.refdomain,
-            from_status=before,
+            from_status=from_status,
             to_status=request.status,
             user_id=request.user_id,
-            at=now,
+            at=at,
         )
     )
-    session.flush()
-    return True
 
 
 def _entry(session: Session, request: Move) -> PipelineEntry | None:
     return session.exec(
         select(PipelineEntry).where(
-            PipelineEntry.team_id == request.team_id,
-            PipelineEntry.site == request.site,
-            PipelineEntry.refdomain == request.refdomain,
+            of_domain(PipelineEntry, request.team_id, request.site, request.refdomain)
         )
     ).first()
 
@@ -190,18 +198,11 @@ def reassign(session: Session, team_id: str, site: str, refdomain: str, user_id:
     entry = _entry(session, Move(team_id, site, refdomain, Status.TARGETED, user_id))
     if entry is None or entry.owner_id in (None, user_id):
         return False
-    entry.owner_id, entry.updated_at = user_id, utc_now()
+    now = utc_now()
+    entry.owner_id, entry.updated_at = user_id, now
     session.add(entry)
-    session.add(
-        PipelineEvent(
-            team_id=team_id,
-            site=site,
-            refdomain=refdomain,
-            from_status=entry.status,
-            to_status=entry.status,
-            user_id=user_id,
-        )
-    )
+    kept = Move(team_id, site, refdomain, Status(entry.status), user_id)
+    log_event(session, kept, entry.status, now)
     session.flush()
     return True
 
@@ -240,39 +241,8 @@ def counts_by_status(session: Session, team_id: str) -> dict[Status, int]:
     return {Status(status): count for status, count in rows}
 
 
-def owned_by(session: Session, team_id: str, user_id: str, limit: int = 20) -> list[PipelineMark]:
-    """The domains a user owns (targeted and beyond), most recently changed first."""
-    rows = session.exec(
-        select(PipelineEntry)
-        .where(PipelineEntry.team_id == team_id, PipelineEntry.owner_id == user_id)
-        .order_by(col(PipelineEntry.updated_at).desc(), col(PipelineEntry.id).desc())
-        .limit(limit)
-    ).all()
-    return [_mark(row) for row in rows]
-
-
-def events_for(session: Session, team_id: str, site: str, refdomain: str) -> list[PipelineEvent]:
-    return list(
-        session.exec(
-            select(PipelineEvent)
-            .where(
-                PipelineEvent.team_id == team_id,
-                PipelineEvent.site == site,
-                PipelineEvent.refdomain == refdomain,
-            )
-            .order_by(col(PipelineEvent.id))
-        ).all()
-    )
-
-
 def _mark(row: PipelineEntry) -> PipelineMark:
-    return PipelineMark(
-        site=row.site,
-        refdomain=row.refdomain,
-        status=Status(row.status),
-        owner_id=row.owner_id,
-        updated_at=row.updated_at,
-    )
+    return PipelineMark.model_validate(row)
 
 
 def status_series(session: Session, team_id: str | None, since: date, until: date) -> StatusSeries:

@@ -32,7 +32,7 @@ from bot.outreach.report import (
     group_of,
 )
 from bot.store.analyses import latest_results
-from bot.store.outreach import DraftRecord
+from bot.store.drafts import DraftRecord
 from bot.store.pipeline import PipelineEvent
 from bot.store.results import ResultFiles
 
@@ -54,14 +54,17 @@ _FACTS = {
 
 
 def outreach_report(
-    session: Session, results: ResultFiles, team_id: str | None, since: date
+    session: Session,
+    results: ResultFiles,
+    team_id: str | None,
+    since: date,
+    dimensions: Sequence[Dimension] = tuple(Dimension),
 ) -> Report:
     """The figures of the prospects first drafted on or after `since` (UTC), of one
-    workspace or (None) of all of them."""
+    workspace or (None) of all of them, in total and by each of `dimensions`."""
     facts = _facts(session, team_id, datetime.combine(since, time(), UTC))
     if not facts:
         return Report(since, team_id, NO_FIGURES, ())
-    dimensions = list(Dimension)
     sets = ", ".join(f"({dimension.value})" for dimension in dimensions)
     which = " ".join(
         f"WHEN grouping({dimension.value}) = 0 THEN '{dimension.value}'" for dimension in dimensions

@@ -47,6 +47,8 @@ class ResultFiles:
         # One in-memory DuckDB for all reads, a cursor each: opening a database costs
         # about 20 ms, more than reading a page.
         self._database = duckdb.connect()
+        # Whether each file read so far has the `unproven` column (a file never changes).
+        self._has_coverage: dict[Path, bool] = {}
 
     def path(self, team_id: str, analysis_id: int) -> Path:
         """Where a team's analysis keeps its opportunities."""
@@ -82,9 +84,10 @@ class ResultFiles:
             raise FileNotFoundError(f"no stored result at {path}")
         with self._database.cursor() as connection:
             relation = parquet_relation(path)
-            described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-            columns = {row[0] for row in described}
-            if "unproven" not in columns:  # stored before coverage was kept: all proven
+            if path not in self._has_coverage:
+                described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+                self._has_coverage[path] = "unproven" in {row[0] for row in described}
+            if not self._has_coverage[path]:  # stored before coverage was kept: all proven
                 relation = f"(SELECT *, false AS unproven FROM {relation})"
             yield connection, relation
 

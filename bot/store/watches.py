@@ -7,13 +7,13 @@ is never claimed. Every query here is scoped by team.
 from __future__ import annotations
 
 import calendar
-import json
+import shlex
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Index, delete, false
 from sqlmodel import Field, Session, col, select, update
 
-from bot.query import Every
+from bot.query import Every, GapQuery, QueryError, parse_gap_text, parse_sites
 from bot.store.claims import Claimable
 from bot.store.clock import as_utc
 from bot.store.columns import utc_time
@@ -30,7 +30,8 @@ class Watch(Claimable, table=True):
     channel_id: str = Field(default="", max_length=32)
     created_by: str = Field(default="", max_length=32)
     site: str = Field(max_length=255)
-    # The analysis as asked for (site, competitors, source, options), as JSON.
+    # The analysis as asked for (site, competitors, source, options), as `/gaps` text
+    # (bot.query.gap_text).
     query: str
     every: str = Field(max_length=8)  # day, week or month
     paused: bool = False
@@ -43,9 +44,21 @@ class Watch(Claimable, table=True):
     failure_reported: bool = False
 
 
-def competitors_of(watch: Watch) -> list[str]:
-    """The competitors a watch compares with, as stored (to show it; unchecked)."""
-    return [str(site) for site in json.loads(watch.query).get("competitors", [])]
+def watch_query(watch: Watch) -> GapQuery:
+    """The analysis the watch runs, checked again as the user's input would be (QueryError
+    if this version of Gapbot no longer takes it)."""
+    return parse_gap_text(watch.query, max_length=None)
+
+
+def competitors_of(watch: Watch) -> tuple[str, ...]:
+    """The competitors a watch compares with, to show it: only the sites its text begins
+    with are read (gap_text writes them first; the options may exclude thousands of
+    domains, seconds to read)."""
+    sites = watch.query.split(" --", 1)[0]
+    try:
+        return parse_sites(shlex.split(sites))[1]
+    except (QueryError, ValueError):
+        return ()
 
 
 def after(every: str, moment: datetime) -> datetime:

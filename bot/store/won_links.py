@@ -6,32 +6,37 @@ due at its next check, with the last check's verdict and evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint, delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, col, select, update
+from sqlmodel import Field, Session, SQLModel, col, select, update
 
 from bot.outreach.link_checks import MAX_URL
-from bot.store.claims import Claimable, ClaimState
-from bot.store.columns import utc_time
+from bot.store.claims import Claimable, ClaimState, unclaimed
+from bot.store.columns import of_domain, utc_time
 
 # A row in these states is being checked (the others ended: stopped or given up).
 _CHECKING = frozenset({ClaimState.PENDING, ClaimState.CLAIMED})
 
 
-class WonLink(Claimable, table=True):
+class NewWonLink(SQLModel):
+    """A won domain's linking page, as its owner gave it."""
+
+    team_id: str = Field(index=True, max_length=32)
+    site: str = Field(max_length=255)
+    refdomain: str = Field(max_length=255)
+    url: str = Field(max_length=MAX_URL)
+    owner_id: str = Field(max_length=32)
+
+
+class WonLink(Claimable, NewWonLink, table=True):
     __tablename__ = "won_link"
     __table_args__ = (
         UniqueConstraint("team_id", "site", "refdomain"),
         Index("ix_won_link_due", "state", "due_at"),
     )
 
-    site: str = Field(max_length=255)
-    refdomain: str = Field(max_length=255)
-    url: str = Field(max_length=MAX_URL)
-    owner_id: str = Field(max_length=32)
     created_at: datetime = utc_time(nullable=False)
     # The last check: its verdict (bot.verify.Verdict), when, and its SPEC 4.2 JSON.
     last_verdict: str | None = Field(default=None, max_length=16)
@@ -40,17 +45,6 @@ class WonLink(Claimable, table=True):
     # Consecutive failed checks, and the first of them (a loss needs two, a day apart).
     failed_checks: int = 0
     failing_since: datetime | None = utc_time(nullable=True)
-
-
-@dataclass(frozen=True)
-class NewWonLink:
-    """A won domain's linking page, as its owner gave it."""
-
-    team_id: str
-    site: str
-    refdomain: str
-    url: str
-    owner_id: str
 
 
 def track(session: Session, link: NewWonLink, now: datetime) -> int | None:
@@ -65,20 +59,12 @@ def track(session: Session, link: NewWonLink, now: datetime) -> int | None:
         return _insert(session, link, now)
     if current.url == link.url and current.state in _CHECKING:
         return None
-    fresh = {
+    fresh = unclaimed(now) | {
         "url": link.url,
         "owner_id": link.owner_id,
         "created_at": now,
-        "due_at": now,
-        "state": ClaimState.PENDING,
-        "claimed_by": None,
         "claimed_at": None,
         "done_at": None,
-        "attempts": 0,
-        "lease_until": None,
-        "retry_at": None,
-        "first_claimed_at": None,
-        "last_error": None,
         "last_verdict": None,
         "last_checked_at": None,
         "last_evidence": None,
@@ -101,15 +87,7 @@ def track(session: Session, link: NewWonLink, now: datetime) -> int | None:
 
 
 def _insert(session: Session, link: NewWonLink, now: datetime) -> int | None:
-    row = WonLink(
-        team_id=link.team_id,
-        site=link.site,
-        refdomain=link.refdomain,
-        url=link.url,
-        owner_id=link.owner_id,
-        created_at=now,
-        due_at=now,
-    )
+    row = WonLink.model_validate(link, update={"created_at": now, "due_at": now})
     session.add(row)
     try:
         session.flush()
@@ -123,11 +101,7 @@ def untrack(session: Session, team_id: str, site: str, refdomain: str) -> bool:
     """Stop checking the domain's page (won without one); False if none was checked."""
     removed = session.execute(
         delete(WonLink)
-        .where(
-            col(WonLink.team_id) == team_id,
-            col(WonLink.site) == site,
-            col(WonLink.refdomain) == refdomain,
-        )
+        .where(of_domain(WonLink, team_id, site, refdomain))
         .execution_options(synchronize_session=False)
     )
     return bool(removed.rowcount)  # type: ignore[attr-defined]
@@ -162,8 +136,4 @@ def tracked_url(session: Session, team_id: str, site: str, refdomain: str) -> st
 
 
 def _row(session: Session, team_id: str, site: str, refdomain: str) -> WonLink | None:
-    return session.exec(
-        select(WonLink).where(
-            WonLink.team_id == team_id, WonLink.site == site, WonLink.refdomain == refdomain
-        )
-    ).first()
+    return session.exec(select(WonLink).where(of_domain(WonLink, team_id, site, refdomain))).first()
