@@ -40,7 +40,7 @@ from sqlmodel import Session, col, func, select
 from bot.scheduler import ReminderTick, RetryPolicy
 from bot.store.claims import ClaimState
 from bot.store.db import create_schema, make_engine
-from bot.store.outreach import Reminder
+from bot.store.reminders import Reminder
 
 WORKERS = 3
 LEASE = timedelta(seconds=2)
@@ -51,7 +51,8 @@ POST_SECONDS = 0.02
 KILL_AT = (0.3, 0.6)  # shares of the good reminders delivered when the worker is killed
 LEFT_OWNER, GONE_TEAM = "U404", "T9"
 GOOD_TEAMS = ("T1", "T2")
-ALREADY_POSTED = "was already posted; not sending it again"  # bot/slack/reminders.py logs it
+# bot/slack/reminders/delivery.py logs it
+ALREADY_POSTED = "was already posted; not sending it again"
 
 
 def main() -> int:
@@ -78,7 +79,7 @@ def run_worker(database_url: str, api_url: str) -> NoReturn:
 
     from bot.config import Settings
     from bot.slack.app import web_client
-    from bot.slack.reminders import reminder_delivery
+    from bot.slack.reminders.delivery import reminder_delivery
 
     logging.basicConfig(level=logging.INFO, format="%(process)d %(name)s %(message)s")
     settings = Settings(_env_file=None, SLACK_API_URL=api_url)  # type: ignore[call-arg]

@@ -93,8 +93,8 @@ def run_worker(page_port: int) -> NoReturn:
     from bot.services.link_checks import LinkCheckTick
     from bot.services.runs import Runner
     from bot.slack.app import configured_clients
-    from bot.slack.watches import watch_tick
-    from bot.slack.won import link_news
+    from bot.slack.watches.delivery import watch_tick
+    from bot.slack.won.delivery import link_news
     from bot.store.hosts import SharedHostGate
 
     settings = load_settings()

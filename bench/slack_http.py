@@ -34,7 +34,8 @@ from fake_slack import Call, FakeSlack, SlackDriver
 
 from bot.config import Settings
 from bot.links.index import LinkIndex
-from bot.slack.ids import Action
+from bot.slack.drafts.ids import DraftAction
+from bot.slack.results.ids import ResultAction
 
 SECRET = "bench-signing-secret"
 SITE, COMPETITORS = "mysite.com", ("rival-a.com", "rival-b.com", "rival-c.com")
@@ -44,7 +45,7 @@ TARGETS = {
     "page change p95": 0.300,
     "click ack p95 (Slack slow)": 0.300,
 }
-CLICKS = (Action.PAGE_NEXT, Action.TARGET, Action.LINKS, Action.DRAFT_EMAIL)
+CLICKS = (ResultAction.PAGE_NEXT, ResultAction.TARGET, ResultAction.LINKS, DraftAction.DRAFT_EMAIL)
 
 
 def write_links(path: Path, count: int, seed: int = 7) -> None:
@@ -187,7 +188,7 @@ def run(driver: SlackDriver, fake: FakeSlack, concurrency: int) -> dict[str, flo
         sent = time.monotonic()
         driver.press(
             post.args["blocks"],
-            Action.PAGE_NEXT,
+            ResultAction.PAGE_NEXT,
             message_ts=post.response["ts"],
             channel=post.args["channel"],
         )

@@ -39,7 +39,9 @@ from bot.links.imports import (
     UnknownFormatError,
     format_named,
 )
-from bot.links.index import Holding, ImportReport, LinkIndex
+from bot.links.index import LinkIndex
+from bot.links.index_db import Holding
+from bot.links.index_import import ImportReport
 from bot.links.sources import (
     DEFAULT_TEAM,
     TeamError,
@@ -84,6 +86,7 @@ from bot.wording import counted
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from bot.links.provider_store import ProviderStore, StoreOpener
     from bot.links.webgraph import ReleaseFiles
     from bot.services.runs import Runner
     from bot.services.watches import WatchRun
@@ -682,11 +685,13 @@ def gaps_command(
             read=_read_patterns,
         )
         settings = load_settings()
+        runner = _runner(settings)
         estimate = estimate_cost(
             query.source,
             settings,
             query.site,
             query.competitors,
+            _provider_store(settings, runner.engine),
             refresh=refresh,
             team_id=team_id,
             site_source=query.site_source,
@@ -696,7 +701,6 @@ def gaps_command(
         from bot.services.runs import new_analysis
         from bot.store.watches import TERMINAL
 
-        runner = _runner(settings)
         compared = None if since is None else _compared_with(runner, team_id, query, since)
         with (
             runner.recorded(new_analysis(team_id, TERMINAL, "", query)) as analysis_id,
@@ -718,6 +722,18 @@ def _app_engine(settings: Settings) -> Engine:
     engine = make_engine(settings.app_database_url)
     create_schema(engine)
     return engine
+
+
+def _provider_store(settings: Settings, engine: Engine | None = None) -> StoreOpener:
+    """Where live providers keep their answers and spend: the app database (`engine`, or
+    made when first opened: the local sources never touch it)."""
+
+    def opened() -> ProviderStore:
+        from bot.store.cache import ProviderTables
+
+        return ProviderTables(_app_engine(settings) if engine is None else engine)
+
+    return opened
 
 
 def _runner(settings: Settings) -> Runner:
@@ -977,7 +993,10 @@ def links_command(
         team_id = _team(team)
         chosen = _output_format(output, (OutputFormat.TABLE, OutputFormat.JSON))
         query = make_links_query(words, source=source)
-        source_used = open_source(query.source, load_settings(), team_id=team_id)
+        settings = load_settings()
+        source_used = open_source(
+            query.source, settings, _provider_store(settings), team_id=team_id
+        )
         pages = source_used.linking_urls(query.domain, query.competitors, limit)
         if chosen is OutputFormat.JSON:
             sys.stdout.write(links_json(query, pages, source_used.name) + "\n")
@@ -1011,7 +1030,7 @@ def pipeline_command(
         chosen = _output_format(output, tuple(OutputFormat))
         from sqlmodel import Session
 
-        from bot.store.outreach import pipeline_rows
+        from bot.store.overview import pipeline_rows
         from bot.store.pipeline import status_series
 
         with Session(_app_engine(load_settings())) as session:
@@ -1156,9 +1175,10 @@ def _verify_due(chosen: OutputFormat) -> None:
     """Every won link due for a check, checked now (JSON: one document per check, as it
     is made); owners get the same DMs as from `gapbot serve` when Slack is set up."""
     # Imported here: only this command checks won links.
-    from bot.services.link_checks import CheckedLink, LinkCheckTick, checking_fetcher
+    from bot.services.link_checks import CheckedLink, LinkCheckTick
     from bot.slack.app import configured_clients
-    from bot.slack.won import link_news
+    from bot.slack.won.delivery import link_news
+    from bot.store.hosts import shared_fetcher
 
     settings = load_settings()
     engine = _app_engine(settings)
@@ -1174,7 +1194,7 @@ def _verify_due(chosen: OutputFormat) -> None:
         if tell_owner is not None:
             tell_owner(one)
 
-    with checking_fetcher(settings, engine) as fetcher:
+    with shared_fetcher(settings, engine) as fetcher:
         LinkCheckTick(engine, fetcher, report)()
     if chosen is OutputFormat.TABLE:
         if checked:

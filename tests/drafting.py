@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from fake_slack import Call, SlackDriver, find_element
 
-from bot.slack.ids import Action
+from bot.slack.drafts.ids import DraftAction
 
 DOMAIN = "gap00.example"
 PERSONAL = {"recipient_email": "jane@gap00.example", "common_ground": "We met at MozCon."}
@@ -22,7 +22,7 @@ def post_result(slack: SlackDriver, text: str = "mysite.com vs a.com b.com c.com
 def open_draft(slack: SlackDriver, message: Call, domain: str = DOMAIN, **options: Any) -> Call:
     """Press Draft email on `domain`'s row; the views.open call."""
     before = len(slack.fake.calls_to("views.open"))
-    slack.press(message.args["blocks"], Action.DRAFT_EMAIL, domain=domain, **options)
+    slack.press(message.args["blocks"], DraftAction.DRAFT_EMAIL, domain=domain, **options)
     return slack.fake.wait_for("views.open", count=before + 1)[-1]
 
 
@@ -80,7 +80,7 @@ def save_draft(slack: SlackDriver, view: dict[str, Any], **changes: str) -> Call
     return slack.fake.wait_for("chat.postMessage", count=before + 1)[-1]
 
 
-def press_in_dm(slack: SlackDriver, dm: Call, action: Action, **options: Any) -> Call:
+def press_in_dm(slack: SlackDriver, dm: Call, action: str, **options: Any) -> Call:
     """Press a button of a DM; the chat.update that replaces it."""
     before = len(slack.fake.calls_to("chat.update"))
     element = find_element(dm.args["blocks"], action)

@@ -15,8 +15,8 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from bot.links.index import LinkIndex
-from bot.slack.ids import Action
 from bot.slack.mrkdwn import escape
+from bot.slack.results.ids import ResultAction
 from bot.store.db import make_engine
 from bot.store.pipeline import PipelineEntry, PipelineEvent
 
@@ -54,7 +54,7 @@ def pipeline(slack: SlackDriver) -> tuple[list[PipelineEntry], list[PipelineEven
         )
 
 
-def press(slack: SlackDriver, message: Call, action: Action, **options: Any) -> None:
+def press(slack: SlackDriver, message: Call, action: str, **options: Any) -> None:
     blocks = message.args["blocks"]
     response = slack.press(blocks, action, message_ts=message.response["ts"], **options)
     assert response.status_code == 200
@@ -70,7 +70,7 @@ def test_next_page_updates_the_message_in_place_from_stored_rows(
         raise AssertionError("the link source was queried again")
 
     monkeypatch.setattr(LinkIndex, "profiles", no_querying)
-    press(slack, message, Action.PAGE_NEXT)
+    press(slack, message, ResultAction.PAGE_NEXT)
 
     update = last_update(slack)
     assert update.args["channel"] == "C1" and update.args["ts"] == message.response["ts"]
@@ -79,11 +79,11 @@ def test_next_page_updates_the_message_in_place_from_stored_rows(
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
     assert not slack.settings.index_path.exists()
 
-    press(slack, update, Action.PAGE_NEXT)
+    press(slack, update, ResultAction.PAGE_NEXT)
     third = last_update(slack, 2)
     assert third.args["blocks"][-1]["elements"][0]["text"] == "page 3 of 3"
     assert len(rows_of(third.args["blocks"])) == 6
-    press(slack, third, Action.PAGE_PREVIOUS)
+    press(slack, third, ResultAction.PAGE_PREVIOUS)
     assert last_update(slack, 3).args["blocks"][-1]["elements"][0]["text"] == "page 2 of 3"
 
 
@@ -91,12 +91,12 @@ def test_sort_and_filters_rerank_the_stored_rows(slack: SlackDriver) -> None:
     message = post_result(slack)
     assert domains_of(message.args["blocks"])[:2] == ["gap00.example", "gap10.example"]
 
-    press(slack, message, Action.SORT, option=1)  # fewest competitors first
+    press(slack, message, ResultAction.SORT, option=1)  # fewest competitors first
     ascending = last_update(slack)
     assert domains_of(ascending.args["blocks"])[0] == "gap01.example"
     assert "fewest competitors first" in ascending.args["blocks"][2]["elements"][0]["text"]
 
-    press(slack, ascending, Action.MIN_MATCHES, option=2)  # at least 3 of 3
+    press(slack, ascending, ResultAction.MIN_MATCHES, option=2)  # at least 3 of 3
     narrowed = last_update(slack, 2)
     assert domains_of(narrowed.args["blocks"]) == [
         "gap00.example",
@@ -104,7 +104,7 @@ def test_sort_and_filters_rerank_the_stored_rows(slack: SlackDriver) -> None:
         "gap20.example",
     ]
 
-    press(slack, message, Action.DOFOLLOW)
+    press(slack, message, ResultAction.DOFOLLOW)
     dofollow = last_update(slack, 3)
     assert "showing 1-10 of 25" in dofollow.args["blocks"][2]["elements"][0]["text"]
     assert "Dofollow only: on" in str(dofollow.args["blocks"])
@@ -113,9 +113,9 @@ def test_sort_and_filters_rerank_the_stored_rows(slack: SlackDriver) -> None:
 def test_paging_still_works_after_a_restart(slack: SlackDriver, fake_slack: Any) -> None:
     message = post_result(slack)
     slack.stop()
-    restarted = SlackDriver.serve(slack.settings, fake_slack, SIGNING_SECRET)
+    restarted = SlackDriver.in_process(slack.settings, fake_slack, SIGNING_SECRET)
     try:
-        press(restarted, message, Action.PAGE_NEXT)
+        press(restarted, message, ResultAction.PAGE_NEXT)
         assert last_update(restarted).args["blocks"][-1]["elements"][0]["text"] == "page 2 of 3"
     finally:
         restarted.stop()
@@ -125,16 +125,16 @@ def test_target_shows_the_owner_and_double_clicks_change_nothing_twice(
     slack: SlackDriver,
 ) -> None:
     message = post_result(slack)
-    press(slack, message, Action.TARGET, domain="gap10.example")
+    press(slack, message, ResultAction.TARGET, domain="gap10.example")
     update = last_update(slack)
     row = next(text for text in rows_of(update.args["blocks"]) if "gap10.example" in text)
     assert "Targeted by <@U1>" in row
 
-    press(slack, message, Action.TARGET, domain="gap10.example")
+    press(slack, message, ResultAction.TARGET, domain="gap10.example")
     press(
         slack,
         message,
-        Action.TARGET,
+        ResultAction.TARGET,
         domain="gap10.example",
         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
@@ -148,10 +148,10 @@ def test_target_shows_the_owner_and_double_clicks_change_nothing_twice(
 
 def test_a_second_user_is_told_who_owns_the_target(slack: SlackDriver) -> None:
     message = post_result(slack)
-    press(slack, message, Action.TARGET, domain="gap10.example")
+    press(slack, message, ResultAction.TARGET, domain="gap10.example")
     last_update(slack)
 
-    press(slack, message, Action.TARGET, domain="gap10.example", user="U2")
+    press(slack, message, ResultAction.TARGET, domain="gap10.example", user="U2")
     reply = slack.fake.wait_for("respond/*")[-1].args
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
     assert "already targeted by <@U1>" in reply["text"]
@@ -163,7 +163,7 @@ def test_ignored_domains_leave_the_page_and_stay_hidden_in_later_analyses(
     slack: SlackDriver,
 ) -> None:
     message = post_result(slack)
-    press(slack, message, Action.IGNORE, domain="gap00.example")
+    press(slack, message, ResultAction.IGNORE, domain="gap00.example")
     update = last_update(slack)
     assert "gap00.example" not in domains_of(update.args["blocks"])
     assert "Show ignored (1)" in str(update.args["blocks"])
@@ -171,10 +171,10 @@ def test_ignored_domains_leave_the_page_and_stay_hidden_in_later_analyses(
     later = post_result(slack, "mysite.com vs a.com b.com")
     assert "gap00.example" not in domains_of(later.args["blocks"])
 
-    press(slack, later, Action.SHOW_IGNORED)
+    press(slack, later, ResultAction.SHOW_IGNORED)
     shown = last_update(slack, 2)
     assert "gap00.example" in domains_of(shown.args["blocks"])
-    press(slack, shown, Action.RESTORE, domain="gap00.example")
+    press(slack, shown, ResultAction.RESTORE, domain="gap00.example")
     restored = last_update(slack, 3)
     assert "Show ignored" not in str(restored.args["blocks"])
     assert [entry.status for entry in pipeline(slack)[0]] == ["new"]
@@ -182,7 +182,7 @@ def test_ignored_domains_leave_the_page_and_stay_hidden_in_later_analyses(
 
 def test_export_csv_uploads_the_whole_list_in_the_thread(slack: SlackDriver) -> None:
     message = post_result(slack)
-    press(slack, message, Action.EXPORT_CSV)
+    press(slack, message, ResultAction.EXPORT_CSV)
 
     complete, upload = slack.fake.wait_for_upload("Backlink gaps for mysite.com")
     assert complete.args["channel_id"] == "C1"
@@ -201,12 +201,13 @@ def test_a_result_whose_stored_file_is_gone_is_not_available_and_changes_nothing
     uploads = len(slack.fake.calls_to("files.getUploadURLExternal"))
     shutil.rmtree(slack.settings.results_path)
 
-    press(slack, message, Action.PAGE_NEXT)
-    press(slack, message, Action.TARGET, domain="gap10.example")
-    press(slack, message, Action.EXPORT_CSV)
+    press(slack, message, ResultAction.PAGE_NEXT)
+    press(slack, message, ResultAction.TARGET, domain="gap10.example")
+    press(slack, message, ResultAction.EXPORT_CSV)
 
     replies = slack.fake.wait_for("respond/*", count=3)
     assert all("not available" in reply.args["text"] for reply in replies)
+    slack.settle()
     assert slack.fake.calls_to("chat.update") == []
     assert len(slack.fake.calls_to("files.getUploadURLExternal")) == uploads
     assert pipeline(slack) == ([], [])
@@ -214,18 +215,18 @@ def test_a_result_whose_stored_file_is_gone_is_not_available_and_changes_nothing
 
 def test_a_forged_button_value_is_refused(slack: SlackDriver) -> None:
     post_result(slack)
-    slack.block_action({"action_id": Action.PAGE_NEXT, "type": "button", "value": "{nope"})
+    slack.block_action({"action_id": ResultAction.PAGE_NEXT, "type": "button", "value": "{nope"})
     reply = slack.fake.wait_for("respond/*")[0].args
     assert "not available" in reply["text"]
 
 
 def test_target_refuses_a_domain_the_analysis_does_not_hold(slack: SlackDriver) -> None:
     message = post_result(slack)
-    button = find_element(message.args["blocks"], Action.TARGET, "gap05.example")
+    button = find_element(message.args["blocks"], ResultAction.TARGET, "gap05.example")
     forged = button["value"].replace('"d":"gap05.example"', '"d":"elsewhere.example"')
 
     response = slack.block_action(
-        {"action_id": Action.TARGET, "type": "button", "value": forged},
+        {"action_id": ResultAction.TARGET, "type": "button", "value": forged},
         message_ts=message.response["ts"],
     )
 

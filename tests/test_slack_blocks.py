@@ -10,8 +10,10 @@ from bot.gaps import Opportunity, SortOrder
 from bot.links.base import LinkingPages, LinkingUrl
 from bot.outreach.moves import Status
 from bot.services.paging import PAGE_SIZE, ResultView
-from bot.slack.blocks import MAX_MESSAGE_BLOCKS, links_modal, result_message
+from bot.slack.blocks import MAX_MESSAGE_BLOCKS
 from bot.slack.mrkdwn import escape, link
+from bot.slack.results.blocks import result_message
+from bot.slack.results.links_blocks import links_modal
 from bot.store.analyses import AnalysisRecord, AnalysisStatus
 from bot.store.pipeline import PipelineMark
 
@@ -112,10 +114,14 @@ def test_a_full_page_with_ten_competitors_and_long_names_stays_within_slack_limi
     ]
     marks = {
         rows[0].domain: PipelineMark(
-            "mysite.com", rows[0].domain, Status.TARGETED, "U1", datetime(2026, 1, 1, tzinfo=UTC)
+            site="mysite.com",
+            refdomain=rows[0].domain,
+            status=Status.TARGETED,
+            owner_id="U1",
+            updated_at=datetime(2026, 1, 1, tzinfo=UTC),
         )
     }
-    record = analysis(competitors, total=35, site="s" * 200 + ".example", cost="$" + "9" * 300)
+    record = analysis(competitors, total=35, site="s" * 200 + ".example", cost="$" + "9" * 250)
     page = select_page(record, rows, marks, ResultView(7, page=1, sort=SortOrder.AUTHORITY))
 
     blocks = [block.to_dict() for block in result_message(page)]

@@ -19,8 +19,8 @@ from page_server import PageServer
 
 from bot.contacts.lookup import ContactLookup
 from bot.contacts.ranking import Contact
-from bot.slack.contact_blocks import contact_blocks
-from bot.slack.ids import Action
+from bot.slack.contacts.blocks import contact_blocks
+from bot.slack.contacts.ids import ContactAction
 
 DOMAIN = "gartenblog.de"
 
@@ -46,7 +46,7 @@ def slack(tmp_path: Path, fake_slack: FakeSlack, site: PageServer) -> Iterator[S
     build_index(home, GENERIC_HEADER + "\n".join(rows) + "\n")
     settings = make_settings(home, f"sqlite:///{tmp_path / 'app.db'}", fake_slack.api_url)
     finder = local_finder([DOMAIN], GARDEN_MX)
-    driver = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET, contact_finder=finder)
+    driver = SlackDriver.in_process(settings, fake_slack, SIGNING_SECRET, contact_finder=finder)
     yield driver
     driver.stop()
 
@@ -59,11 +59,11 @@ def draft_view(slack: SlackDriver) -> dict[str, Any]:
 def find_contacts(slack: SlackDriver, view: dict[str, Any]) -> list[Call]:
     """Press Find contacts (or Look again) in `view`; the two views.update calls."""
     before = len(slack.fake.calls_to("views.update"))
-    button = find_element(view["blocks"], Action.FIND_CONTACTS)
+    button = find_element(view["blocks"], ContactAction.FIND_CONTACTS)
     slack.view_action(
         view,
         values_of(view),
-        {"action_id": Action.FIND_CONTACTS, "type": "button", "value": button["value"]},
+        {"action_id": ContactAction.FIND_CONTACTS, "type": "button", "value": button["value"]},
     )
     return slack.fake.wait_for("views.update", count=before + 2)[before:]
 
@@ -77,7 +77,7 @@ def choose(slack: SlackDriver, view: dict[str, Any], address: str) -> dict[str, 
         view,
         values_of(view),
         {
-            "action_id": Action.CHOOSE_CONTACT,
+            "action_id": ContactAction.CHOOSE_CONTACT,
             "block_id": "contact",
             "type": "radio_buttons",
             "selected_option": chosen,
@@ -173,7 +173,7 @@ def test_an_address_that_was_not_found_is_not_filled_in(slack: SlackDriver) -> N
         view,
         values_of(view),
         {
-            "action_id": Action.CHOOSE_CONTACT,
+            "action_id": ContactAction.CHOOSE_CONTACT,
             "block_id": "contact",
             "type": "radio_buttons",
             "selected_option": forged,
@@ -191,18 +191,19 @@ def test_a_modal_changed_meanwhile_is_left_as_it_is(
 ) -> None:
     view = draft_view(slack)
     slack.fake.refuse("views.update", "hash_conflict", hash="h1")
-    button = find_element(view["blocks"], Action.FIND_CONTACTS)
+    button = find_element(view["blocks"], ContactAction.FIND_CONTACTS)
 
     with caplog.at_level(logging.INFO, logger="bot.slack.contacts"):
         slack.view_action(
             view,
             values_of(view),
-            {"action_id": Action.FIND_CONTACTS, "type": "button", "value": button["value"]},
+            {"action_id": ContactAction.FIND_CONTACTS, "type": "button", "value": button["value"]},
         )
         deadline = time.monotonic() + 10
         while "left as it is" not in caplog.text:
             assert time.monotonic() < deadline, "the refused update was not noticed"
             time.sleep(0.01)
+    slack.settle()
 
     assert site.paths == []  # nothing was looked up for a modal the user changed
     assert slack.fake.calls_to("chat.postMessage")[1:] == []  # and no error was told

@@ -12,10 +12,10 @@ from fake_slack import Call, FakeSlack, SlackDriver
 
 from bot.config import ConfigError
 from bot.slack.app import build_app
-from bot.slack.ids import Action
 from bot.slack.mrkdwn import escape
+from bot.slack.results.ids import ResultAction
 from bot.store.db import make_engine, session_scope
-from bot.store.outreach import PaidSources, set_paid_sources
+from bot.store.settings import PaidSources, set_paid_sources
 
 
 def notes_to(slack: SlackDriver, count: int = 1) -> list[str]:
@@ -77,7 +77,7 @@ def test_a_button_answers_slack_before_its_slow_update(slack: SlackDriver) -> No
     message = slack.fake.wait_for("chat.postMessage")[0]
     slack.fake.slow("chat.update", 2.0)
 
-    response = press(slack, message, Action.PAGE_NEXT)
+    response = press(slack, message, ResultAction.PAGE_NEXT)
 
     # The fake records a call once it has answered it: the ack came before the update did.
     assert response.status_code == 200
@@ -97,7 +97,7 @@ def test_paid_sources_a_workspace_turned_off_are_refused_in_slack(
         DATAFORSEO_PASSWORD="password",
         DATAFORSEO_API_URL="http://127.0.0.1:9",  # never called
     )
-    slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+    slack = SlackDriver.in_process(settings, fake_slack, SIGNING_SECRET)
     try:
         with session_scope(make_engine(settings.app_database_url)) as session:
             set_paid_sources(session, "T1", PaidSources(allowed=False, daily_budget_usd=None))
@@ -125,7 +125,7 @@ def test_a_refused_token_is_named_at_start_up(tmp_path: Path, fake_slack: FakeSl
         build_app(settings)
 
 
-def press(slack: SlackDriver, message: Call, action: Action, **options: Any) -> Any:
+def press(slack: SlackDriver, message: Call, action: str, **options: Any) -> Any:
     blocks = message.args["blocks"]
     return slack.press(blocks, action, message_ts=message.response["ts"], **options)
 

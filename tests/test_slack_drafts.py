@@ -23,10 +23,13 @@ from drafting import (
 from fake_slack import FakeSlack, SlackDriver, find_element
 from sqlmodel import Session, select
 
-from bot.slack.ids import Action, Callback
+from bot.slack.drafts.ids import DraftAction, DraftCallback
+from bot.slack.results.ids import ResultAction
 from bot.store.db import make_engine
-from bot.store.outreach import DraftRecord, Reminder, follow_up_days
+from bot.store.drafts import DraftRecord
 from bot.store.pipeline import PipelineEntry, PipelineEvent
+from bot.store.reminders import Reminder
+from bot.store.settings import follow_up_days
 
 
 def stored(slack: SlackDriver) -> tuple[list[DraftRecord], list[PipelineEntry], list[Reminder]]:
@@ -46,7 +49,7 @@ def test_draft_email_opens_the_modal_with_the_rendered_template_and_word_count(
 
     assert opened.args["trigger_id"] == "1337.42.efgh"
     view = opened.args["view"]
-    assert view["callback_id"] == Callback.DRAFT
+    assert view["callback_id"] == DraftCallback.DRAFT
     fields = inputs(view)
     assert fields["template"]["initial_option"]["value"] == "complementary_resource"
     body = fields["body"]["initial_value"]
@@ -54,6 +57,7 @@ def test_draft_email_opens_the_modal_with_the_rendered_template_and_word_count(
     assert fields["my_page"]["initial_value"] == "https://mysite.com/"
     words = len(body.split())
     assert f"{words} / 200 words" in texts(view["blocks"])
+    slack.settle()
     assert slack.fake.calls_to("views.update") == []
 
 
@@ -63,7 +67,7 @@ def test_changing_the_template_re_renders_the_email_in_place(slack: SlackDriver)
     slack.view_action(
         view,
         values_of(view, template="resource_page", recipient_name="Jane"),
-        {"action_id": Action.DRAFT_RERENDER, "block_id": "template", "type": "static_select"},
+        {"action_id": DraftAction.DRAFT_RERENDER, "block_id": "template", "type": "static_select"},
     )
 
     updated = slack.fake.wait_for("views.update")[0]
@@ -99,6 +103,7 @@ def test_missing_personalisation_a_bad_email_and_placeholders_are_named(
     assert set(errors) == {"recipient_email", "common_ground", block_id(view, "subject")}
     assert "valid email" in errors["recipient_email"]
     assert "[Name]" in errors[block_id(view, "subject")]
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage")[1:] == []
 
 
@@ -115,8 +120,8 @@ def test_a_good_draft_is_saved_claimed_and_sent_as_a_dm(slack: SlackDriver) -> N
     ]
     assert [(item.status, item.owner_id) for item in entries] == [("drafted", "U1")]
     assert drafts[0].body in texts(dm.args["blocks"], "plain_text")
-    assert find_element(dm.args["blocks"], Action.MARK_SENT)["value"] == str(drafts[0].id)
-    mailto = find_element(dm.args["blocks"], Action.OPEN_MAILTO)["url"]
+    assert find_element(dm.args["blocks"], DraftAction.MARK_SENT)["value"] == str(drafts[0].id)
+    mailto = find_element(dm.args["blocks"], DraftAction.OPEN_MAILTO)["url"]
     assert mailto.startswith("mailto:jane@gap00.example?subject=")
 
 
@@ -124,7 +129,7 @@ def test_edit_reopens_the_latest_version_and_saves_the_next(slack: SlackDriver) 
     view = open_draft(slack, post_result(slack)).args["view"]
     dm = save_draft(slack, view, subject="First try")
 
-    slack.press(dm.args["blocks"], Action.EDIT_DRAFT, channel=dm.args["channel"])
+    slack.press(dm.args["blocks"], DraftAction.EDIT_DRAFT, channel=dm.args["channel"])
     again = slack.fake.wait_for("views.open", count=2)[-1].args["view"]
     fields = inputs(again)
     assert fields["subject"]["initial_value"] == "First try"
@@ -145,8 +150,8 @@ def test_mark_as_sent_twice_schedules_one_reminder_and_updates_the_dm(
     view = open_draft(slack, post_result(slack)).args["view"]
     dm = save_draft(slack, view)
 
-    first = press_in_dm(slack, dm, Action.MARK_SENT)
-    second = press_in_dm(slack, dm, Action.MARK_SENT, headers={"X-Slack-Retry-Num": "1"})
+    first = press_in_dm(slack, dm, DraftAction.MARK_SENT)
+    second = press_in_dm(slack, dm, DraftAction.MARK_SENT, headers={"X-Slack-Retry-Num": "1"})
 
     drafts, entries, reminders = stored(slack)
     assert [(item.state, item.action) for item in reminders] == [("pending", "follow_up")]
@@ -164,7 +169,7 @@ def test_user_text_is_shown_literally(slack: SlackDriver) -> None:
         view,
         values_of(view, common_ground="<!channel> we both love *bold* claims."),
         {
-            "action_id": Action.DRAFT_RERENDER,
+            "action_id": DraftAction.DRAFT_RERENDER,
             "block_id": "common_ground",
             "type": "plain_text_input",
         },
@@ -189,7 +194,10 @@ def test_user_text_is_shown_literally(slack: SlackDriver) -> None:
 def test_someone_elses_domain_is_refused_until_contact_anyway(slack: SlackDriver) -> None:
     message = post_result(slack)
     slack.press(
-        message.args["blocks"], Action.TARGET, domain=DOMAIN, message_ts=message.response["ts"]
+        message.args["blocks"],
+        ResultAction.TARGET,
+        domain=DOMAIN,
+        message_ts=message.response["ts"],
     )
     slack.fake.wait_for("chat.update")
     view = open_draft(slack, message, user="U2").args["view"]
@@ -199,10 +207,10 @@ def test_someone_elses_domain_is_refused_until_contact_anyway(slack: SlackDriver
     assert "Someone else owns" in response.json()["errors"]["template"]
     warning = slack.fake.wait_for("chat.postMessage", count=2)[-1]
     assert warning.args["channel"] == "DU2" and "targeted by <@U1>" in warning.args["text"]
-    button = find_element(warning.args["blocks"], Action.CONTACT_ANYWAY)
+    button = find_element(warning.args["blocks"], DraftAction.CONTACT_ANYWAY)
     assert button["confirm"]["confirm"]["text"] == "Contact anyway"
 
-    slack.press(warning.args["blocks"], Action.CONTACT_ANYWAY, user="U2", channel="DU2")
+    slack.press(warning.args["blocks"], DraftAction.CONTACT_ANYWAY, user="U2", channel="DU2")
     assert "yours now" in slack.fake.wait_for("respond/*")[-1].args["text"]
     save_draft(slack, view, user="U2")
     _, entries, _ = stored(slack)
@@ -225,13 +233,13 @@ def test_app_home_lists_my_targets_with_draft_email_and_sender_settings(
     home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
     assert "*Drafted*" in texts(home)
 
-    slack.press(home, Action.DRAFT_TARGET)
+    slack.press(home, DraftAction.DRAFT_TARGET)
     reopened = slack.fake.wait_for("views.open", count=2)[-1].args["view"]
     assert inputs(reopened)["recipient_email"]["initial_value"] == PERSONAL["recipient_email"]
 
-    slack.press(home, Action.SENDER_SETTINGS)
+    slack.press(home, DraftAction.SENDER_SETTINGS)
     settings = slack.fake.wait_for("views.open", count=3)[-1].args["view"]
-    assert settings["callback_id"] == Callback.SENDER_SETTINGS
+    assert settings["callback_id"] == DraftCallback.SENDER_SETTINGS
     refused = submit(slack, settings, follow_up_days="0")
     assert "follow_up_days" in refused.json()["errors"]
     saved = submit(
@@ -239,12 +247,12 @@ def test_app_home_lists_my_targets_with_draft_email_and_sender_settings(
     )
     assert saved.status_code == 200 and not saved.content
 
-    slack.press(home, Action.DRAFT_TARGET)
+    slack.press(home, DraftAction.DRAFT_TARGET)
     signed = slack.fake.wait_for("views.open", count=4)[-1].args["view"]
     slack.view_action(
         signed,
         values_of(signed, template="resource_page"),
-        {"action_id": Action.DRAFT_RERENDER, "block_id": "template", "type": "static_select"},
+        {"action_id": DraftAction.DRAFT_RERENDER, "block_id": "template", "type": "static_select"},
     )
     body = inputs(slack.fake.wait_for("views.update")[0].args["view"])["body"]["initial_value"]
     assert body.endswith("Tom\nmysite.com")
@@ -269,7 +277,7 @@ def test_a_broken_custom_template_is_named_at_start_up_and_in_the_picker(
         GAPBOT_TEMPLATES_DIR=str(custom),
     )
     with caplog.at_level(logging.WARNING, logger="bot.slack.app"):
-        slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+        slack = SlackDriver.in_process(settings, fake_slack, SIGNING_SECRET)
     try:
         assert f"outreach template skipped: {custom / 'broken.j2'}:6: " in caplog.text
         view = open_draft(slack, post_result(slack)).args["view"]

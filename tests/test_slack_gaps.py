@@ -106,7 +106,7 @@ def test_help_explains_usage_and_runs_nothing(slack: SlackDriver) -> None:
         answer = slack.command(text).json()
         assert answer["response_type"] == "ephemeral"
         assert "/gaps SITE vs COMPETITOR" in answer["text"] and "--min-matches" in answer["text"]
-    time.sleep(0.2)
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     assert analyses(slack) == []
 
@@ -118,7 +118,7 @@ def test_bad_input_gets_an_ephemeral_error_naming_the_bad_part(slack: SlackDrive
 
     answer = slack.command("mysite.com vs a.com --sort sideways").json()
     assert "sideways" in answer["text"]
-    time.sleep(0.2)
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
 
 
@@ -149,6 +149,7 @@ def test_an_unknown_source_is_bad_input_named_at_once(slack: SlackDriver) -> Non
     answer = slack.command("mysite.com vs a.com --source carrier-pigeon").json()
     assert answer["response_type"] == "ephemeral"
     assert "unknown source 'carrier-pigeon'" in answer["text"]
+    slack.settle()
     assert analyses(slack) == []
 
 
@@ -181,6 +182,7 @@ def test_an_exclude_file_is_the_terminals_only(slack: SlackDriver) -> None:
     answer = slack.command("mysite.com vs a.com --exclude @/etc/hosts").json()
     assert answer["response_type"] == "ephemeral"
     assert "--exclude @FILE works in the terminal only" in answer["text"]
+    slack.settle()
     assert analyses(slack) == []
 
 
@@ -192,6 +194,7 @@ def test_a_broken_index_is_reported_and_nothing_is_posted(slack: SlackDriver) ->
 
     reply = slack.fake.wait_for("respond/*")[0].args
     assert "link index" in reply["text"]
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
     [analysis] = analyses(slack)
     assert analysis.status == AnalysisStatus.FAILED
@@ -209,7 +212,7 @@ def posted_with_a_provider(tmp_path: Path, fake_slack: FakeSlack, home: Path, te
             GAPBOT_PROVIDER_MAX_ROWS="4",
             **provider_environment(fake.url),
         )
-        slack = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+        slack = SlackDriver.in_process(settings, fake_slack, SIGNING_SECRET)
         try:
             slack.command(text)
             return slack.fake.wait_for("chat.postMessage")[0]

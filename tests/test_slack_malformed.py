@@ -1,8 +1,9 @@
-"""No request ever gets a 500: malformed input, forged values and Slack failing, over HTTP.
+"""No request ever gets a 500: malformed input, forged values and Slack failing.
 
-Every request is signed and sent to the real app. What the user should hear arrives as
-one ephemeral sentence (in the ack, or at the response URL); the rest is ignored and
-logged. Most of these inputs once made the app answer 500 (issue 12).
+Every request is signed and sent to the real app's HTTP entry point (the ASGI app uvicorn
+serves, in process). What the user should hear arrives as one ephemeral sentence (in the
+ack, or at the response URL); the rest is ignored and logged. Most of these inputs once
+made the app answer 500 (issue 12).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from drafting import open_draft, post_result
 from fake_slack import Call, SlackDriver, find_element
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from bot.slack.ids import Action, Callback, Field
+from bot.slack.drafts.ids import DraftAction, DraftCallback, DraftInput
+from bot.slack.results.ids import ResultAction
 
 FORM = "application/x-www-form-urlencoded"
 SHORT = 500  # an answer is a sentence, not an echo of what was sent
@@ -34,13 +36,13 @@ def sentence(slack: SlackDriver, response: httpx.Response) -> str:
     return str(answer["text"])
 
 
-def button(message: Call, action: Action, domain: str = "gap00.example") -> dict[str, Any]:
+def button(message: Call, action: str, domain: str = "gap00.example") -> dict[str, Any]:
     """What pressing `action` on `domain`'s row of `message` sends."""
     element = find_element(message.args["blocks"], action, domain)
     return {"action_id": action, "type": "button", "value": element["value"]}
 
 
-def forged(action: Action, value: dict[str, Any]) -> dict[str, Any]:
+def forged(action: str, value: dict[str, Any]) -> dict[str, Any]:
     return {"action_id": action, "type": "button", "value": json.dumps(value)}
 
 
@@ -67,6 +69,7 @@ def test_bad_command_text_gets_one_short_sentence_at_once(
 
     assert time.monotonic() - started < 2.5
     assert named in sentence(slack, response)
+    slack.settle()
     assert slack.fake.calls_to("chat.postMessage") == []
 
 
@@ -133,7 +136,7 @@ def test_a_button_press_missing_a_part_is_ignored_and_logged(
     message = post_result(slack)
     slack.fake.wait_for_upload("How the competitors")  # the result's chart, then nothing
     slack.fake.reset()
-    payload = _button_payload(slack, button(message, Action.LINKS))
+    payload = _button_payload(slack, button(message, ResultAction.LINKS))
 
     response = slack.form({"payload": json.dumps(_without(payload, paths))})
 
@@ -144,7 +147,7 @@ def test_a_button_press_missing_a_part_is_ignored_and_logged(
 def test_an_empty_actions_list_is_ignored(
     slack: SlackDriver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    payload = _button_payload(slack, {"action_id": Action.PAGE_NEXT, "value": "{}"})
+    payload = _button_payload(slack, {"action_id": ResultAction.PAGE_NEXT, "value": "{}"})
     payload["actions"] = []
 
     response = slack.form({"payload": json.dumps(payload)})
@@ -190,34 +193,45 @@ def test_app_home_opened_without_a_user_is_acknowledged(slack: SlackDriver) -> N
 @pytest.mark.parametrize(
     ("action", "value"),
     [
-        (Action.PAGE_NEXT, {"a": 1e30, "p": 0, "s": "matches", "m": 1, "f": False, "i": False}),
-        (Action.PAGE_NEXT, {"a": 10**30, "p": 1e30, "s": "matches", "m": 1, "f": 0, "i": 0}),
-        (Action.TARGET, {"a": 1, "p": 0, "s": "matches", "m": 1e30, "f": 0, "i": 0, "d": "x.com"}),
-        (Action.LINKS, {"a": 1, "p": 0, "s": "matches", "m": 1, "f": 0, "i": 0, "d": HUGE_DOMAIN}),
         (
-            Action.DRAFT_EMAIL,
+            ResultAction.PAGE_NEXT,
+            {"a": 1e30, "p": 0, "s": "matches", "m": 1, "f": False, "i": False},
+        ),
+        (ResultAction.PAGE_NEXT, {"a": 10**30, "p": 1e30, "s": "matches", "m": 1, "f": 0, "i": 0}),
+        (
+            ResultAction.TARGET,
+            {"a": 1, "p": 0, "s": "matches", "m": 1e30, "f": 0, "i": 0, "d": "x.com"},
+        ),
+        (
+            ResultAction.LINKS,
+            {"a": 1, "p": 0, "s": "matches", "m": 1, "f": 0, "i": 0, "d": HUGE_DOMAIN},
+        ),
+        (
+            DraftAction.DRAFT_EMAIL,
             {"a": 1, "p": 0, "s": "matches", "m": 1, "f": 0, "i": 0, "d": HUGE_DOMAIN},
         ),
     ],
     ids=["id-1e30", "id-10e30", "min-matches-1e30", "links-40KB-domain", "draft-40KB-domain"],
 )
 def test_a_forged_button_value_is_not_available(
-    slack: SlackDriver, action: Action, value: dict[str, Any]
+    slack: SlackDriver, action: str, value: dict[str, Any]
 ) -> None:
     post_result(slack)
 
     response = slack.block_action(forged(action, value))
 
     assert "not available" in sentence(slack, response)
+    slack.settle()
     assert slack.fake.calls_to("views.open") == slack.fake.calls_to("chat.update") == []
 
 
-@pytest.mark.parametrize("action", [Action.EDIT_DRAFT, Action.MARK_SENT])
+@pytest.mark.parametrize("action", [DraftAction.EDIT_DRAFT, DraftAction.MARK_SENT])
 @pytest.mark.parametrize("value", ["1e30", "1" * 40, "-1", "²"])
-def test_a_forged_draft_id_names_nothing(slack: SlackDriver, action: Action, value: str) -> None:
+def test_a_forged_draft_id_names_nothing(slack: SlackDriver, action: str, value: str) -> None:
     response = slack.block_action({"action_id": action, "type": "button", "value": value})
 
     assert sentence(slack, response)
+    slack.settle()
     assert slack.fake.calls_to("views.open") == slack.fake.calls_to("chat.update") == []
 
 
@@ -233,14 +247,18 @@ def test_a_draft_modal_with_broken_private_metadata_is_answered_on_the_form(
     response = slack.view_submission({**view, "private_metadata": metadata}, {})
 
     assert response.status_code == 200
-    assert "can no longer be read" in response.json()["errors"][Field.TEMPLATE]
+    assert "can no longer be read" in response.json()["errors"][DraftInput.TEMPLATE]
 
 
 def test_a_template_change_in_a_broken_modal_is_ignored_and_logged(
     slack: SlackDriver, caplog: pytest.LogCaptureFixture
 ) -> None:
     view = open_draft(slack, post_result(slack)).args["view"]
-    action = {"action_id": Action.DRAFT_RERENDER, "block_id": "template", "type": "static_select"}
+    action = {
+        "action_id": DraftAction.DRAFT_RERENDER,
+        "block_id": "template",
+        "type": "static_select",
+    }
 
     response = slack.view_action({**view, "private_metadata": "{broken"}, {}, action)
 
@@ -249,6 +267,7 @@ def test_a_template_change_in_a_broken_modal_is_ignored_and_logged(
     while "private_metadata could not be read" not in caplog.text:
         assert time.monotonic() < deadline, "the broken modal was not logged"
         time.sleep(0.02)
+    slack.settle()
     assert slack.fake.calls_to("views.update") == []
 
 
@@ -256,15 +275,14 @@ def test_a_template_change_in_a_broken_modal_is_ignored_and_logged(
 def test_follow_up_days_that_are_not_a_small_number_are_refused_on_the_field(
     slack: SlackDriver, days: str
 ) -> None:
-    view = {"type": "modal", "callback_id": Callback.SENDER_SETTINGS, "blocks": []}
-    values = {
-        Field.FOLLOW_UP_DAYS: {Action.DRAFT_INPUT: {"type": "plain_text_input", "value": days}}
-    }
+    view = {"type": "modal", "callback_id": DraftCallback.SENDER_SETTINGS, "blocks": []}
+    state = {"type": "plain_text_input", "value": days}
+    values = {DraftInput.FOLLOW_UP_DAYS: {DraftAction.DRAFT_INPUT: state}}
 
     response = slack.view_submission(view, values)
 
     assert response.status_code == 200
-    assert "whole number of days" in response.json()["errors"][Field.FOLLOW_UP_DAYS]
+    assert "whole number of days" in response.json()["errors"][DraftInput.FOLLOW_UP_DAYS]
 
 
 # -- Slack failing ---------------------------------------------------------------------------
@@ -283,14 +301,14 @@ def failing_calls(slack: SlackDriver) -> int:
 @pytest.mark.parametrize(
     ("method", "action"),
     [
-        ("chat.update", Action.PAGE_NEXT),
-        ("views.open", Action.LINKS),
-        ("views.update", Action.LINKS),
-        ("files.getUploadURLExternal", Action.EXPORT_CSV),
+        ("chat.update", ResultAction.PAGE_NEXT),
+        ("views.open", ResultAction.LINKS),
+        ("views.update", ResultAction.LINKS),
+        ("files.getUploadURLExternal", ResultAction.EXPORT_CSV),
     ],
 )
 def test_slack_answering_500_is_told_to_the_user(
-    slack: SlackDriver, method: str, action: Action
+    slack: SlackDriver, method: str, action: str
 ) -> None:
     message = post_result(slack)
     slack.fake.wait_for_upload("How the competitors")  # the result's chart, before Slack fails

@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 from bot.config import ConfigError, Settings
 from bot.links.index import LinkIndex
 from bot.slack.app import build_app, team_clients
-from bot.slack.ids import Action
+from bot.slack.drafts.ids import DraftAction
 from bot.slack.oauth import BOT_SCOPES
+from bot.slack.results.ids import ResultAction
 from bot.slack.server import serve
 from bot.store.db import make_engine
 from bot.store.installations import installation_store
@@ -145,20 +146,21 @@ def test_one_workspace_reaches_nothing_of_anothers(
     assert "*0* gaps" in str(empty.args["blocks"])
     # ...and T3's buttons, pressed from T2, show, move and export nothing.
     for action, domain in [
-        (Action.PAGE_NEXT, None),
-        (Action.TARGET, "gap05.example"),
-        (Action.EXPORT_CSV, None),
-        (Action.DRAFT_EMAIL, "gap05.example"),
+        (ResultAction.PAGE_NEXT, None),
+        (ResultAction.TARGET, "gap05.example"),
+        (ResultAction.EXPORT_CSV, None),
+        (DraftAction.DRAFT_EMAIL, "gap05.example"),
     ]:
         oauth_app.press(blocks, action, domain=domain, message_ts=ts, team="T2", user="U9")
     replies = fake_slack.wait_for("respond/*", 4)
     assert all("not available" in reply.args["text"] for reply in replies)
-    oauth_app.press(blocks, Action.LINKS, domain="gap05.example", message_ts=ts, team="T2")
+    oauth_app.press(blocks, ResultAction.LINKS, domain="gap05.example", message_ts=ts, team="T2")
     links = fake_slack.wait_for("views.update")[0].args["view"]
     assert "not available" in str(links) and "a.com" not in str(links)
     oauth_app.event({"type": "app_home_opened", "user": "U9", "tab": "home"}, team="T2")
     home = str(fake_slack.wait_for("views.publish")[0].args["view"]["blocks"])
     assert "0 gaps" in home and "26 gaps" not in home  # its own analysis only
+    oauth_app.settle()
     assert fake_slack.calls_to("chat.update") == []
     shared = [
         str(item.get("title"))

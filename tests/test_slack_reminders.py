@@ -16,18 +16,25 @@ from bot.outreach.followups import snooze_until
 from bot.scheduler import DEFAULT_RETRY as POLICY
 from bot.scheduler import ReminderTick
 from bot.slack.app import team_clients
-from bot.slack.draft_blocks import failed_reminders_blocks
-from bot.slack.ids import Action
-from bot.slack.reminders import reminder_delivery
+from bot.slack.drafts.ids import DraftAction
+from bot.slack.reminders.blocks import failed_reminders_blocks
+from bot.slack.reminders.delivery import reminder_delivery
+from bot.slack.reminders.ids import ReminderAction
 from bot.store import claims
 from bot.store.claims import LEASE
 from bot.store.clock import as_utc
 from bot.store.db import make_engine
-from bot.store.outreach import Reminder, failed_reminders
 from bot.store.pipeline import PipelineEntry
+from bot.store.reminders import Reminder, failed_reminders
 
 LATER = datetime.now(UTC) + timedelta(days=30)
-BUTTONS = [Action.DRAFT_FOLLOW_UP, Action.GOT_REPLY, Action.WON, Action.SNOOZE, Action.STOP]
+BUTTONS = [
+    ReminderAction.DRAFT_FOLLOW_UP,
+    ReminderAction.GOT_REPLY,
+    ReminderAction.WON,
+    ReminderAction.SNOOZE,
+    ReminderAction.STOP,
+]
 
 
 def tick(slack: SlackDriver, at: datetime = LATER) -> int:
@@ -49,7 +56,7 @@ def status(slack: SlackDriver) -> str:
 def reminder_dm(slack: SlackDriver) -> Call:
     """Draft, send and let the follow-up fall due: the reminder DM."""
     dm = save_draft(slack, open_draft(slack, post_result(slack)).args["view"])
-    press_in_dm(slack, dm, Action.MARK_SENT)
+    press_in_dm(slack, dm, DraftAction.MARK_SENT)
     before = len(slack.fake.calls_to("chat.postMessage"))
     assert tick(slack) == 1
     return slack.fake.wait_for("chat.postMessage", count=before + 1)[-1]
@@ -71,12 +78,12 @@ def test_a_due_reminder_is_one_dm_with_five_buttons(slack: SlackDriver) -> None:
 @pytest.mark.parametrize(
     ("button", "after", "shown"),
     [
-        (Action.GOT_REPLY, "replied", "Marked *replied*"),
-        (Action.STOP, "no_response", "marked *no response*"),
+        (ReminderAction.GOT_REPLY, "replied", "Marked *replied*"),
+        (ReminderAction.STOP, "no_response", "marked *no response*"),
     ],
 )
 def test_outcome_buttons_move_the_pipeline_and_end_the_reminders(
-    slack: SlackDriver, button: Action, after: str, shown: str
+    slack: SlackDriver, button: str, after: str, shown: str
 ) -> None:
     dm = reminder_dm(slack)
 
@@ -92,7 +99,7 @@ def test_snooze_brings_the_reminder_back_two_business_days_later(slack: SlackDri
     dm = reminder_dm(slack)
     pressed = datetime.now(UTC)
 
-    update = press_in_dm(slack, dm, Action.SNOOZE)
+    update = press_in_dm(slack, dm, ReminderAction.SNOOZE)
 
     pending = [item for item in reminders(slack) if item.state == "pending"]
     assert len(pending) == 1
@@ -106,21 +113,21 @@ def test_draft_follow_up_opens_the_modal_with_a_follow_up_template(slack: SlackD
     dm = reminder_dm(slack)
     first = inputs(slack.fake.calls_to("views.open")[0].args["view"])["subject"]
 
-    slack.press(dm.args["blocks"], Action.DRAFT_FOLLOW_UP, channel="DU1")
+    slack.press(dm.args["blocks"], ReminderAction.DRAFT_FOLLOW_UP, channel="DU1")
 
     view = slack.fake.wait_for("views.open", count=2)[-1].args["view"]
     assert view["title"]["text"] == "Draft follow-up"
     assert inputs(view)["subject"]["initial_value"] == f"Re: {first['initial_value']}"
     assert inputs(view)["template"]["initial_option"]["value"] == "follow_up_1"
     follow_up = save_draft(slack, view)
-    press_in_dm(slack, follow_up, Action.MARK_SENT)
+    press_in_dm(slack, follow_up, DraftAction.MARK_SENT)
     assert status(slack) == "followed_up"
     assert [item.follow_ups_sent for item in reminders(slack) if item.state == "pending"] == [1]
 
 
 def test_a_close_reminder_says_the_domain_was_marked_no_response(slack: SlackDriver) -> None:
     dm = save_draft(slack, open_draft(slack, post_result(slack)).args["view"])
-    press_in_dm(slack, dm, Action.MARK_SENT)
+    press_in_dm(slack, dm, DraftAction.MARK_SENT)
     with Session(make_engine(slack.settings.app_database_url)) as session:
         reminder = session.exec(select(Reminder)).one()
         reminder.action, reminder.follow_ups_sent = "close", 2
@@ -137,9 +144,9 @@ def test_a_close_reminder_says_the_domain_was_marked_no_response(slack: SlackDri
 def test_reminder_buttons_from_another_user_change_nothing(slack: SlackDriver) -> None:
     dm = reminder_dm(slack)
 
-    slack.press(dm.args["blocks"], Action.GOT_REPLY, user="U2", channel="DU1")
-    slack.press(dm.args["blocks"], Action.STOP, user="U2", channel="DU1")
-    slack.press(dm.args["blocks"], Action.DRAFT_FOLLOW_UP, user="U2", channel="DU1")
+    slack.press(dm.args["blocks"], ReminderAction.GOT_REPLY, user="U2", channel="DU1")
+    slack.press(dm.args["blocks"], ReminderAction.STOP, user="U2", channel="DU1")
+    slack.press(dm.args["blocks"], ReminderAction.DRAFT_FOLLOW_UP, user="U2", channel="DU1")
 
     replies = slack.fake.wait_for("respond/*", count=3)
     assert all("not yours" in reply.args["text"] for reply in replies)

@@ -12,7 +12,7 @@ from fake_slack import Call, SlackDriver, find_element
 from outreach_history import History
 
 from bot.outreach.moves import Status
-from bot.slack.ids import Action
+from bot.slack.results.ids import ResultAction
 from bot.store.db import make_engine, session_scope
 
 
@@ -23,9 +23,9 @@ def post_result(slack: SlackDriver) -> Call:
 
 def target(slack: SlackDriver, message: Call, domain: str) -> None:
     """Press Target on `domain`'s row, whichever page of the result it is on."""
-    button = find_element(message.args["blocks"], Action.TARGET, "gap00.example")
+    button = find_element(message.args["blocks"], ResultAction.TARGET, "gap00.example")
     value = button["value"].replace('"d":"gap00.example"', f'"d":"{domain}"')
-    action = {"action_id": Action.TARGET, "type": "button", "value": value}
+    action = {"action_id": ResultAction.TARGET, "type": "button", "value": value}
     assert slack.block_action(action, message_ts=message.response["ts"]).status_code == 200
 
 

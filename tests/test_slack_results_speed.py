@@ -109,6 +109,15 @@ def counted(gaps: list[Gap], dofollow_only: bool) -> list[Opportunity]:
     return [item for item in found if item.matches]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def no_overlap_picture() -> Iterator[None]:
+    """These properties are about pages and exports: each analysis stores a stand-in for its
+    overlap picture, not a drawing (a third of a second each; tests/test_charts.py draws it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(analyses, "upset_png", lambda _overlap: b"\x89PNG\r\n\x1a\n")
+        yield
+
+
 @pytest.fixture
 def db_services(db: Engine, tmp_path: Path) -> analyses.Services:
     """Services on the `db` app database, shared by a property's examples (each its own team)."""

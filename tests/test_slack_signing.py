@@ -32,6 +32,12 @@ def command_fields(slack: SlackDriver, text: str, team: str = "T1") -> dict[str,
     }
 
 
+@pytest.fixture
+def slack(slack_http: SlackDriver) -> SlackDriver:
+    """Here requests go over real HTTP (uvicorn), their headers and bodies as sent."""
+    return slack_http
+
+
 def analyses(slack: SlackDriver) -> int:
     with Session(make_engine(slack.settings.app_database_url)) as session:
         return len(session.exec(select(Analysis)).all())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import queue
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ class SocketSlack:
     def __init__(self, envelope: dict[str, Any]) -> None:
         self.envelope = envelope
         self.acks: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.hung_up = threading.Event()  # the app closed its connection
         self.server: Server = serve(self._session, "127.0.0.1", 0)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -40,6 +40,8 @@ class SocketSlack:
                 self.acks.put(json.loads(message))
         except Exception:  # the client went away
             return
+        finally:
+            self.hung_up.set()
 
 
 @pytest.fixture
@@ -89,4 +91,4 @@ def test_socket_mode_acks_the_command_and_posts_the_result(
         assert opened.headers["authorization"] == "Bearer xapp-test-token"
     finally:
         handler.close()
-        time.sleep(0.05)
+        assert socket_slack.hung_up.wait(10), "the app did not close its connection"

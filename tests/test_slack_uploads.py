@@ -16,8 +16,8 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.config import Settings
 from bot.links.index import LinkIndex
-from bot.slack import uploads
-from bot.slack.uploads import UploadRefused, downloaded, site_in
+from bot.slack.uploads import files as uploads
+from bot.slack.uploads.files import UploadRefused, downloaded, site_in
 from bot.store.db import create_schema, make_engine
 from bot.store.installations import installation_store
 
@@ -296,7 +296,7 @@ def workspaces(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
                 user_id="U1",
             )
         )
-    driver = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+    driver = SlackDriver.in_process(settings, fake_slack, SIGNING_SECRET)
     yield driver
     driver.stop()
 

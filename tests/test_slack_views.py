@@ -13,9 +13,11 @@ from fake_slack import Call, SlackDriver
 from PIL import Image
 
 from bot.links.index import LinkIndex
-from bot.slack.ids import Action
+from bot.slack.home.ids import HomeAction
+from bot.slack.results.ids import ResultAction
 from bot.store.db import make_engine, session_scope
-from bot.store.outreach import PaidSources, Reminder, paid_sources
+from bot.store.reminders import Reminder
+from bot.store.settings import PaidSources, paid_sources
 
 
 def post_result(slack: SlackDriver, text: str = "mysite.com vs a.com b.com c.com") -> Call:
@@ -45,7 +47,7 @@ def test_links_opens_a_modal_with_the_exact_pages_per_competitor(slack: SlackDri
     page = message.args["blocks"]
 
     response = slack.press(
-        page, Action.LINKS, domain="many.example", message_ts=message.response["ts"]
+        page, ResultAction.LINKS, domain="many.example", message_ts=message.response["ts"]
     )
 
     assert response.status_code == 200
@@ -65,7 +67,7 @@ def test_app_home_shows_recent_analyses_counts_and_my_targets(slack: SlackDriver
     message = post_result(slack)
     slack.press(
         message.args["blocks"],
-        Action.TARGET,
+        ResultAction.TARGET,
         domain="gap05.example",
         message_ts=message.response["ts"],
     )
@@ -92,7 +94,7 @@ def test_post_again_from_app_home_reposts_the_stored_result(slack: SlackDriver) 
     home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
     shutil.rmtree(slack.settings.index_path)
 
-    slack.press(home, Action.REPOST)
+    slack.press(home, HomeAction.REPOST)
 
     again = slack.fake.wait_for("chat.postMessage", count=2)[-1]
     assert again.args["channel"] == "C1"
@@ -113,7 +115,7 @@ def test_a_new_workspace_starts_with_a_budget_that_only_an_admin_changes(
     text = str(home_blocks(slack))
     assert "*Paid link sources*" in text and "Up to $5.00 a day" in text
     assert "Set by a workspace admin." in text
-    assert Action.PAID_SOURCES.value not in text
+    assert HomeAction.PAID_SOURCES.value not in text
 
 
 def test_an_admin_turns_paid_sources_off_and_back_on_from_app_home(slack: SlackDriver) -> None:
@@ -121,12 +123,12 @@ def test_an_admin_turns_paid_sources_off_and_back_on_from_app_home(slack: SlackD
     blocks = home_blocks(slack)
     assert "Up to $5.00 a day" in str(blocks)
 
-    slack.press(blocks, Action.PAID_SOURCES, option=0)  # Off
+    slack.press(blocks, HomeAction.PAID_SOURCES, option=0)  # Off
     off = slack.fake.wait_for("views.publish", 2)[-1].args["view"]["blocks"]
     assert "Off: local data and the web graph only" in str(off)
     assert rule(slack) == PaidSources(allowed=False, daily_budget_usd=None)
 
-    slack.press(off, Action.PAID_SOURCES, option=3)  # $20 a day
+    slack.press(off, HomeAction.PAID_SOURCES, option=3)  # $20 a day
     slack.fake.wait_for("views.publish", 3)
     assert rule(slack) == PaidSources(allowed=True, daily_budget_usd=20.0)
 
@@ -136,7 +138,7 @@ def test_a_member_who_is_not_an_admin_cannot_change_the_rule(slack: SlackDriver)
     blocks = home_blocks(slack)
     slack.fake.admins.clear()
 
-    slack.press(blocks, Action.PAID_SOURCES, option=0)
+    slack.press(blocks, HomeAction.PAID_SOURCES, option=0)
 
     slack.fake.wait_for("views.publish", 2)  # redrawn after the (refused) choice
     assert rule(slack) == PaidSources(allowed=True, daily_budget_usd=None)
@@ -174,7 +176,7 @@ def test_the_pipeline_chart_is_uploaded_and_shown_in_app_home(slack: SlackDriver
     message = post_result(slack)
     slack.press(
         message.args["blocks"],
-        Action.TARGET,
+        ResultAction.TARGET,
         domain="gap05.example",
         message_ts=message.response["ts"],
     )
@@ -182,7 +184,7 @@ def test_the_pipeline_chart_is_uploaded_and_shown_in_app_home(slack: SlackDriver
     slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
     home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
 
-    slack.press_at_home(home, Action.PIPELINE_CHART)
+    slack.press_at_home(home, HomeAction.PIPELINE_CHART)
     complete, png = slack.fake.wait_for_upload("Targets by status")
     assert complete.args["channel_id"] == "DU1"  # shared with the user, who may then see it
     data = json.loads(Image.open(io.BytesIO(png)).info["Description"])
@@ -197,7 +199,7 @@ def test_a_pipeline_chart_slack_refuses_is_told_by_dm(slack: SlackDriver) -> Non
     home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
     slack.fake.fail("files.completeUploadExternal", "file_upload_failed")
 
-    slack.press_at_home(home, Action.PIPELINE_CHART)
+    slack.press_at_home(home, HomeAction.PIPELINE_CHART)
     dm = slack.fake.wait_for("chat.postMessage")[0]
     assert dm.args["channel"] == "DU1"
     assert "Slack would not take the pipeline chart" in dm.args["text"]
@@ -208,7 +210,7 @@ def test_a_pipeline_chart_slack_cannot_show_yet_stays_in_the_dm(slack: SlackDriv
     home = slack.fake.wait_for("views.publish")[0].args["view"]["blocks"]
     slack.fake.fail("views.publish", "invalid_blocks")
 
-    slack.press_at_home(home, Action.PIPELINE_CHART)
+    slack.press_at_home(home, HomeAction.PIPELINE_CHART)
     complete, _ = slack.fake.wait_for_upload("Targets by status")
     assert complete.args["channel_id"] == "DU1"
     shown = slack.fake.wait_for("views.publish", 3)[-1].args["view"]["blocks"]

@@ -14,9 +14,11 @@ from sqlalchemy.engine import Engine
 from bot.query import parse_watch_text
 from bot.services.runs import Runner
 from bot.services.watches import add_watch, get_watch, team_watches
-from bot.slack.ids import Action
+from bot.slack.home.ids import HomeAction
 from bot.slack.mrkdwn import escape
-from bot.slack.watches import watch_tick
+from bot.slack.results.ids import ResultAction
+from bot.slack.watches.delivery import watch_tick
+from bot.slack.watches.ids import WatchAction
 from bot.store.db import make_engine, session_scope
 from bot.store.watches import Watch
 
@@ -66,7 +68,7 @@ def test_watch_is_added_in_the_ack_and_listed_with_its_buttons(slack: SlackDrive
     assert listed["response_type"] == "ephemeral"
     assert "*mysite.com* vs a.com, b.com, c.com\\nevery day · next run" in str(listed["blocks"])
     buttons = [element["action_id"] for element in listed["blocks"][2]["elements"]]
-    assert buttons == [Action.WATCH_PAUSE, Action.WATCH_DELETE]
+    assert buttons == [WatchAction.PAUSE, WatchAction.DELETE]
 
 
 def test_bad_watches_get_one_sentence_naming_the_bad_part(slack: SlackDriver) -> None:
@@ -84,16 +86,16 @@ def test_pause_resume_and_delete_from_the_channel_list(slack: SlackDriver) -> No
     slack.command(WATCH)
     blocks = slack.command("watches").json()["blocks"]
 
-    slack.press(blocks, Action.WATCH_PAUSE)
+    slack.press(blocks, WatchAction.PAUSE)
     redrawn = slack.fake.wait_for("respond/*")[-1].args
     assert redrawn["replace_original"] is True and "*paused*" in str(redrawn["blocks"])
     assert watches(slack)[0].paused
 
-    slack.press(redrawn["blocks"], Action.WATCH_RESUME)
+    slack.press(redrawn["blocks"], WatchAction.RESUME)
     redrawn = slack.fake.wait_for("respond/*", count=2)[-1].args
     assert "next run" in str(redrawn["blocks"]) and not watches(slack)[0].paused
 
-    slack.press(redrawn["blocks"], Action.WATCH_DELETE)
+    slack.press(redrawn["blocks"], WatchAction.DELETE)
     redrawn = slack.fake.wait_for("respond/*", count=3)[-1].args
     assert "No watches in this channel yet" in str(redrawn["blocks"])
     assert watches(slack) == []
@@ -107,11 +109,11 @@ def test_another_workspace_s_watch_id_does_nothing(slack: SlackDriver) -> None:
             "type": "actions",
             "elements": [
                 {"action_id": action, "type": "button", "value": f'{{"w":{theirs.id}}}'}
-                for action in (Action.WATCH_PAUSE, Action.WATCH_DELETE)
+                for action in (WatchAction.PAUSE, WatchAction.DELETE)
             ],
         }
     ]
-    for action in (Action.WATCH_PAUSE, Action.WATCH_DELETE):
+    for action in (WatchAction.PAUSE, WatchAction.DELETE):
         slack.press(forged, action)
     answers = slack.fake.wait_for("respond/*", count=2)
     assert all("That watch is not there any more" in call.args["text"] for call in answers)
@@ -149,12 +151,12 @@ def test_a_run_posts_the_baseline_then_what_changed_with_row_buttons(
     assert news.args["text"] == "mysite.com: 1 new gap, 1 won, 1 lost by the competitors"
 
     # The row's buttons are a result's; triage answers the clicker and leaves the message.
-    slack.press(blocks, Action.TARGET, domain="fresh.example")
+    slack.press(blocks, ResultAction.TARGET, domain="fresh.example")
     said = slack.fake.wait_for("respond/*")[-1].args
     assert said["text"] == "*fresh.example* is now targeted by <@U1> for mysite.com."
     assert slack.fake.calls_to("chat.update") == []
 
-    slack.press(blocks, Action.REPOST)  # See all 25 gaps
+    slack.press(blocks, HomeAction.REPOST)  # See all 25 gaps
     whole = posted(slack, 3)
     assert whole.args["channel"] == "C1" and "Backlink gaps: mysite.com" in texts(
         whole.args["blocks"]
@@ -181,6 +183,6 @@ def test_app_home_lists_the_workspace_s_watches_with_their_buttons(slack: SlackD
     home = slack.fake.wait_for("views.publish")[-1].args["view"]["blocks"]
     assert "*Watches*" in texts(home) and "every day · in <#C1> · next run" in texts(home)
 
-    slack.press_at_home(home, Action.WATCH_PAUSE)
+    slack.press_at_home(home, WatchAction.PAUSE)
     home = slack.fake.wait_for("views.publish", count=2)[-1].args["view"]["blocks"]
     assert "*paused*" in texts(home) and watches(slack)[0].paused

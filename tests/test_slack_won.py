@@ -18,6 +18,7 @@ from conftest import SIGNING_SECRET, build_index, make_settings, sample_links
 from drafting import texts
 from fake_slack import Call, FakeSlack, SlackDriver
 from page_server import Page, PageServer, redirect
+from pipeline_log import events_for
 from sqlmodel import Session, select
 
 import bot.store.hosts
@@ -26,12 +27,14 @@ from bot.outreach.moves import Status
 from bot.scheduler import ReminderTick
 from bot.services.link_checks import LinkCheckTick
 from bot.slack.app import team_clients
-from bot.slack.ids import Action, Field
-from bot.slack.reminders import reminder_delivery
-from bot.slack.won import NOT_YOURS_LINK, link_news
+from bot.slack.reminders.delivery import reminder_delivery
+from bot.slack.reminders.ids import ReminderAction
+from bot.slack.won.blocks import NOT_YOURS_LINK
+from bot.slack.won.delivery import link_news
+from bot.slack.won.ids import WonAction, WonInput
 from bot.store.db import make_engine
-from bot.store.outreach import Reminder
-from bot.store.pipeline import Move, PipelineEntry, events_for, move
+from bot.store.pipeline import Move, PipelineEntry, move
+from bot.store.reminders import Reminder
 from bot.store.won_links import WonLink
 
 SITE, WON = "mysite.com", "127.0.0.1"
@@ -60,7 +63,7 @@ def slack(
         fake_slack.api_url,
         GAPBOT_FETCH_ALLOW_PRIVATE="1",
     )
-    driver = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+    driver = SlackDriver.in_process(settings, fake_slack, SIGNING_SECRET)
     yield driver
     driver.stop()
 
@@ -95,7 +98,11 @@ def press_won(slack: SlackDriver, dm: Call, user: str = "U1") -> dict[str, Any]:
     """Press Won: the loading modal opens, then becomes the form; the form."""
     opened = len(slack.fake.calls_to("views.update"))
     slack.press(
-        dm.args["blocks"], Action.WON, user=user, channel="DU1", message_ts=dm.response["ts"]
+        dm.args["blocks"],
+        ReminderAction.WON,
+        user=user,
+        channel="DU1",
+        message_ts=dm.response["ts"],
     )
     loading = slack.fake.wait_for("views.open")[-1].args["view"]
     assert texts(loading["blocks"])[0].startswith("Looking for the page of *")
@@ -107,13 +114,13 @@ def press_won(slack: SlackDriver, dm: Call, user: str = "U1") -> dict[str, Any]:
 
 def page_input(form: dict[str, Any]) -> dict[str, Any]:
     (block,) = [block for block in form["blocks"] if block["type"] == "input"]
-    assert block["block_id"] == Field.LINKING_PAGE
+    assert block["block_id"] == WonInput.LINKING_PAGE
     return dict(block)
 
 
 def submit(slack: SlackDriver, form: dict[str, Any], url: str | None) -> httpx.Response:
     state = {"type": "plain_text_input", "value": url}
-    return slack.view_submission(form, {Field.LINKING_PAGE: {Action.LINKING_PAGE: state}})
+    return slack.view_submission(form, {WonInput.LINKING_PAGE: {WonAction.LINKING_PAGE: state}})
 
 
 def status(slack: SlackDriver, domain: str = WON) -> str:
@@ -244,7 +251,7 @@ def test_a_won_form_submitted_by_someone_else_changes_nothing(
     state = {"type": "plain_text_input", "value": blog.url("/post")}
 
     response = slack.view_submission(
-        form, {Field.LINKING_PAGE: {Action.LINKING_PAGE: state}}, user="U2"
+        form, {WonInput.LINKING_PAGE: {WonAction.LINKING_PAGE: state}}, user="U2"
     )
 
     assert response.json()["errors"] == {
@@ -256,7 +263,7 @@ def test_a_won_form_submitted_by_someone_else_changes_nothing(
 def test_someone_elses_won_button_opens_nothing(slack: SlackDriver) -> None:
     dm = reminder_dm(slack)
 
-    slack.press(dm.args["blocks"], Action.WON, user="U2", channel="DU1")
+    slack.press(dm.args["blocks"], ReminderAction.WON, user="U2", channel="DU1")
 
     (reply,) = slack.fake.wait_for("respond/*")
     assert "not yours" in reply.args["text"]
@@ -318,16 +325,16 @@ def test_a_link_at_risk_can_be_checked_again_now_or_marked_lost(
     posted = len(slack.fake.calls_to("chat.postMessage"))
     updated = len(slack.fake.calls_to("chat.update"))
 
-    slack.press(alert.args["blocks"], Action.LINK_RECHECK, **where)
+    slack.press(alert.args["blocks"], WonAction.LINK_RECHECK, **where)
     update = slack.fake.wait_for("chat.update", count=updated + 1)[-1]
     assert "Checking the page of *127.0.0.1* again now" in texts(update.args["blocks"])[0]
     again = slack.fake.wait_for("chat.postMessage", count=posted + 1)[-1]
     assert texts(again.args["blocks"])[0].startswith(":warning: Checked again:")
     assert status(slack) == "at_risk"
 
-    slack.press(alert.args["blocks"], Action.LINK_LOST, user="U2", **where)
+    slack.press(alert.args["blocks"], WonAction.LINK_LOST, user="U2", **where)
     assert slack.fake.wait_for("respond/*")[-1].args["text"] == NOT_YOURS_LINK
-    slack.press(alert.args["blocks"], Action.LINK_LOST, **where)
+    slack.press(alert.args["blocks"], WonAction.LINK_LOST, **where)
     lost = slack.fake.wait_for("chat.update", count=updated + 2)[-1]
     assert "*127.0.0.1* is marked *lost*" in texts(lost.args["blocks"])[0]
     assert status(slack) == "lost"

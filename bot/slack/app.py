@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import SecretStr
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -30,30 +29,21 @@ from bot.config import ConfigError, Settings
 from bot.contacts.lookup import ContactFinder
 from bot.services.deps import Services
 from bot.services.outreach import templates_of
-from bot.slack import (
-    actions,
-    commands,
-    contacts,
-    drafts,
-    guard,
-    home,
-    reminders,
-    uploads,
-    views,
-    watches,
-    won,
-)
-from bot.slack.context import SERVICES_KEY
+from bot.slack import guard
+from bot.slack.contacts import listeners as contacts
+from bot.slack.context import provide
+from bot.slack.drafts import listeners as drafts
+from bot.slack.home import listeners as home
 from bot.slack.oauth import oauth_mode, oauth_settings
+from bot.slack.reminders import listeners as reminders
+from bot.slack.results import listeners as results
+from bot.slack.uploads import listeners as uploads
+from bot.slack.watches import listeners as watches
+from bot.slack.won import listeners as won
 from bot.store.db import create_schema, make_engine
 from bot.store.installations import installation_store
 
 log = logging.getLogger(__name__)
-
-# Listeners ack in the request's thread and do their work afterwards on this pool
-# (bot.slack.listening): mostly waiting on Slack, so more threads than CPUs. Analyses take
-# their turn at `Services.analysis_slots`.
-LISTENER_THREADS = 16
 
 
 class _OurClientIsMeant(logging.Filter):
@@ -80,20 +70,29 @@ _TOKEN_REFUSED = frozenset(
 )
 
 
+def start_services(settings: Settings, contact_finder: ContactFinder | None = None) -> Services:
+    """The serving process's services: its one engine, on a database migrated first."""
+    engine = make_engine(settings.app_database_url)
+    create_schema(engine)
+    return Services.of(settings, engine, contact_finder)
+
+
 def build_app(
     settings: Settings,
     client: WebClient | None = None,
     *,
+    services: Services | None = None,
     contact_finder: ContactFinder | None = None,
 ) -> App:
     """The Slack app: one workspace (SLACK_BOT_TOKEN) or OAuth installs (SLACK_CLIENT_ID/SECRET).
 
-    `contact_finder`: how contacts are looked up (tests give one that reads a local server).
+    `services`: the process's (start_services), made here if not given. `contact_finder`:
+    how contacts are looked up when they are made here (tests give one that reads a local
+    server).
     """
     signing_secret = required(settings.slack_signing_secret, "SLACK_SIGNING_SECRET")
-    engine = make_engine(settings.app_database_url)
-    create_schema(engine)
-    services = Services.of(settings, engine, contact_finder)
+    services = services or start_services(settings, contact_finder)
+    engine = services.engine
     if oauth_mode(settings):
         # Each request's workspace token comes from the installation store.
         credentials: dict[str, Any] = {"oauth_settings": oauth_settings(settings, engine)}
@@ -107,26 +106,23 @@ def build_app(
         # Checked above, with a sentence that tells a refused token from Slack being down.
         credentials = {"token_verification_enabled": False}
     app = App(
+        # Named, or Bolt names the app by reading the whole call stack (inspect.stack).
+        name="gapbot",
         client=client,
         signing_secret=signing_secret,
         # The ack function answers Slack from the request's own thread; what calls Slack
         # runs after it (bot.slack.listening), so no answer waits for a slow Web API call.
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, "gapbot-listener"),
         logger=_BOLT_LOG,
         **credentials,
     )
 
-    @app.middleware
-    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
-        context[SERVICES_KEY] = services
-        next()
-
+    app.middleware(provide(services))
     guard.install(app, engine, token_workspace)
 
     for problem in templates_of(services).problems:
         log.warning("outreach template skipped: %s", problem)
-    features = (commands, actions, views, home, drafts, contacts, reminders, won, watches, uploads)
+    features = (results, drafts, contacts, reminders, won, watches, home, uploads)
     for feature in features:
         feature.register(app)
     return app

@@ -19,11 +19,10 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Respond
-from slack_bolt.lazy_listener import LazyListenerRunner
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.slack.blocks import internal_error_text, other_workspace_text, slack_failed_text
+from bot.slack.texts import internal_error_text, other_workspace_text, slack_failed_text
 from bot.store.requests import SeenRequests
 
 log = logging.getLogger(__name__)
@@ -52,8 +51,6 @@ def install(app: App, engine: Engine, token_workspace: Workspace | None) -> None
     if token_workspace is not None:
         app.middleware(refuse_other_teams(token_workspace))
     app.error(answer_failure)
-    runner = app.listener_runner
-    runner.lazy_listener_runner = ReportingLazyRunner(runner.lazy_listener_runner)
 
 
 # -- replays --------------------------------------------------------------------------------------
@@ -202,10 +199,8 @@ def tell_failure(error: Exception, body: dict[str, Any], respond: Respond | None
 
 
 def reporting_failures(work: Callable[..., None]) -> Callable[..., None]:
-    """A lazy listener (the work after an ack) whose failures are told as a listener's are.
-
-    Bolt's lazy runner only logs one line, without the traceback, and tells no one.
-    """
+    """The work after an ack (bot.slack.listening), its failures told as a listener's are:
+    logged with the traceback, and the user told in one sentence."""
     wanted = tuple(inspect.signature(work).parameters)
 
     def run(**arguments: Any) -> None:
@@ -223,14 +218,3 @@ def reporting_failures(work: Callable[..., None]) -> Callable[..., None]:
     run.__name__ = run.__qualname__ = work.__name__
     run.__doc__ = work.__doc__
     return run
-
-
-class ReportingLazyRunner(LazyListenerRunner):
-    """Bolt's runner of lazy listeners (the work after an ack), telling their failures."""
-
-    def __init__(self, inner: LazyListenerRunner) -> None:
-        self.inner = inner
-        self.logger = inner.logger
-
-    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
-        self.inner.start(reporting_failures(function), request)

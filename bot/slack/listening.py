@@ -54,21 +54,30 @@ class Answering:
 ANSWERING = Answering()
 
 
-def after_ack(work: Callable[..., None]) -> Callable[..., None]:
-    """The listener to register for `work`: it acks, then hands `work` to the services'
-    pool, where it runs once this process has answered its requests. Its failures are
-    told to the user (bot.slack.guard)."""
+def after_ack(
+    work: Callable[..., None], answer: Callable[..., None] | None = None
+) -> Callable[..., None]:
+    """The listener to register for `work`: it acks (with `answer`, which calls `ack` with
+    what Slack is to show, or with a bare `ack()`), then hands `work` to the services' pool,
+    where it runs once this process has answered its requests. Its failures are told to
+    the user (bot.slack.guard)."""
     reported = reporting_failures(work)
+    answer_names = () if answer is None else tuple(inspect.signature(answer).parameters)
 
     def listener(**arguments: Any) -> None:
-        arguments["ack"]()
+        if answer is None:
+            arguments["ack"]()
+        else:
+            answer(**{name: arguments[name] for name in answer_names})
         arguments["ack"] = _already_acked
         services_of(arguments["context"]).after_answer(lambda: _when_quiet(reported, arguments))
 
-    # Bolt passes a listener the arguments its signature names: the work's, and these.
-    names = dict.fromkeys((*inspect.signature(reported).parameters, "ack", "context"))
+    # Bolt passes a listener the arguments its signature names: the work's, the answer's,
+    # and these.
+    wanted = (*inspect.signature(reported).parameters, *answer_names, "ack", "context")
     parameters = [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in dict.fromkeys(wanted)
     ]
     listener.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     listener.__name__ = listener.__qualname__ = work.__name__

@@ -1,4 +1,4 @@
-"""Sending messages: a result (with the fallbacks Slack makes necessary), a DM, an update."""
+"""Sending in Slack: a note to the person who clicked, a DM, a message replaced, Slack's reasons."""
 
 from __future__ import annotations
 
@@ -10,34 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
-from bot.services.paging import ResultPage, ResultView, ViewError, decode_value
-from bot.slack.blocks import gone_text, invite_text, result_fallback, result_message
-
 log = logging.getLogger(__name__)
 
 # The bot is not a member (private channel, DM) or may not see the channel.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-_CANNOT_UPDATE = CANNOT_POST | {"message_not_found", "cant_update_message"}
 
 
-def post_result(
-    client: WebClient, respond: Respond | None, channel: str, page: ResultPage
-) -> str | None:
-    """Post the result in `channel`; if the bot may not, reply through the command instead.
-
-    Returns the message's ts when it was posted in the channel (None through the command).
-    Raises SlackApiError (or OSError) when neither reached Slack: the caller tells the user.
-    """
-    blocks, text = result_message(page), result_fallback(page.analysis)
-    try:
-        return str(client.chat_postMessage(channel=channel, blocks=blocks, text=text)["ts"])
-    except SlackApiError as error:
-        if _error_code(error) not in CANNOT_POST or respond is None:
-            raise
-        if not replied(respond, response_type="in_channel", blocks=blocks, text=text):
-            raise
-        replied(respond, response_type="ephemeral", text=invite_text(channel))
-        return None
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code for a refused call (`http_503` when it gave none)."""
+    return str(error.response.get("error") or f"http_{error.response.status_code}")
 
 
 def slack_reason(error: SlackApiError | OSError) -> str:
@@ -74,22 +55,9 @@ def tell_user(client: WebClient, respond: Respond | None, user_id: str, text: st
     return True
 
 
-def update_result(
-    client: WebClient, respond: Respond, body: dict[str, Any], page: ResultPage
-) -> None:
-    """Replace the message a button was pressed in with `page`."""
-    blocks, text = result_message(page), result_fallback(page.analysis)
-    channel = (body.get("channel") or {}).get("id")
-    ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
-    if channel and ts:
-        try:
-            client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
-            return
-        except SlackApiError as error:
-            if _error_code(error) not in _CANNOT_UPDATE:
-                raise
-    # A message posted through a response URL can only be replaced through one.
-    respond(blocks=blocks, text=text, replace_original=True)
+def tell(respond: Respond, text: str) -> None:
+    """An ephemeral note to the person who clicked, leaving the message as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def direct_message(client: WebClient, user_id: str, blocks: list[Block], text: str) -> None:
@@ -102,25 +70,12 @@ def replace_message(
     client: WebClient, body: dict[str, Any], blocks: list[Block], text: str
 ) -> None:
     """Replace the (bot's own) message a button was pressed in, e.g. a DM."""
-    channel = str((body.get("channel") or {}).get("id", ""))
-    ts = str((body.get("container") or {}).get("message_ts", ""))
+    channel, ts = pressed_in(body)
     client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
 
 
-def tell(respond: Respond, text: str) -> None:
-    """An ephemeral note to the person who clicked, leaving the message as it is."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def row_of(action: dict[str, Any], respond: Respond) -> tuple[ResultView, str] | None:
-    """The result view and domain a row's button carries; None (and a note) if it is gone."""
-    try:
-        view, extra = decode_value(str(action.get("value", "")))
-        return view, extra["d"]
-    except (ViewError, KeyError):
-        tell(respond, gone_text())
-        return None
-
-
-def _error_code(error: SlackApiError) -> str:
-    return str(error.response.get("error", ""))
+def pressed_in(body: dict[str, Any]) -> tuple[str, str]:
+    """The channel and ts of the message a button was pressed in ("" where there is none)."""
+    channel = str((body.get("channel") or {}).get("id", ""))
+    ts = str((body.get("container") or {}).get("message_ts", ""))
+    return channel, ts

@@ -1,4 +1,4 @@
-"""Serving the Slack app (Socket Mode, or HTTP in one or more processes) and its reminder tick."""
+"""Serving the Slack app (Socket Mode, or HTTP in one or more processes) and its scheduled ticks."""
 
 from __future__ import annotations
 
@@ -28,17 +28,15 @@ from starlette.routing import Route
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.scheduler import ClaimTick, ReminderTick, start_scheduler
-from bot.services.deps import ANALYSIS_SLOTS
-from bot.services.link_checks import LinkCheckTick, checking_fetcher
-from bot.services.runs import Runner
-from bot.slack.app import build_app, required, team_clients, web_client
+from bot.services.deps import Services
+from bot.services.link_checks import LinkCheckTick
+from bot.slack.app import build_app, required, start_services, team_clients, web_client
 from bot.slack.guard import TIMESTAMP_HEADER, missing_part
 from bot.slack.listening import ANSWERING
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH, oauth_mode
-from bot.slack.reminders import reminder_delivery
-from bot.slack.watches import watch_tick
-from bot.slack.won import link_news
-from bot.store.db import make_engine
+from bot.slack.reminders.delivery import reminder_delivery
+from bot.slack.watches.delivery import watch_tick
+from bot.slack.won.delivery import link_news
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +78,9 @@ def serve(
             " connects out to Slack, one connection per process"
         )
     app_token = required(settings.slack_app_token, "SLACK_APP_TOKEN")
-    app = build_app(settings)
-    scheduler = start_scheduler(
-        *scheduled_ticks(app, settings, make_engine(settings.app_database_url))
-    )
+    services = start_services(settings)
+    app = build_app(settings, services=services)
+    scheduler = start_scheduler(*scheduled_ticks(app, services))
     try:
         socket_mode_handler(app, settings, app_token).start()
     finally:
@@ -117,23 +114,25 @@ def worker_app() -> Starlette:
 
 
 def served_app(settings: Settings) -> Starlette:
-    """One serving process: the Slack app, its health check, and the reminder tick.
+    """One serving process: its services (one engine), the Slack app, its health check,
+    and the scheduled ticks.
 
-    Every process runs the tick: each due reminder is claimed by exactly one of them.
+    Every process runs the ticks: each due job is claimed by exactly one of them.
     """
-    app = build_app(settings)
-    engine = make_engine(settings.app_database_url)
-    return http_app(app, engine, lifespan=ticking(scheduled_ticks(app, settings, engine)))
+    services = start_services(settings)
+    app = build_app(settings, services=services)
+    return http_app(app, services.engine, lifespan=ticking(scheduled_ticks(app, services)))
 
 
-def scheduled_ticks(app: App, settings: Settings, engine: Engine) -> list[ClaimTick[Any]]:
+def scheduled_ticks(app: App, services: Services) -> list[ClaimTick[Any]]:
     """Every kind of scheduled job a serving process runs (each job claimed by one process)."""
+    settings, engine = services.settings, services.engine
     clients = team_clients(app, settings)
     return [
         ReminderTick(engine, reminder_delivery(clients)),
-        LinkCheckTick(engine, checking_fetcher(settings, engine), link_news(clients)),
+        LinkCheckTick(engine, services.fetcher, link_news(clients)),
         # The watches' analyses take turns with /gaps at the process's analysis slots.
-        watch_tick(Runner.of(settings, engine, ANALYSIS_SLOTS), clients),
+        watch_tick(services.runner, clients),
     ]
 
 

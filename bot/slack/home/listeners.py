@@ -1,5 +1,5 @@
-"""App Home: recent analyses (to post again), pipeline counts, what works in outreach, my
-targets to draft for, the workspace's watches."""
+"""App Home: drawn when opened and after each change; Post again, the pipeline chart, and
+the workspace's rule for paid link sources."""
 
 from __future__ import annotations
 
@@ -7,47 +7,50 @@ import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import analyses, outreach, watches
-from bot.services.paging import bounded_id
-from bot.slack.blocks import (
-    PAID_SOURCES_OFF,
+from bot.services.deps import Services
+from bot.slack.home.blocks import (
     PaidSourcesShown,
     chart_not_drawn_text,
     home_view,
 )
-from bot.slack.context import services_of, team_of
-from bot.slack.draft_blocks import failed_reminders_blocks
-from bot.slack.ids import Action
+from bot.slack.home.ids import AnalysisRef, HomeAction, paid_sources_choice
 from bot.slack.listening import after_ack
-from bot.slack.posting import post_result, slack_reason, tell_user
-from bot.slack.watch_blocks import home_watches
+from bot.slack.posting import slack_reason, tell_user
+from bot.slack.reminders.blocks import failed_reminders_blocks
+from bot.slack.results.posting import post_result
+from bot.slack.values import ValueRefused, carrying
+from bot.slack.watches.blocks import home_watches
 
 PIPELINE_CHART_TITLE = "Targets by status, day by day"
 
 
 def register(app: App) -> None:
     app.event("app_home_opened")(after_ack(publish_home))
-    app.action(Action.REPOST)(after_ack(repost))
-    app.action(Action.PAID_SOURCES)(after_ack(choose_paid_sources))
-    app.action(Action.PIPELINE_CHART)(after_ack(draw_pipeline))
+    app.action(HomeAction.REPOST, middleware=carrying(AnalysisRef))(after_ack(repost))
+    app.action(HomeAction.PAID_SOURCES)(after_ack(choose_paid_sources))
+    app.action(HomeAction.PIPELINE_CHART)(after_ack(draw_pipeline))
 
 
-def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def publish_home(event: dict[str, Any], client: WebClient, services: Services, team: str) -> None:
     user = event.get("user")
     if event.get("tab", "home") != "home" or not isinstance(user, str):
         return
-    publish(client, context, user)
+    publish(client, services, team, user)
 
 
 def publish(
-    client: WebClient, context: BoltContext, user: str, pipeline_chart: str | None = None
+    client: WebClient,
+    services: Services,
+    team: str,
+    user: str,
+    pipeline_chart: str | None = None,
 ) -> None:
     """Draw `user`'s Home tab afresh (with the pipeline picture of this file id, if any)."""
-    services, team = services_of(context), team_of(context)
     found = analyses.home(services, team)
     targets = outreach.home_targets(services, team, user)
     paid = PaidSourcesShown(
@@ -69,13 +72,12 @@ def publish(
     client.views_publish(user_id=user, view=view)
 
 
-def draw_pipeline(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def draw_pipeline(body: dict[str, Any], client: WebClient, services: Services, team: str) -> None:
     """The workspace's pipeline, day by day, as a picture shared in the user's DM with
     Gapbot (so that they may see the file) and shown in the Home tab; if Slack will not
     take it, the user hears why."""
-    ack()
     user = body["user"]["id"]
-    png = analyses.pipeline_chart(services_of(context), team_of(context))
+    png = analyses.pipeline_chart(services, team)
     try:
         dm = client.conversations_open(users=user)["channel"]["id"]
         uploaded = client.files_upload_v2(
@@ -87,26 +89,28 @@ def draw_pipeline(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
         tell_user(client, None, user, chart_not_drawn_text(reason))
         return
     try:
-        publish(client, context, user, pipeline_chart=file_id)
+        publish(client, services, team, user, pipeline_chart=file_id)
     except SlackApiError:
         # Slack may refuse a file it has not finished processing: the picture is in the DM.
-        publish(client, context, user)
+        publish(client, services, team, user)
 
 
 def choose_paid_sources(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    team: str,
 ) -> None:
     """A workspace admin turns paid sources off or sets the daily budget (checked again here:
     a button's presence proves nothing)."""
-    ack()
     user = body["user"]["id"]
     value = str((action.get("selected_option") or {}).get("value", ""))
     if is_admin(client, user):
-        with contextlib.suppress(ValueError):
-            budget = None if value == PAID_SOURCES_OFF else float(value)
-            analyses.set_paid_sources(services_of(context), team_of(context), budget)
+        with contextlib.suppress(ValueRefused):
+            analyses.set_paid_sources(services, team, paid_sources_choice(value))
     # Always redrawn, so the menu shows the rule in force, whoever chose what.
-    publish(client, context, user)
+    publish(client, services, team, user)
 
 
 def is_admin(client: WebClient, user: str) -> bool:
@@ -119,19 +123,13 @@ def is_admin(client: WebClient, user: str) -> bool:
 
 
 def repost(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    carried: AnalysisRef, body: dict[str, Any], client: WebClient, services: Services, team: str
 ) -> None:
     """Post a stored analysis again in its channel (or, if the bot is not there, to the user)."""
-    ack()
-    user = body["user"]["id"]
-    try:
-        analysis_id = bounded_id(action.get("value", ""))
-    except ValueError:
-        return
-    page = analyses.first_page(services_of(context), team_of(context), analysis_id)
+    page = analyses.first_page(services, team, carried.id)
     if page is None:
         return
     try:
         post_result(client, None, page.analysis.channel_id, page)
     except SlackApiError:
-        post_result(client, None, user, page)
+        post_result(client, None, body["user"]["id"], page)

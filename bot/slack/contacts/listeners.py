@@ -11,34 +11,35 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import contacts, outreach
+from bot.services.deps import Services
 from bot.services.outreach import DraftModal
-from bot.slack.context import services_of, team_of
-from bot.slack.draft_blocks import draft_modal
-from bot.slack.drafts import read_form
-from bot.slack.ids import Action
+from bot.slack.contacts.ids import ContactAction
+from bot.slack.drafts.blocks import draft_modal
+from bot.slack.drafts.forms import read_draft_form
+from bot.slack.drafts.ids import DraftMetadata
 from bot.slack.listening import after_ack
+from bot.slack.values import carrying
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(Action.FIND_CONTACTS)(after_ack(find_contacts))
-    app.action(Action.CHOOSE_CONTACT)(after_ack(choose_contact))
+    modal = carrying(DraftMetadata)
+    app.action(ContactAction.FIND_CONTACTS, middleware=modal)(after_ack(find_contacts))
+    app.action(ContactAction.CHOOSE_CONTACT, middleware=modal)(after_ack(choose_contact))
 
 
-def find_contacts(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def find_contacts(
+    carried: DraftMetadata, body: dict[str, Any], client: WebClient, services: Services, team: str
+) -> None:
     """Find contacts / Look again: read the prospect's pages now, then show the candidates."""
-    ack()
     current = body["view"]
-    form = read_form(current)
-    if form is None:
-        return
-    services, team = services_of(context), team_of(context)
+    form = read_draft_form(carried, current)
     looking = outreach.modal_of(services, team, form, datetime.now(UTC), looking=True)
     shown = _update(client, current["id"], current.get("hash"), looking)
     if shown is None:
@@ -49,19 +50,19 @@ def find_contacts(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
 
 
 def choose_contact(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    carried: DraftMetadata,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    services: Services,
+    team: str,
 ) -> None:
     """A found contact was chosen: it becomes the recipient, and the email is written again."""
-    ack()
     current = body["view"]
-    form = read_form(current)
-    if form is None:
-        return
+    form = read_draft_form(carried, current)
     address = str((action.get("selected_option") or {}).get("value") or "")
-    services = services_of(context)
-    modal = contacts.choose(
-        services, team_of(context), body["user"]["id"], form, address, datetime.now(UTC)
-    )
+    user, now = body["user"]["id"], datetime.now(UTC)
+    modal = contacts.choose(services, team, user, form, address, now)
     if modal is not None:
         _update(client, current["id"], current.get("hash"), modal)
 

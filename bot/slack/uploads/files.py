@@ -1,5 +1,5 @@
-"""Exports sent to Gapbot in a DM: downloaded from Slack, imported for the sender's
-workspace, and answered with the report `gapbot import` prints."""
+"""A file shared with Gapbot: the site its message names, and its download from Slack's
+file host only, within a size limit."""
 
 from __future__ import annotations
 
@@ -11,21 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import httpx
-from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import DEFAULT_SLACK_API_URL, Settings
 from bot.domains import DomainError, fold_domain
-from bot.links.base import LinkSourceError
-from bot.links.duckdb_tools import duckdb_reason
-from bot.links.imports import ExportError, SiteRequiredError
-from bot.links.index import ImportReport
-from bot.links.sources import open_index
-from bot.slack.context import services_of, team_of
-from bot.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
@@ -39,76 +30,11 @@ _DOWNLOAD_TIMEOUT = httpx.Timeout(30.0)
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _SITE_LABEL = re.compile(r"\bsite\s*:\s*(\S+)", re.IGNORECASE)
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-# Of a reason echoed back: an export's error can quote the file.
-_SHOWN_CHARACTERS = 300
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class UploadRefused(Exception):
     """The shared file cannot be imported; the message says why in one sentence."""
-
-
-def register(app: App) -> None:
-    app.event({"type": "message", "subtype": "file_share"})(ack=_ack, lazy=[import_upload])
-    # message.im sends every message of a DM with Gapbot; the others are acknowledged and
-    # let be (an unanswered event is a failed delivery to Slack, retried, then disabled).
-    app.event("message")(_ack)
-
-
-def _ack(ack: Ack) -> None:
-    ack()
-
-
-def import_upload(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """After the ack: import each file shared in a DM with Gapbot, and answer there."""
-    channel = event.get("channel")
-    # A bot's file (Gapbot's own CSV of a result, say) is no export sent to be imported.
-    if event.get("channel_type") != "im" or event.get("bot_id") or not channel:
-        return
-    settings, team = services_of(context).settings, team_of(context)
-    text = str(event.get("text") or "")
-    for shared in event.get("files") or []:
-        reply = import_shared(client, settings, team, str(shared.get("id", "")), text)
-        client.chat_postMessage(channel=channel, text=reply)
-
-
-def import_shared(client: WebClient, settings: Settings, team: str, file_id: str, text: str) -> str:
-    """Import one shared file for `team`; the reply: its report, or why it was not."""
-    name = "The file"
-    try:
-        site = site_in(text)
-        info = _file_info(client, file_id)
-        name = _file_name(info)
-        with downloaded(info, settings, client.token) as path:
-            report = open_index(settings, team).import_file(path, site=site)
-    except SiteRequiredError as error:
-        return (
-            f"{escape(error.problem)}: say whose links these are by sending it again with"
-            " `site: example.com` as its message."
-        )
-    except (UploadRefused, ExportError, LinkSourceError) as error:
-        return _not_imported(name, str(error))
-    except duckdb.Error as error:
-        return _not_imported(name, f"the link index could not be written: {duckdb_reason(error)}")
-    except Exception:
-        log.exception("import of shared file %s failed", file_id)
-        return _not_imported(name, "an internal error")
-    return report_text(report)
-
-
-def report_text(report: ImportReport) -> str:
-    """The report `gapbot import` prints, as a DM."""
-    lines = escape("\n".join(report.lines()))
-    return (
-        f"Imported for this workspace:\n```\n{lines}\n```\n"
-        "Next: `/gaps SITE vs COMPETITOR...` over the sites it holds."
-    )
-
-
-def _not_imported(name: str, reason: str) -> str:
-    if len(reason) > _SHOWN_CHARACTERS:
-        reason = reason[:_SHOWN_CHARACTERS] + "…"
-    return f"{escape(name)} was not imported: {escape(reason.rstrip('.'))}."
 
 
 def site_in(text: str) -> str | None:
@@ -128,7 +54,7 @@ def site_in(text: str) -> str | None:
         raise UploadRefused(f"{given[:60]!r} in its message is not a site: {error}") from None
 
 
-def _file_info(client: WebClient, file_id: str) -> dict[str, Any]:
+def file_info(client: WebClient, file_id: str) -> dict[str, Any]:
     """The file object (https://api.slack.com/types/file) of a shared file."""
     try:
         info = client.files_info(file=file_id).get("file")
@@ -140,7 +66,7 @@ def _file_info(client: WebClient, file_id: str) -> dict[str, Any]:
     return info
 
 
-def _file_name(info: dict[str, Any]) -> str:
+def file_name(info: dict[str, Any]) -> str:
     """The file's name, safe as the last part of a path (a name comes from the sender)."""
     printable = _CONTROL_CHARACTERS.sub("", str(info.get("name") or ""))
     name = Path(printable).name.strip()[:100]
@@ -154,7 +80,7 @@ def downloaded(info: dict[str, Any], settings: Settings, token: str | None) -> I
         raise UploadRefused(_too_big())
     url = file_url(str(info.get("url_private_download") or ""), settings)
     with tempfile.TemporaryDirectory(prefix="gapbot-upload-") as folder:
-        path = Path(folder) / _file_name(info)
+        path = Path(folder) / file_name(info)
         _download(url, token, path)
         yield path
 

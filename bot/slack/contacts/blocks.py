@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.contacts.lookup import MAX_PAGES, ContactLookup
 from bot.contacts.ranking import Contact, Reason
 from bot.slack.blocks import MAX_OPTION_TEXT, MAX_SECTION_TEXT, context, cut
-from bot.slack.ids import Action, Field
+from bot.slack.contacts.ids import ContactAction, ContactInput
 from bot.slack.mrkdwn import escape, link
 
 MAX_CONTACTS_SHOWN = 5
@@ -66,12 +66,12 @@ def _picker(shown: list[Contact], recipient: str) -> InputBlock:
     options = [_option(contact) for contact in shown]
     chosen = next((item for item in options if item.value == recipient), None)
     return InputBlock(
-        block_id=Field.CONTACT,
+        block_id=ContactInput.CONTACT,
         label="Contacts found (choose one to write to)",
         optional=True,
         dispatch_action=True,
         element=RadioButtonsElement(
-            action_id=Action.CHOOSE_CONTACT, options=options, initial_option=chosen
+            action_id=ContactAction.CHOOSE_CONTACT, options=options, initial_option=chosen
         ),
     )
 
@@ -120,5 +120,5 @@ def _page(url: str) -> str:
 
 def _button(text: str) -> ActionsBlock:
     return ActionsBlock(
-        elements=[ButtonElement(text=text, action_id=Action.FIND_CONTACTS, value="find")]
+        elements=[ButtonElement(text=text, action_id=ContactAction.FIND_CONTACTS, value="find")]
     )

@@ -1,14 +1,12 @@
 """Block Kit for watches: the list with its buttons, and what a run posts. Pure.
 
 Text from users and data goes through `mrkdwn.escape`; the rows of new opportunities are
-a result's own rows (bot.slack.blocks.result_row), with the same buttons.
+a result's own rows (bot.slack.results.blocks.result_row), with the same buttons.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -18,11 +16,15 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
 )
 
-from bot.services.paging import ResultPage, ViewError, bounded_id
+from bot.services.paging import ResultPage
 from bot.services.watches import WatchRun
-from bot.slack.blocks import MAX_REASON_TEXT, context, cut, result_row, section
-from bot.slack.ids import GAPS_COMMAND, WATCH_WORD, WATCHES_WORD, Action
+from bot.slack.blocks import MAX_REASON_TEXT, context, cut, section
+from bot.slack.home.ids import AnalysisRef, HomeAction
 from bot.slack.mrkdwn import escape
+from bot.slack.results.blocks import result_row
+from bot.slack.results.ids import GAPS_COMMAND
+from bot.slack.values import encode
+from bot.slack.watches.ids import WATCH_WORD, WATCHES_WORD, WatchAction, WatchRef
 from bot.store.clock import as_utc
 from bot.store.pipeline import PipelineMark
 from bot.store.watches import Watch, competitors_of
@@ -36,23 +38,6 @@ WATCH_HELP = (
     f"`{GAPS_COMMAND} {WATCH_WORD} mysite.com vs rival-a.com --every day|week|month` posts in"
     f" this channel what changes; `{GAPS_COMMAND} {WATCHES_WORD}` lists this channel's watches"
 )
-
-
-@dataclass(frozen=True)
-class WatchValue:
-    """What a watch's Pause, Resume and Delete buttons carry."""
-
-    watch_id: int
-
-    def encode(self) -> str:
-        return json.dumps({"w": self.watch_id}, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, value: str) -> WatchValue:
-        try:
-            return cls(bounded_id(json.loads(value)["w"]))
-        except (ValueError, KeyError, TypeError) as error:
-            raise ViewError(f"not a watch: {value[:80]!r}") from error
 
 
 # -- short replies ---------------------------------------------------------------------------
@@ -143,11 +128,11 @@ def watch_rows(watches: Sequence[Watch], most: int, *, channels: bool = False) -
 
 def _watch_buttons(watch: Watch) -> ActionsBlock:
     assert watch.id is not None
-    value = WatchValue(watch.id).encode()
+    value = encode(WatchRef.of(watch.id))
     toggle = (
-        ButtonElement(text="Resume", action_id=Action.WATCH_RESUME, value=value, style="primary")
+        ButtonElement(text="Resume", action_id=WatchAction.RESUME, value=value, style="primary")
         if watch.paused
-        else ButtonElement(text="Pause", action_id=Action.WATCH_PAUSE, value=value)
+        else ButtonElement(text="Pause", action_id=WatchAction.PAUSE, value=value)
     )
     confirm = ConfirmObject(
         title="Delete this watch?",
@@ -157,7 +142,7 @@ def _watch_buttons(watch: Watch) -> ActionsBlock:
         style="danger",
     )
     delete = ButtonElement(
-        text="Delete", action_id=Action.WATCH_DELETE, value=value, style="danger", confirm=confirm
+        text="Delete", action_id=WatchAction.DELETE, value=value, style="danger", confirm=confirm
     )
     return ActionsBlock(elements=[toggle, delete])
 
@@ -184,8 +169,8 @@ def watch_news_message(run: WatchRun, page: ResultPage, next_run: datetime) -> l
         blocks.append(section(f":small_red_triangle_down: *The competitors lost:* {names}"))
     see_all = ButtonElement(
         text=f"See all {_gaps(run.analysis.total)}",
-        action_id=Action.REPOST,
-        value=str(run.analysis.id),
+        action_id=HomeAction.REPOST,
+        value=encode(AnalysisRef.of(run.analysis.id)),
     )
     blocks.append(ActionsBlock(elements=[see_all]))
     blocks.append(context(_provenance(run, next_run)))

@@ -1,0 +1,1 @@
+"""Contacts in the draft modal: Find contacts, Look again, choosing one found."""

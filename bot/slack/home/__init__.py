@@ -1,0 +1,1 @@
+"""App Home: recent analyses, the pipeline, what works, my targets, paid sources, watches."""

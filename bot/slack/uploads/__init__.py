@@ -1,0 +1,1 @@
+"""Link exports sent to Gapbot in a DM, imported for the sender's workspace."""

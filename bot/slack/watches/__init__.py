@@ -1,0 +1,1 @@
+"""Watches: `/gaps watch` and `/gaps watches`, their buttons, and what a run posts."""
