@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -17,10 +19,12 @@ from pathlib import Path
 import pytest
 from fake_slack import FakeSlack, SlackDriver
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.store.db import create_schema, make_engine
+from bot.store.db import create_schema, make_engine, schema_revision
 
 # CI replays the same examples every run (a red build is reproducible); developers'
 # runs explore new ones and keep what fails in .hypothesis/.
@@ -138,33 +142,143 @@ def _stop_postgres(data: Path) -> None:
     shutil.rmtree(data.parent, ignore_errors=True)
 
 
-@pytest.fixture
-def postgres_url(postgres_port: int) -> Iterator[str]:
-    """A fresh, empty database on the session's PostgreSQL server."""
+def _postgres_url(port: int, name: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+
+
+def _admin(port: int, statement: str) -> None:
     import psycopg
 
-    name = f"gapbot_{uuid.uuid4().hex[:12]}"
-    admin = f"postgresql://postgres@127.0.0.1:{postgres_port}/postgres"
+    admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:{postgres_port}/{name}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(statement)
+
+
+class PostgresDatabases:
+    """This worker's databases with the newest schema on the session's PostgreSQL server.
+
+    Creating a database and migrating it takes half a second; a database a test used is
+    emptied instead (its rows deleted, its sequences restarted: as new) and handed to the
+    next test. One whose schema a test changed is dropped.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.free: list[str] = []
+        self.schema: tuple[str, list[str], list[str]] | None = None  # revision, tables, sequences
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        name = f"gapbot_{uuid.uuid4().hex[:12]}"
+        _admin(self.port, f'CREATE DATABASE "{name}"')
+        engine = make_engine(_postgres_url(self.port, name))
+        try:
+            create_schema(engine)
+            if self.schema is None:
+                self.schema = _schema_of(engine)
+        finally:
+            engine.dispose()
+        return name
+
+    def give_back(self, name: str) -> None:
+        engine = make_engine(_postgres_url(self.port, name))
+        try:
+            kept = _schema_of(engine) == self.schema
+            if kept:
+                _empty(engine, self.schema)
+        except SQLAlchemyError:  # a connection the test left open holds a lock
+            kept = False
+        finally:
+            engine.dispose()
+        if kept:
+            self.free.append(name)
+        else:
+            _admin(self.port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        for name in self.free:
+            _admin(self.port, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _schema_of(engine: Engine) -> tuple[str, list[str], list[str]]:
+    with engine.connect() as connection:
+        revision = str(schema_revision(connection))
+        tables = [
+            str(name)
+            for name in connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+            ).scalars()
+        ]
+        sequences = [
+            str(name)
+            for name in connection.execute(
+                text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1")
+            ).scalars()
+        ]
+    return revision, tables, sequences
+
+
+def _empty(engine: Engine, schema: tuple[str, list[str], list[str]] | None) -> None:
+    """Delete every row but the schema's revision, and restart the sequences."""
+    assert schema is not None
+    _, tables, sequences = schema
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL lock_timeout = '2s'"))
+        # Rows in any order: the foreign keys are not checked while the tables are emptied.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in tables:
+            if table != "alembic_version":
+                connection.execute(text(f'DELETE FROM "{table}"'))
+        for sequence in sequences:
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_port: int) -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(postgres_port)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite app database with the newest schema, copied for each test that needs one."""
+    path = tmp_path_factory.mktemp("schema") / "app.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The app database URL, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'app.db'}"
-    return str(request.getfixturevalue("postgres_url"))
+def app_db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def app_db_url(
+    app_db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """The app database URL, once on SQLite and once on PostgreSQL, with the newest schema
+    (as `create_schema` leaves a new database)."""
+    if app_db_backend == "sqlite":
+        path = tmp_path / "app.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), path)
+        yield f"sqlite:///{path}"
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    name = databases.take()
+    yield _postgres_url(databases.port, name)
+    databases.give_back(name)
 
 
 @pytest.fixture
 def db(app_db_url: str) -> Iterator[Engine]:
     """An engine on a fresh app database with the schema created."""
     engine = make_engine(app_db_url)
-    create_schema(engine)
     yield engine
     engine.dispose()
 
@@ -221,23 +335,51 @@ def sample_links() -> str:
 
 
 def build_index(home: Path, csv_text: str) -> Path:
-    """Import `csv_text` (generic CSV) into the local index of GAPBOT_HOME=`home`; its folder."""
+    """Import `csv_text` (generic CSV) into the local index of GAPBOT_HOME=`home`; its folder.
+
+    A new index is a copy of the one this process built from the same text (an import
+    costs a tenth of a second, and most Slack tests start from the sample).
+    """
     from bot.links.index import LinkIndex
 
     home.mkdir(parents=True, exist_ok=True)
     export = home / "links.csv"
     export.write_text(csv_text)
     folder = Settings(_env_file=None, GAPBOT_HOME=str(home)).index_path  # type: ignore[call-arg]
-    LinkIndex(folder).import_file(export)
+    if folder.exists():
+        LinkIndex(folder).import_file(export)
+        return folder
+    built = _BUILT_INDEXES / hashlib.sha256(csv_text.encode()).hexdigest()
+    if not built.exists():
+        LinkIndex(built).import_file(export)
+    shutil.copytree(built, folder)
     return folder
 
 
-@pytest.fixture
-def slack(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
-    """The real app over HTTP (uvicorn on a free port) with a sample index and SQLite DB."""
+_BUILT_INDEXES = Path(tempfile.mkdtemp(prefix="gapbot-indexes-"))
+atexit.register(shutil.rmtree, _BUILT_INDEXES, ignore_errors=True)
+
+
+def sample_app(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
+    """The settings of an app with the sample index and an SQLite app database."""
     home = tmp_path / "home"
     build_index(home, sample_links())
-    settings = make_settings(home, f"sqlite:///{tmp_path / 'app.db'}", fake_slack.api_url)
-    driver = SlackDriver.serve(settings, fake_slack, SIGNING_SECRET)
+    return make_settings(home, f"sqlite:///{tmp_path / 'app.db'}", fake_slack.api_url)
+
+
+@pytest.fixture
+def slack(tmp_path: Path, fake_slack: FakeSlack, sqlite_schema: Path) -> Iterator[SlackDriver]:
+    """The real app with a sample index and SQLite DB, sent signed requests in process
+    (through the same ASGI app uvicorn serves)."""
+    shutil.copyfile(sqlite_schema, tmp_path / "app.db")
+    driver = SlackDriver.in_process(sample_app(tmp_path, fake_slack), fake_slack, SIGNING_SECRET)
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture
+def slack_http(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[SlackDriver]:
+    """The real app over HTTP (uvicorn on a free port) with a sample index and SQLite DB."""
+    driver = SlackDriver.serve(sample_app(tmp_path, fake_slack), fake_slack, SIGNING_SECRET)
     yield driver
     driver.stop()

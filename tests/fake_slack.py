@@ -13,6 +13,7 @@ described by files.info and downloaded from its /files-pri/ path with a bearer t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -71,7 +72,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
 
     # -- life cycle -------------------------------------------------------------------------
@@ -516,9 +517,37 @@ def signature(secret: str, timestamp: str, body: str) -> str:
     return "v0=" + digest.hexdigest()
 
 
+class InProcess(httpx.BaseTransport):
+    """Hands each request to an ASGI app in this process, as uvicorn would, without a socket
+    (httpx's ASGITransport on an event loop of its own, which the app's threads share)."""
+
+    def __init__(self, app: Any) -> None:
+        # An app's exception is answered 500, as uvicorn answers it.
+        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def answer() -> httpx.Response:
+            response = await self._asgi.handle_async_request(request)
+            body = await response.aread()
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=body, request=request
+            )
+
+        return asyncio.run_coroutine_threadsafe(answer(), self._loop).result()
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+
 @dataclass
 class SlackDriver:
-    """Runs the real app over HTTP and sends it what Slack would, signed."""
+    """Runs the real app and sends it what Slack would, signed: over HTTP (uvicorn on a
+    free port, `serve`), or to the same ASGI app in process (`in_process`)."""
 
     url: str
     fake: FakeSlack
@@ -530,16 +559,16 @@ class SlackDriver:
     team: str = "T1"
     channel: str = "C1"
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+    services: Any = None
 
     @classmethod
     def serve(cls, settings: Any, fake: FakeSlack, secret: str, **app_options: Any) -> SlackDriver:
         """The app of `settings` (and build_app's `app_options`), served on a free port."""
         import uvicorn
 
-        from bot.slack.app import build_app
         from bot.slack.server import http_app
 
-        app = build_app(settings, **app_options)
+        app, services = cls._build(settings, app_options)
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         config = uvicorn.Config(http_app(app), log_level="warning", lifespan="off")
@@ -552,7 +581,37 @@ class SlackDriver:
                 raise RuntimeError("the app did not start")
             time.sleep(0.01)
         port = listener.getsockname()[1]
-        return cls(f"http://127.0.0.1:{port}", fake, secret, server, thread, app, settings)
+        driver = cls(f"http://127.0.0.1:{port}", fake, secret, server, thread, app, settings)
+        driver.services = services
+        return driver
+
+    @classmethod
+    def in_process(
+        cls, settings: Any, fake: FakeSlack, secret: str, **app_options: Any
+    ) -> SlackDriver:
+        """The app of `settings`, its ASGI app (bot.slack.server.http_app: the timestamp
+        check, Bolt's signature check, the guard) sent each request in this process."""
+        from bot.slack.server import http_app
+
+        app, services = cls._build(settings, app_options)
+        client = httpx.Client(transport=InProcess(http_app(app)), timeout=60)
+        driver = cls("http://gapbot.test", fake, secret, app=app, settings=settings, http=client)
+        driver.services = services
+        return driver
+
+    @staticmethod
+    def _build(settings: Any, app_options: dict[str, Any]) -> tuple[Any, Any]:
+        """build_app with services made here, so that `settle` can wait on their work."""
+        from bot.slack.app import build_app, start_services
+
+        services = start_services(settings, app_options.pop("contact_finder", None))
+        return build_app(settings, services=services, **app_options), services
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the app has done all the work it queued after answering Slack: after
+        this, what has not been sent to the fake Slack never will be."""
+        if not self.services.unfinished.wait(timeout):
+            raise AssertionError(f"the app's work did not end within {timeout} s")
 
     def stop(self) -> None:
         self.http.close()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dns.resolver
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.contacts.addresses import MxStatus, addresses_in, mx_status, valid_address
-from bot.domains import fold_domain, under_known_suffix
+from bot.domains import DomainError, fold_domain, under_known_suffix
 from bot.outreach.checks import is_valid_email
 
 OWN = "gartenblog.de"
@@ -125,9 +125,15 @@ def test_a_generated_obfuscated_address_is_found(
 def test_a_generated_bare_word_address_is_found_on_its_own_domain(
     labels: list[str], suffix: str, local: str
 ) -> None:
+    # A part that is itself a word for @ or . ("at at a dot com") reads two ways; a domain
+    # that is a public suffix (x0.com) is no site of its own.
+    assume(not {local, *labels} & {"at", "arroba", "dot", "punkt", "punto", "point"})
     domain = ".".join([*labels, suffix])
     written = f"{local} at {' dot '.join(domain.split('.'))}"
-    own = fold_domain(domain)
+    try:
+        own = fold_domain(domain)
+    except DomainError:
+        assume(False)
     expected = f"{local}@{domain}"
     assert [item.address for item in addresses_in(f"Mail {written} please", own)] == [expected]
 
