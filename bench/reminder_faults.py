@@ -1,6 +1,6 @@
 """Benchmark: follow-up reminders exactly once through faults, across three processes.
 
-1,000 reminders (`--smoke`: 200) are due at once in one app database (a SQLite file, or
+1,000 reminders (`--smoke`: 60) are due at once in one app database (a SQLite file, or
 `--database-url` for an empty PostgreSQL database); 10 % cannot be delivered and are due
 first: half go to an owner who left (the fake Slack answers `conversations.open` with
 `user_not_found`), half belong to a workspace that uninstalled Gapbot (its client lookup
@@ -57,14 +57,14 @@ ALREADY_POSTED = "was already posted; not sending it again"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="200 reminders, for CI")
+    parser.add_argument("--smoke", action="store_true", help="60 reminders, for CI")
     parser.add_argument("--reminders", type=int, default=None)
     parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite)")
     parser.add_argument("--worker", nargs=2, metavar=("DATABASE_URL", "API_URL"), help="internal")
     args = parser.parse_args()
     if args.worker:
         run_worker(*args.worker)
-    total = args.reminders or (200 if args.smoke else 1_000)
+    total = args.reminders or (60 if args.smoke else 1_000)
     with tempfile.TemporaryDirectory(prefix="gapbot-bench-") as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'app.db'}"
         return bench(url, total, Path(folder))

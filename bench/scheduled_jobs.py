@@ -1,8 +1,8 @@
 """Benchmark: 1,000 watches and 10,000 won links due at once, drained by three processes.
 
 One app database (a SQLite file, or `--database-url` for an empty PostgreSQL database)
-holds 1,000 watches (`--smoke`: 20) of the sample index, each reporting to its own
-channel of a fake Slack, and 10,000 won links (`--smoke`: 200) whose pages are served by
+holds 1,000 watches (`--smoke`: 6) of the sample index, each reporting to its own
+channel of a fake Slack, and 10,000 won links (`--smoke`: 40) whose pages are served by
 one local web server under 1,000 host names (10 pages each; the workers' resolver sends
 every name to 127.0.0.1). Three processes run what `gapbot serve` schedules, the watch
 tick and the won-link tick, in a loop until nothing is due. The hosts' spacing is scaled
@@ -69,13 +69,13 @@ HOST_SUFFIX = ".pages.bench"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="20 watches and 200 links, for CI")
+    parser.add_argument("--smoke", action="store_true", help="6 watches and 40 links, for CI")
     parser.add_argument("--database-url", default=None, help="an empty database (default: SQLite)")
     parser.add_argument("--worker", nargs=1, metavar="PAGE_PORT", help="internal")
     args = parser.parse_args()
     if args.worker:
         run_worker(int(args.worker[0]))
-    watches, links = (20, 200) if args.smoke else (1_000, 10_000)
+    watches, links = (6, 40) if args.smoke else (1_000, 10_000)
     with tempfile.TemporaryDirectory(prefix="gapbot-bench-") as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'app.db'}"
         return bench(url, Path(folder), watches, links)

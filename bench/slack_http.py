@@ -3,7 +3,7 @@
 The app runs in its own process, exactly as `gapbot serve --http` runs it; this
 process plays Slack (signed requests out, Web API calls in, timed on the same
 monotonic clock). 50 concurrent `/gaps` commands: time to the ack, time from the
-ack to the posted result (on a local index of 1M links; `--smoke`: 20k), then
+ack to the posted result (on a local index of 1M links; `--smoke`: 5k), then
 page changes; then 200 concurrent clicks (Next, Target, Links, Draft email) while
 the fake Slack takes 5 s to answer chat.update, views.open and views.update.
 Targets: ack p99 < 300 ms, result < 2 s after the ack, page change p95 < 300 ms,
@@ -79,13 +79,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a small index, for CI")
     parser.add_argument("--links", type=int, default=None)
-    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=None, help="identical /gaps (50)")
     parser.add_argument("--clicks", type=int, default=None, help="concurrent clicks (200)")
     parser.add_argument("--slow", type=float, default=5.0, help="seconds Slack takes to answer")
     parser.add_argument("--workers", type=int, default=1, help="gapbot serve --workers N")
     args = parser.parse_args()
-    clicks = args.clicks or (40 if args.smoke else 200)
-    links = args.links or (20_000 if args.smoke else 1_000_000)
+    clicks = args.clicks or (20 if args.smoke else 200)
+    links = args.links or (5_000 if args.smoke else 1_000_000)
+    concurrency = args.concurrency or (10 if args.smoke else 50)
 
     with tempfile.TemporaryDirectory(prefix="gapbot-bench-") as folder:
         home = Path(folder)
@@ -101,7 +102,7 @@ def main() -> int:
         server = start_app(home, fake, port, args.workers)
         driver = SlackDriver(f"http://127.0.0.1:{port}", fake, SECRET)
         try:
-            figures = run(driver, fake, args.concurrency)
+            figures = run(driver, fake, concurrency)
             figures.update(click_storm(driver, fake, clicks, args.slow))
         finally:
             driver.stop()
