@@ -9,7 +9,7 @@ compared with the watch's previous run, and what changed goes to whoever reports
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ from bot.links.base import LinkSourceError, Provenance
 from bot.links.providers import BudgetExceeded
 from bot.query import GapQuery, QueryError, gap_text
 from bot.scheduler import ClaimTick, DeliveryFailed, DueAgain
+from bot.services.paging import ResultPage, ResultView
 from bot.services.runs import Runner, new_analysis
 from bot.store import pipeline
 from bot.store import watches as store
@@ -235,3 +236,14 @@ class WatchTick(ClaimTick[Watch]):
 
     def _next(self, watch: Watch, now: datetime) -> datetime:
         return next_due(watch.every, watch.due_at, now)
+
+
+def news_page(engine: Engine, run: WatchRun) -> ResultPage:
+    """A run's new opportunities as rows of its result, with their pipeline marks: their
+    buttons act on the stored result, and triage redraws nothing (an alert's view)."""
+    rows = run.changes.new if run.changes is not None else []
+    with session_scope(engine) as session:
+        domains = [row.domain for row in rows]
+        marks = pipeline.marks_for(session, run.watch.team_id, run.analysis.site, domains)
+    view = replace(ResultView.of(run.analysis), alert=True)
+    return ResultPage(run.analysis, view, rows, marks, len(rows), 0, 1)

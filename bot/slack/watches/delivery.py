@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -14,7 +13,7 @@ from slack_sdk.models.blocks import Block
 from sqlalchemy.engine import Engine
 
 from bot.scheduler import DeliveryFailed
-from bot.services.paging import ResultPage, ResultView
+from bot.services import watches
 from bot.services.runs import Runner
 from bot.services.watches import ChannelUnreachable, WatchRun, WatchTick
 from bot.slack.delivery import PERMANENT_ERRORS, delivered
@@ -25,8 +24,6 @@ from bot.slack.watches.blocks import (
     watch_news_fallback,
     watch_news_message,
 )
-from bot.store import pipeline
-from bot.store.db import session_scope
 from bot.store.watches import Watch, in_slack
 
 log = logging.getLogger(__name__)
@@ -48,7 +45,7 @@ class ChannelNews:
         self.client_for = client_for
 
     def changed(self, run: WatchRun, next_run: datetime) -> None:
-        blocks = watch_news_message(run, self._page(run), next_run)
+        blocks = watch_news_message(run, watches.news_page(self.engine, run), next_run)
         self._post(run.watch, blocks, watch_news_fallback(run))
 
     def not_run(self, watch: Watch, reason: str, *, over_budget: bool, next_run: datetime) -> None:
@@ -72,12 +69,3 @@ class ChannelNews:
             if failed.reason in UNREACHABLE:
                 raise ChannelUnreachable(failed.reason) from None
             raise DeliveryFailed(failed.reason, permanent=False) from None
-
-    def _page(self, run: WatchRun) -> ResultPage:
-        """The new opportunities as rows of the run's result (their buttons act on it)."""
-        rows = run.changes.new if run.changes is not None else []
-        with session_scope(self.engine) as session:
-            domains = [row.domain for row in rows]
-            marks = pipeline.marks_for(session, run.watch.team_id, run.analysis.site, domains)
-        view = replace(ResultView.of(run.analysis), alert=True)
-        return ResultPage(run.analysis, view, rows, marks, len(rows), 0, 1)
