@@ -1028,16 +1028,10 @@ def pipeline_command(
     whether that reminder is being retried or was given up (with Slack's error)."""
     with _errors_as_exit():
         chosen = _output_format(output, tuple(OutputFormat))
-        from sqlmodel import Session
+        from bot.services import reports
 
-        from bot.store.overview import pipeline_rows
-        from bot.store.pipeline import status_series
-
-        with Session(_app_engine(load_settings())) as session:
-            rows = pipeline_rows(session, team)
-            if chart is not None:
-                today = datetime.now(UTC).date()
-                series = status_series(session, team, default_since(today), today)
+        engine = _app_engine(load_settings())
+        rows = reports.pipeline_now(engine, team)
         if chosen is OutputFormat.JSON:
             sys.stdout.write(pipeline_json(rows) + "\n")
         elif chosen is OutputFormat.CSV:
@@ -1045,7 +1039,7 @@ def pipeline_command(
         else:
             out.print(pipeline_table(rows))
         if chart is not None:
-            _write_chart(chart, pipeline_png(series))
+            _write_chart(chart, pipeline_png(reports.pipeline_over_time(engine, team)))
 
 
 @app.command("report")
@@ -1114,15 +1108,12 @@ def _date(text: str) -> date:
 def _outreach_report(settings: Settings, team: str | None, since: date) -> Report:
     """The outreach report of one workspace or (None) all, as plain data: the table, JSON and
     CSV are drawn from it."""
-    from sqlmodel import Session
-
-    from bot.store.report import outreach_report
+    from bot.services.reports import what_works
     from bot.store.results import ResultFiles
 
     engine = _app_engine(settings)
     try:
-        with Session(engine) as session:
-            return outreach_report(session, ResultFiles(settings.results_path), team, since)
+        return what_works(engine, ResultFiles(settings.results_path), team, since)
     finally:
         engine.dispose()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 
 import duckdb
@@ -20,8 +19,9 @@ from bot.gaps import Opportunity
 from bot.links.base import LinkingPages, Provenance
 from bot.links.provider_store import workspace_budget
 from bot.outreach.moves import Status
-from bot.outreach.report import Dimension, Report, SimilarProspects, default_since
+from bot.outreach.report import Dimension, Report, SimilarProspects
 from bot.query import GapQuery, stored_rows_key
+from bot.services import reports
 from bot.services.deps import Services
 from bot.services.paging import PAGE_SIZE, ResultPage, ResultView, page_window
 from bot.store import analyses, pipeline
@@ -30,7 +30,7 @@ from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult
 from bot.store.reminders import Reminder, failed_reminders
-from bot.store.report import outreach_report, similar_prospects
+from bot.store.report import similar_prospects
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +146,7 @@ def overlap_chart(services: Services, analysis: AnalysisRecord) -> bytes | None:
 
 def pipeline_chart(services: Services, team_id: str) -> bytes:
     """The team's pipeline, day by day over the report's period, as a PNG."""
-    today = datetime.now(UTC).date()
-    with session_scope(services.engine) as session:
-        series = pipeline.status_series(session, team_id, default_since(today), today)
-    return pipeline_png(series)
+    return pipeline_png(reports.pipeline_over_time(services.engine, team_id))
 
 
 @dataclass(frozen=True)
@@ -286,11 +283,12 @@ HOME_DIMENSIONS = (Dimension.TEMPLATE, Dimension.MATCHES)
 
 
 def home(services: Services, team_id: str) -> Home:
+    report = reports.what_works(
+        services.engine, services.results, team_id, dimensions=HOME_DIMENSIONS
+    )
     with session_scope(services.engine) as session:
         rule = workspace.paid_sources(session, team_id)
         failed = failed_reminders(session, team_id)
-        since = default_since(datetime.now(UTC).date())
-        report = outreach_report(session, services.results, team_id, since, HOME_DIMENSIONS)
         session.expunge_all()  # plain data from here on, not expired by the commit
         return Home(
             recent=analyses.recent_analyses(session, team_id),
