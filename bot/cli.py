@@ -30,7 +30,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain, shown_domain
 from bot.engine import PROVE_MAX_LOOKUPS, RunningAnalysis, running
 from bot.gaps import Opportunity
-from bot.links.base import LinkSourceError
+from bot.links.base import LINKING_PAGES_SHOWN, LinkSourceError
 from bot.links.duckdb_tools import duckdb_reason
 from bot.links.imports import (
     FORMAT_NAMES,
@@ -116,8 +116,6 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
-# Pages `gapbot links` shows per competitor unless --limit says otherwise.
-LINKING_PAGES_SHOWN = 20
 SOURCE_HELP = f"Link data source: {', '.join(source_names())} (default: GAPBOT_LINK_SOURCE)."
 
 
@@ -231,7 +229,7 @@ def import_command(
         str | None,
         typer.Option(
             help="The Slack workspace (team id, e.g. T0123ABCD) these imports are for."
-            " Default: the terminal's team, cli, which a one-workspace app also reads."
+            f" Default: the terminal's team, {DEFAULT_TEAM}, which a one-workspace app also reads."
         ),
     ] = None,
 ) -> None:
@@ -379,7 +377,7 @@ IndexTeamOption = Annotated[
     typer.Option(
         metavar="TEAM",
         help="The Slack workspace (team id) whose imports these are. Default: the"
-        " terminal's team, cli.",
+        f" terminal's team, {DEFAULT_TEAM}.",
     ),
 ]
 
@@ -623,7 +621,8 @@ def gaps_command(
         typer.Option(
             metavar="TEAM",
             help="Run as this Slack workspace (team id), as its /gaps would: the imports it"
-            " sees, and its budget for paid sources. Default: the terminal's team, cli.",
+            " sees, and its budget for paid sources. Default: the terminal's team,"
+            f" {DEFAULT_TEAM}.",
         ),
     ] = None,
     site_source: Annotated[
@@ -839,7 +838,7 @@ WatchTeamOption = Annotated[
     typer.Option(
         metavar="TEAM",
         help="The Slack workspace (team id) whose watches these are, and as which the"
-        " analyses run. Default: the terminal's team, cli.",
+        f" analyses run. Default: the terminal's team, {DEFAULT_TEAM}.",
     ),
 ]
 
@@ -983,7 +982,8 @@ def links_command(
         str | None,
         typer.Option(
             metavar="TEAM",
-            help="Read as this Slack workspace (team id). Default: the terminal's team, cli.",
+            help="Read as this Slack workspace (team id). Default: the terminal's team,"
+            f" {DEFAULT_TEAM}.",
         ),
     ] = None,
 ) -> None:

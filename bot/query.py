@@ -322,10 +322,15 @@ def _joined_tld_values(tokens: Sequence[str]) -> list[str]:
     return joined
 
 
-def parse_gap_text(text: str, *, max_length: int | None = MAX_TEXT_LENGTH) -> GapQuery:
-    """Parse `/gaps` text: the CLI's arguments and options, in one string (`max_length`:
-    None for a stored analysis' own text, which may hold a whole disavow file)."""
-    return _query_of(_text_parser().parse(_tokens(text, max_length)))
+def parse_gap_text(text: str) -> GapQuery:
+    """Parse `/gaps` text: the CLI's arguments and options, in one string."""
+    return _query_of(_text_parser().parse(_tokens(text, MAX_TEXT_LENGTH)))
+
+
+def stored_query(text: str) -> GapQuery:
+    """The query a stored analysis or watch was made from, read back from its own text: no
+    length limit, since `--exclude @FILE` may have written a whole disavow file into it."""
+    return _query_of(_text_parser().parse(_tokens(text, None)))
 
 
 def parse_watch_text(text: str) -> tuple[GapQuery, Every]:

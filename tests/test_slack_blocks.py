@@ -151,3 +151,13 @@ def test_a_page_number_past_the_end_shows_the_last_page() -> None:
     page = select_page(analysis(("a.com",), total=11), rows, {}, ResultView(7, page=9))
 
     assert page.view.page == 1 and [row.domain for row in page.rows] == ["d9.example"]
+
+
+def test_an_empty_result_of_a_long_stored_command_says_its_filters_left_everything_out() -> None:
+    # `--exclude @FILE` writes the whole file into the stored text: far over what /gaps takes.
+    excluded = " ".join(f"--exclude spam{number}.example" for number in range(400))
+    text = f"mysite.com vs a.com {excluded}"
+    assert len(text) > 4_000
+    page = select_page(analysis(("a.com",), query_text=text, total=0), [], {}, ResultView(7))
+
+    assert "No gaps pass the filters" in rendered(result_message(page))

@@ -14,6 +14,8 @@ from bot.gaps import SiteProfile, load_profiles, memory_connection
 
 # Of each referring domain in a profile, how many linking page URLs it keeps as examples.
 SAMPLE_URLS = 3
+# Linking pages listed per competitor: the Links button's modal, and `gapbot links` by default.
+LINKING_PAGES_SHOWN = 20
 
 
 class LinkSourceError(RuntimeError):

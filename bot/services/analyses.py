@@ -16,7 +16,7 @@ import duckdb
 
 from bot.charts import pipeline_png, upset_png
 from bot.gaps import Opportunity
-from bot.links.base import LinkingPages, Provenance
+from bot.links.base import LINKING_PAGES_SHOWN, LinkingPages, Provenance
 from bot.links.provider_store import workspace_budget
 from bot.outreach.moves import Status
 from bot.outreach.report import Dimension, Report, SimilarProspects
@@ -33,8 +33,6 @@ from bot.store.reminders import Reminder, failed_reminders
 from bot.store.report import similar_prospects
 
 log = logging.getLogger(__name__)
-
-LINKING_URLS_LIMIT = 20
 
 
 # -- running an analysis -----------------------------------------------------------------------
@@ -106,17 +104,8 @@ def page_one(services: Services, analysis: AnalysisRecord) -> ResultPage:
 
 def result_page(services: Services, team_id: str, view: ResultView) -> ResultPage | None:
     """The page `view` asks for, from the stored result only; None if the team has no such."""
-    analysis = _stored(services, team_id, view.analysis_id)
+    analysis = services.runner.kept(team_id, view.analysis_id)
     return None if analysis is None else _page(services, analysis, view)
-
-
-def _stored(services: Services, team_id: str, analysis_id: int) -> AnalysisRecord | None:
-    """The team's analysis whose result file is there; None if the team has no such."""
-    with session_scope(services.engine) as session:
-        analysis = analyses.get_analysis(session, team_id, analysis_id)
-    if analysis is None or not services.results.exists(team_id, analysis.rows_id):
-        return None
-    return analysis
 
 
 def _page(services: Services, analysis: AnalysisRecord, view: ResultView) -> ResultPage:
@@ -167,7 +156,7 @@ def triage(
     """Move one opportunity of the team's analysis in the pipeline; None if there is no such
     analysis or its stored result is gone (then nothing moves). A domain the analysis does
     not hold is refused: a button's value is not proof."""
-    analysis = _stored(services, team_id, view.analysis_id)
+    analysis = services.runner.kept(team_id, view.analysis_id)
     if analysis is None:
         return None
     held = services.results.opportunity(team_id, analysis.rows_id, analysis.competitors, domain)
@@ -207,7 +196,7 @@ class Export:
 
 def export(services: Services, team_id: str, view: ResultView) -> Export | None:
     """The whole list as the view orders and filters it, as CSV."""
-    analysis = _stored(services, team_id, view.analysis_id)
+    analysis = services.runner.kept(team_id, view.analysis_id)
     if analysis is None:
         return None
     with session_scope(services.engine) as session:
@@ -230,7 +219,7 @@ def linking_pages(
     if analysis is None:
         return None
     source = services.open_source(analysis.source_name, team_id, False)
-    return source.linking_urls(domain, analysis.competitors, LINKING_URLS_LIMIT)
+    return source.linking_urls(domain, analysis.competitors, LINKING_PAGES_SHOWN)
 
 
 def linking_samples(
@@ -240,7 +229,9 @@ def linking_samples(
     analysis of `site` that lists the domain (of its last LISTING_LOOKBACK); only the
     competitors it links to."""
     with session_scope(services.engine) as session:
-        recent = analyses.recent_analyses(session, team_id, analyses.LISTING_LOOKBACK, site=site)
+        recent = analyses.recent_analyses(
+            session, team_id, analyses.LISTING_LOOKBACK, site=site, finished=True
+        )
     for analysis in recent:
         try:
             found = services.results.opportunity(

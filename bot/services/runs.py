@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.engine import RunningAnalysis, running
 from bot.links.base import LinkSource
 from bot.links.sources import source_opener
-from bot.query import GapQuery, QueryError, gap_text, parse_gap_text, stored_rows_key
+from bot.query import GapQuery, QueryError, gap_text, stored_query, stored_rows_key
 from bot.store import analyses
 from bot.store.analyses import AnalysisRecord, AnalysisStatus, NewAnalysis
 from bot.store.cache import ProviderTables
@@ -127,7 +127,7 @@ class Runner:
         with its result file still there."""
         with session_scope(self.engine) as session:
             candidates = analyses.recent_analyses(
-                session, team_id, SINCE_CANDIDATES, site=query.site, before=moment
+                session, team_id, SINCE_CANDIDATES, site=query.site, before=moment, finished=True
             )
         wanted = stored_rows_key(query)
         same = (c for c in candidates if _may_store(c, query) and _stored_rows_key(c) == wanted)
@@ -141,7 +141,7 @@ def _may_store(analysis: AnalysisRecord, query: GapQuery) -> bool:
 
 def _stored_rows_key(analysis: AnalysisRecord) -> tuple[object, ...] | None:
     try:
-        return stored_rows_key(parse_gap_text(analysis.query_text, max_length=None))
+        return stored_rows_key(stored_query(analysis.query_text))
     except QueryError:  # asked by an older version in words this one does not take
         return None
 

@@ -166,10 +166,13 @@ def recent_analyses(
     *,
     site: str | None = None,
     before: datetime | None = None,
+    finished: bool = False,
 ) -> list[AnalysisRecord]:
-    """The team's latest analyses (of `site` only, made before `before`, if given), newest
-    first."""
+    """The team's latest analyses (of `site` only, made before `before`, finished only, if
+    given), newest first."""
     query = select(Analysis).where(Analysis.team_id == team_id)
+    if finished:
+        query = query.where(Analysis.status == AnalysisStatus.DONE)
     if site is not None:
         query = query.where(Analysis.site == site)
     if before is not None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Index, delete, false
 from sqlmodel import Field, Session, col, select, update
 
-from bot.query import Every, GapQuery, QueryError, parse_gap_text, parse_sites
+from bot.query import Every, GapQuery, QueryError, parse_sites, stored_query
 from bot.store.claims import Claimable
 from bot.store.clock import as_utc
 from bot.store.columns import utc_time
@@ -47,7 +47,7 @@ class Watch(Claimable, table=True):
 def watch_query(watch: Watch) -> GapQuery:
     """The analysis the watch runs, checked again as the user's input would be (QueryError
     if this version of Gapbot no longer takes it)."""
-    return parse_gap_text(watch.query, max_length=None)
+    return stored_query(watch.query)
 
 
 def competitors_of(watch: Watch) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.outreach.followups import NextAction
 from bot.outreach.moves import Status
 from bot.outreach.report import (
     DEFAULT_PERIOD_DAYS,
@@ -213,7 +214,9 @@ def _targets(targets: Sequence[PipelineRow], now: datetime) -> list[Block]:
 
 
 def _is_due(row: PipelineRow, now: datetime) -> bool:
-    return row.next_action == "follow_up" and row.next_due is not None and row.next_due <= now
+    return (
+        row.next_action == NextAction.FOLLOW_UP and row.next_due is not None and row.next_due <= now
+    )
 
 
 def _target_row(row: PipelineRow) -> SectionBlock:

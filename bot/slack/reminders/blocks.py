@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
-from bot.outreach.followups import SNOOZE_DAYS
+from bot.outreach.followups import SNOOZE_DAYS, NextAction
 from bot.services.outreach import ReminderAnswer, ReminderChoice
 from bot.slack.blocks import context, section, slack_date
 from bot.slack.mrkdwn import escape
@@ -37,7 +37,7 @@ _ANSWERS = {
 def reminder_message(reminder: Reminder) -> list[Block]:
     """A due reminder as a DM: follow-up buttons, or the note that the outreach was closed."""
     domain, site = escape(reminder.refdomain), escape(reminder.site)
-    if reminder.action == "close":
+    if reminder.action == NextAction.CLOSE:
         return [
             section(
                 f":zzz: No reply from *{domain}* after {reminder.follow_ups_sent} follow-ups, "

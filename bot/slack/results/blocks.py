@@ -25,7 +25,7 @@ from bot.domains import shown_domain
 from bot.gaps import DomainFilter, Opportunity, SortOrder
 from bot.outreach.moves import Status
 from bot.outreach.report import SimilarProspects, authority_text, match_group_text, percent
-from bot.query import GapQuery, QueryError, parse_gap_text
+from bot.query import GapQuery, QueryError, stored_query
 from bot.services.paging import ResultPage, ResultView
 from bot.slack.blocks import (
     MAX_HEADER_TEXT,
@@ -211,7 +211,7 @@ def _filtered(analysis: AnalysisRecord) -> bool:
     """Whether the analysis' command left domains out with filters (its stored result holds
     only the rest)."""
     try:
-        return parse_gap_text(analysis.query_text).options.filters != DomainFilter()
+        return stored_query(analysis.query_text).options.filters != DomainFilter()
     except QueryError:
         return False
 
