@@ -715,7 +715,7 @@ def gaps_command(
 
 def _app_engine(settings: Settings) -> Engine:
     """The app database, created or migrated first."""
-    # Imported here: only the commands that store anything touch the app database.
+    # Imported here: only the commands that keep or read the app's records load SQLAlchemy.
     from bot.store.db import create_schema, make_engine
 
     engine = make_engine(settings.app_database_url)

@@ -1,4 +1,4 @@
-"""bot/analysis.py: one query over a source's profiles; JSON, CSV and stored results by DuckDB."""
+"""bot/engine.py: one query over a source's profiles; JSON, CSV and stored results by DuckDB."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contacts in the draft modal (bot/slack/contacts.py): Find contacts after the ack, the
+"""Contacts in the draft modal (bot/slack/contacts/): Find contacts after the ack, the
 candidates with where and why, choosing one, the cache, and a modal changed meanwhile."""
 
 from __future__ import annotations

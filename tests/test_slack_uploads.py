@@ -1,4 +1,4 @@
-"""bot/slack/uploads.py: exports sent to Gapbot in a DM, imported for the sender's workspace."""
+"""bot/slack/uploads/: exports sent to Gapbot in a DM, imported for the sender's workspace."""
 
 from __future__ import annotations
 

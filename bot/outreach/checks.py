@@ -1,4 +1,6 @@
-"""The checks a draft passes before it is saved: 200 words, no placeholders, not copy-paste."""
+"""The checks a draft passes before it is saved (a valid recipient, a personal note, no
+empty or placeholder text, at most 200 words), and the copy-paste warning (looks_copied)
+it is saved with."""
 
 from __future__ import annotations
 

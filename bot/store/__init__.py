@@ -1,2 +1,2 @@
-"""The app database (SQLModel): each table with its new and read forms, and its queries;
-team-scoped."""
+"""The app database (SQLModel): the tables and their queries, team-scoped; where a table has
+a "new" form or a read form, they share one base class with it."""
