@@ -37,7 +37,8 @@ from fake_slack import FakeSlack
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bot.scheduler import ReminderTick, RetryPolicy
+from bot.scheduler import RetryPolicy
+from bot.services.reminders import ReminderTick
 from bot.store.claims import ClaimState
 from bot.store.db import create_schema, make_engine
 from bot.store.reminders import Reminder

@@ -1,4 +1,5 @@
-"""The ticks that run scheduled jobs (reminders, watches, won-link checks), each once.
+"""The ticks that run scheduled jobs (reminders, watches, won-link checks: each a ClaimTick
+in bot/services/), each job once.
 
 A tick claims small batches on short leases (bot.store.claims), renewed from a
 background thread while it works, until nothing is due. A failed run waits its own
@@ -26,18 +27,13 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.outreach.followups import NextAction, closing_status
-from bot.outreach.moves import Status
 from bot.store import claims
 from bot.store.claims import CLAIM_BATCH, LEASE, Job
 from bot.store.clock import Clock, utc_now
-from bot.store.pipeline import Move, move
-from bot.store.reminders import Reminder
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
-Deliver = Callable[[Reminder], None]
 
 
 class DeliveryFailed(Exception):
@@ -55,7 +51,7 @@ class DeliveryFailed(Exception):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with jitter, and how many tries before a reminder is given up."""
+    """Exponential backoff with jitter, and how many tries before a job is given up."""
 
     first_delay: timedelta = timedelta(minutes=1)
     max_delay: timedelta = timedelta(hours=1)
@@ -227,29 +223,6 @@ class ClaimTick(Generic[Job]):
         finally:
             done.set()
             renewer.join()
-
-
-class ReminderTick(ClaimTick[Reminder]):
-    """Due follow-up reminders: close what has run out of follow-ups, deliver the rest."""
-
-    def __init__(self, engine: Engine, deliver: Deliver, **options: Any) -> None:
-        super().__init__(engine, Reminder, self._remind, **options)
-        self.deliver = deliver
-
-    def _remind(self, reminder: Reminder) -> None:
-        closing = closing_status(NextAction(reminder.action))
-        if closing is not None:
-            self._close(reminder, closing)
-        self.deliver(reminder)
-
-    def _close(self, reminder: Reminder, status: Status) -> None:
-        """No reply after the last follow-up: the outreach ends (as no_response)."""
-        with Session(self.engine) as session:
-            request = Move(
-                reminder.team_id, reminder.site, reminder.refdomain, status, reminder.owner_id
-            )
-            move(session, request)
-            session.commit()
 
 
 def start_scheduler(*ticks: ClaimTick[Any], seconds: int = TICK_SECONDS) -> BackgroundScheduler:

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.outreach.moves import Status
-from bot.scheduler import DeliveryFailed, ReminderTick, RetryPolicy
+from bot.scheduler import DeliveryFailed, RetryPolicy
+from bot.services.reminders import ReminderTick
 from bot.store import claims
 from bot.store.claims import LEASE, ClaimState
 from bot.store.clock import as_utc

@@ -1,5 +1,5 @@
-"""bot/services/link_checks.py and bot/store/won_links.py: the scheduled checks of won links, against
-pages served on 127.0.0.1, on SQLite and PostgreSQL.
+"""bot/services/link_checks.py and bot/store/won_links.py: the scheduled checks of won
+links, against pages served on 127.0.0.1, on SQLite and PostgreSQL.
 
 The tick runs on an explicit clock, so a week passes between two lines; the fetcher's
 politeness gate never sleeps here (test_store_hosts.py measures the spacing)."""

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.outreach.followups import snooze_until
 from bot.scheduler import DEFAULT_RETRY as POLICY
-from bot.scheduler import ReminderTick
+from bot.services.reminders import ReminderTick
 from bot.slack.app import team_clients
 from bot.slack.drafts.ids import DraftAction
 from bot.slack.reminders.blocks import failed_reminders_blocks

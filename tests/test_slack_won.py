@@ -24,8 +24,8 @@ from sqlmodel import Session, select
 import bot.store.hosts
 from bot.fetch import Fetcher, FetchPolicy, HostGate
 from bot.outreach.moves import Status
-from bot.scheduler import ReminderTick
 from bot.services.link_checks import LinkCheckTick
+from bot.services.reminders import ReminderTick
 from bot.slack.app import team_clients
 from bot.slack.reminders.delivery import reminder_delivery
 from bot.slack.reminders.ids import ReminderAction

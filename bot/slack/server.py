@@ -27,9 +27,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.scheduler import ClaimTick, ReminderTick, start_scheduler
+from bot.scheduler import ClaimTick, start_scheduler
 from bot.services.deps import Services
 from bot.services.link_checks import LinkCheckTick
+from bot.services.reminders import ReminderTick
 from bot.slack.app import build_app, required, start_services, team_clients, web_client
 from bot.slack.guard import TIMESTAMP_HEADER, missing_part
 from bot.slack.listening import ANSWERING

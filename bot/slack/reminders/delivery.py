@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.scheduler import Deliver
+from bot.services.reminders import Deliver
 from bot.slack.delivery import delivered
 from bot.slack.reminders.blocks import reminder_fallback, reminder_message
 from bot.store.clock import as_utc
