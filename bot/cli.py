@@ -25,7 +25,7 @@ from rich.text import Text
 from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand
 
-from bot.charts import pipeline_png, report_png, upset_png
+from bot.charts import report_png, upset_png
 from bot.config import ConfigError, Settings, load_settings
 from bot.domains import DomainError, fold_domain, shown_domain
 from bot.engine import PROVE_MAX_LOOKUPS, RunningAnalysis, running
@@ -1039,7 +1039,7 @@ def pipeline_command(
         else:
             out.print(pipeline_table(rows))
         if chart is not None:
-            _write_chart(chart, pipeline_png(reports.pipeline_over_time(engine, team)))
+            _write_chart(chart, reports.pipeline_chart(engine, team))
 
 
 @app.command("report")

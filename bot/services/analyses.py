@@ -1,4 +1,4 @@
-"""Analysis use cases: run one, page, triage and export its stored result, App Home.
+"""Analysis use cases: run one, page, triage and export its stored result.
 
 One function per request, team-scoped: each opens a database session, calls the engine
 or the store, and returns plain data for a block builder. Callers never touch SQL or
@@ -8,28 +8,23 @@ the engine.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
 import duckdb
 
-from bot.charts import pipeline_png, upset_png
+from bot.charts import upset_png
 from bot.gaps import Opportunity
 from bot.links.base import LINKING_PAGES_SHOWN, LinkingPages, Provenance
-from bot.links.provider_store import workspace_budget
 from bot.outreach.moves import Status
-from bot.outreach.report import Dimension, Report, SimilarProspects
+from bot.outreach.report import SimilarProspects
 from bot.query import GapQuery, stored_rows_key
-from bot.services import reports
 from bot.services.deps import Services
 from bot.services.paging import PAGE_SIZE, ResultPage, ResultView, page_window
 from bot.store import analyses, pipeline
-from bot.store import settings as workspace
 from bot.store.analyses import AnalysisRecord, NewAnalysis
 from bot.store.db import session_scope
 from bot.store.pipeline import Move, MoveOutcome, MoveResult
-from bot.store.reminders import Reminder, failed_reminders
 from bot.store.report import similar_prospects
 
 log = logging.getLogger(__name__)
@@ -131,11 +126,6 @@ def _page(services: Services, analysis: AnalysisRecord, view: ResultView) -> Res
 def overlap_chart(services: Services, analysis: AnalysisRecord) -> bytes | None:
     """The overlap picture of an analysis, as a PNG (None if it kept none)."""
     return services.results.overlap_chart(analysis.team_id, analysis.rows_id)
-
-
-def pipeline_chart(services: Services, team_id: str) -> bytes:
-    """The team's pipeline, day by day over the report's period, as a PNG."""
-    return pipeline_png(reports.pipeline_over_time(services.engine, team_id))
 
 
 @dataclass(frozen=True)
@@ -247,53 +237,3 @@ def linking_samples(
                 if count
             }
     return {}
-
-
-# -- App Home ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaidSourcesNow:
-    """Whether the workspace may use the live providers, and its daily budget in force."""
-
-    allowed: bool
-    daily_budget_usd: float
-
-
-@dataclass(frozen=True)
-class Home:
-    recent: Sequence[AnalysisRecord]
-    counts: dict[Status, int]
-    paid: PaidSourcesNow
-    failed_reminders: Sequence[Reminder]
-    report: Report  # the last DEFAULT_PERIOD_DAYS, by HOME_DIMENSIONS
-
-
-# What App Home's report groups prospects by.
-HOME_DIMENSIONS = (Dimension.TEMPLATE, Dimension.MATCHES)
-
-
-def home(services: Services, team_id: str) -> Home:
-    report = reports.what_works(
-        services.engine, services.results, team_id, dimensions=HOME_DIMENSIONS
-    )
-    with session_scope(services.engine) as session:
-        rule = workspace.paid_sources(session, team_id)
-        failed = failed_reminders(session, team_id)
-        session.expunge_all()  # plain data from here on, not expired by the commit
-        return Home(
-            recent=analyses.recent_analyses(session, team_id),
-            counts=pipeline.counts_by_status(session, team_id),
-            paid=PaidSourcesNow(
-                rule.allowed, workspace_budget(rule, services.settings.workspace_budget_usd)
-            ),
-            failed_reminders=failed,
-            report=report,
-        )
-
-
-def set_paid_sources(services: Services, team_id: str, daily_budget_usd: float | None) -> None:
-    """Allow the live providers up to a daily budget, or (None) turn them off."""
-    rule = workspace.PaidSources(daily_budget_usd is not None, daily_budget_usd)
-    with session_scope(services.engine) as session:
-        workspace.set_paid_sources(session, team_id, rule)

@@ -32,7 +32,6 @@ from bot.store import analyses, contacts, drafts, pipeline, reminders
 from bot.store.clock import as_utc
 from bot.store.db import session_scope
 from bot.store.drafts import NewDraft, StoredDraft
-from bot.store.overview import PipelineRow, pipeline_rows
 from bot.store.pipeline import Move, MoveOutcome, MoveResult, PipelineMark
 from bot.store.reminders import Reminder
 from bot.store.settings import (
@@ -43,7 +42,6 @@ from bot.store.settings import (
 )
 
 SHOWN_PAGES = 3
-HOME_TARGETS = 40
 
 
 @dataclass(frozen=True)
@@ -441,7 +439,7 @@ def take_over(services: Services, team_id: str, user_id: str, site: str, refdoma
         return pipeline.reassign(session, team_id, site, refdomain, user_id)
 
 
-# -- settings and App Home ---------------------------------------------------------------------
+# -- settings ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -464,10 +462,3 @@ def save_sender_settings(
     with session_scope(services.engine) as session:
         save_sender_profile(session, team_id, user_id, settings.sender_name, settings.signature)
         set_follow_up_days(session, team_id, settings.follow_up_days)
-
-
-def home_targets(services: Services, team_id: str, user_id: str) -> list[PipelineRow]:
-    """The user's domains, due follow-ups first (pipeline_rows' order)."""
-    with session_scope(services.engine) as session:
-        rows = pipeline_rows(session, team_id)
-    return [row for row in rows if row.owner_id == user_id][:HOME_TARGETS]

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.charts import pipeline_png
 from bot.outreach.report import Dimension, Report, StatusSeries, default_since
 from bot.store.db import session_scope
 from bot.store.overview import PipelineRow, pipeline_rows
@@ -27,6 +28,11 @@ def pipeline_over_time(engine: Engine, team_id: str | None) -> StatusSeries:
     today = datetime.now(UTC).date()
     with session_scope(engine) as session:
         return status_series(session, team_id, default_since(today), today)
+
+
+def pipeline_chart(engine: Engine, team_id: str | None) -> bytes:
+    """The pipeline, day by day over the report's period, as a PNG."""
+    return pipeline_png(pipeline_over_time(engine, team_id))
 
 
 def what_works(

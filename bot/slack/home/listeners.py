@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services import analyses, outreach, watches
+from bot.services import analyses, home, reports
 from bot.services.deps import Services
 from bot.slack.home.blocks import (
     PaidSourcesShown,
@@ -51,21 +51,18 @@ def publish(
     pipeline_chart: str | None = None,
 ) -> None:
     """Draw `user`'s Home tab afresh (with the pipeline picture of this file id, if any)."""
-    found = analyses.home(services, team)
-    targets = outreach.home_targets(services, team, user)
+    found = home.home(services, team, user)
     paid = PaidSourcesShown(
         found.paid.allowed, found.paid.daily_budget_usd, can_change=is_admin(client, user)
     )
-    failed = failed_reminders_blocks(found.failed_reminders)
-    watched = home_watches(watches.team_watches(services.engine, team))
     view = home_view(
         found.recent,
         found.counts,
-        targets,
+        found.targets,
         datetime.now(UTC),
         paid,
-        failed,
-        watched,
+        failed_reminders_blocks(found.failed_reminders),
+        home_watches(found.watches),
         report=found.report,
         pipeline_chart=pipeline_chart,
     )
@@ -77,7 +74,7 @@ def draw_pipeline(body: dict[str, Any], client: WebClient, services: Services, t
     Gapbot (so that they may see the file) and shown in the Home tab; if Slack will not
     take it, the user hears why."""
     user = body["user"]["id"]
-    png = analyses.pipeline_chart(services, team)
+    png = reports.pipeline_chart(services.engine, team)
     try:
         dm = client.conversations_open(users=user)["channel"]["id"]
         uploaded = client.files_upload_v2(
@@ -108,7 +105,7 @@ def choose_paid_sources(
     value = str((action.get("selected_option") or {}).get("value", ""))
     if is_admin(client, user):
         with contextlib.suppress(ValueRefused):
-            analyses.set_paid_sources(services, team, paid_sources_choice(value))
+            home.set_paid_sources(services, team, paid_sources_choice(value))
     # Always redrawn, so the menu shows the rule in force, whoever chose what.
     publish(client, services, team, user)
 
