@@ -90,8 +90,8 @@ def run_worker(page_port: int) -> NoReturn:
     from bot.config import load_settings
     from bot.fetch import Fetcher, FetchPolicy, user_agent
     from bot.scheduler import ClaimTick
+    from bot.services.deps import Services
     from bot.services.link_checks import LinkCheckTick
-    from bot.services.runs import Runner
     from bot.slack.app import configured_clients
     from bot.slack.watches.delivery import watch_tick
     from bot.slack.won.delivery import link_news
@@ -109,7 +109,7 @@ def run_worker(page_port: int) -> NoReturn:
     policy = FetchPolicy(user_agent(settings.contact_url), allow_private=True)
     fetcher = Fetcher(policy, resolver=resolver, gate=SharedHostGate(engine, SPACING))
     ticks: list[ClaimTick[Any]] = [
-        watch_tick(Runner.of(settings, engine), clients),
+        watch_tick(Services.of(settings, engine).runner, clients),
         LinkCheckTick(engine, fetcher, link_news(clients)),
     ]
     idle = 0

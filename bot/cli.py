@@ -737,9 +737,9 @@ def _provider_store(settings: Settings, engine: Engine | None = None) -> StoreOp
 
 def _runner(settings: Settings) -> Runner:
     """Analyses for the record in the app database."""
-    from bot.services.runs import Runner
+    from bot.services.deps import Services
 
-    return Runner.of(settings, _app_engine(settings))
+    return Services.of(settings, _app_engine(settings)).runner
 
 
 def _compared_with(runner: Runner, team_id: str, query: GapQuery, since: str) -> AnalysisRecord:

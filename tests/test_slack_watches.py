@@ -12,7 +12,6 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from bot.query import parse_watch_text
-from bot.services.runs import Runner
 from bot.services.watches import add_watch, get_watch, team_watches
 from bot.slack.home.ids import HomeAction
 from bot.slack.mrkdwn import escape
@@ -35,8 +34,7 @@ def watches(slack: SlackDriver, team: str = "T1") -> list[Watch]:
 
 def run_due(slack: SlackDriver) -> int:
     """One tick of the watches, as a serving process runs it."""
-    engine = engine_of(slack)
-    return watch_tick(Runner.of(slack.settings, engine), lambda _team: slack.app.client)()
+    return watch_tick(slack.services.runner, lambda _team: slack.app.client)()
 
 
 def due_now(slack: SlackDriver) -> None:

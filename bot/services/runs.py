@@ -49,17 +49,6 @@ class Runner:
     blocklist: frozenset[str] = frozenset()
     slots: AbstractContextManager[Any] = field(default_factory=contextlib.nullcontext)
 
-    @classmethod
-    def of(
-        cls,
-        settings: Settings,
-        engine: Engine,
-        slots: AbstractContextManager[Any] | None = None,
-    ) -> Runner:
-        results, blocklist = ResultFiles(settings.results_path), settings.blocked_domains
-        opener = app_sources(settings, engine)
-        return cls(engine, results, opener, blocklist, slots or contextlib.nullcontext())
-
     def source(self, query: GapQuery, team_id: str) -> LinkSource:
         """The source `query` names, for `team_id`; with `--site-source`, the site's own
         links from those sources."""
