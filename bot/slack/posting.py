@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +81,12 @@ def pressed_in(body: dict[str, Any]) -> tuple[str, str]:
     channel = str((body.get("channel") or {}).get("id", ""))
     ts = str((body.get("container") or {}).get("message_ts", ""))
     return channel, ts
+
+
+def open_then_fill(
+    client: WebClient, trigger_id: str, loading: View, filled: Callable[[], View]
+) -> None:
+    """Open `loading` at once (a trigger expires in 3 s), then put in its place the modal
+    that `filled` draws, however long that takes."""
+    modal = client.views_open(trigger_id=trigger_id, view=loading)["view"]
+    client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=filled())

@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 
 from bot.config import ConfigError
 from bot.links.base import LinkSourceError
@@ -24,7 +25,7 @@ from bot.services.deps import Services
 from bot.services.runs import new_analysis
 from bot.slack.drafts.blocks import owned_message
 from bot.slack.listening import after_ack
-from bot.slack.posting import slack_reason, tell, tell_user
+from bot.slack.posting import open_then_fill, slack_reason, tell, tell_user
 from bot.slack.results.blocks import (
     USAGE,
     app_home_link,
@@ -247,19 +248,19 @@ def export_csv(
 def open_links(
     carried: RowValue, body: dict[str, Any], client: WebClient, services: Services, team: str
 ) -> None:
-    """Open the modal at once (the trigger expires in 3 s), then fill it in."""
+    """The Links modal: open at once, then filled with the pages (a provider may be slow)."""
     domain = carried.domain
-    opened = client.views_open(trigger_id=body["trigger_id"], view=links_loading_modal(domain))
-    modal = opened["view"]
-    try:
-        pages = analyses.linking_pages(services, team, carried.analysis_id, domain)
-    except (LinkSourceError, ConfigError) as error:
-        filled = links_error_modal(domain, error)
-    else:
-        filled = (
+
+    def filled() -> View:
+        try:
+            pages = analyses.linking_pages(services, team, carried.analysis_id, domain)
+        except (LinkSourceError, ConfigError) as error:
+            return links_error_modal(domain, error)
+        return (
             links_error_modal(domain, gone_text()) if pages is None else links_modal(domain, pages)
         )
-    client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=filled)
+
+    open_then_fill(client, body["trigger_id"], links_loading_modal(domain), filled)
 
 
 def _any_of(ids: tuple[ResultAction, ...]) -> re.Pattern[str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 from bot.services import won
 from bot.services.deps import Services
@@ -15,7 +16,7 @@ from bot.services.won import AtRiskChoice, Won, WonForm
 from bot.slack.forms import input_value
 from bot.slack.listening import after_ack
 from bot.slack.mrkdwn import escape
-from bot.slack.posting import pressed_in, replace_message, tell
+from bot.slack.posting import open_then_fill, pressed_in, replace_message, tell
 from bot.slack.reminders.blocks import (
     NOT_YOURS,
     reminder_answer_fallback,
@@ -89,10 +90,11 @@ def open_won(
     if form is None:
         tell(respond, NOT_YOURS)
         return
-    opened = client.views_open(trigger_id=body["trigger_id"], view=won_loading_modal(form))
-    modal = opened["view"]
-    filled = won.with_known_page(services, team, form)
-    client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=won_modal(filled))
+
+    def filled() -> View:
+        return won_modal(won.with_known_page(services, team, form))
+
+    open_then_fill(client, body["trigger_id"], won_loading_modal(form), filled)
 
 
 def submit_won(
