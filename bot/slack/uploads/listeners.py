@@ -14,17 +14,13 @@ from bot.config import Settings
 from bot.links.base import LinkSourceError
 from bot.links.duckdb_tools import duckdb_reason
 from bot.links.imports import ExportError, SiteRequiredError
-from bot.links.index_import import ImportReport
 from bot.links.sources import open_index
 from bot.services.deps import Services
 from bot.slack.listening import after_ack
-from bot.slack.mrkdwn import escape
+from bot.slack.uploads.blocks import imported_text, not_imported_text, site_required_text
 from bot.slack.uploads.files import UploadRefused, downloaded, file_info, file_name, site_in
 
 log = logging.getLogger(__name__)
-
-# Of a reason echoed back: an export's error can quote the file.
-_SHOWN_CHARACTERS = 300
 
 
 def register(app: App) -> None:
@@ -61,30 +57,14 @@ def import_shared(client: WebClient, settings: Settings, team: str, file_id: str
         with downloaded(info, settings, client.token) as path:
             report = open_index(settings, team).import_file(path, site=site)
     except SiteRequiredError as error:
-        return (
-            f"{escape(error.problem)}: say whose links these are by sending it again with"
-            " `site: example.com` as its message."
-        )
+        return site_required_text(error.problem)
     except (UploadRefused, ExportError, LinkSourceError) as error:
-        return _not_imported(name, str(error))
+        return not_imported_text(name, str(error))
     except duckdb.Error as error:
-        return _not_imported(name, f"the link index could not be written: {duckdb_reason(error)}")
+        return not_imported_text(
+            name, f"the link index could not be written: {duckdb_reason(error)}"
+        )
     except Exception:
         log.exception("import of shared file %s failed", file_id)
-        return _not_imported(name, "an internal error")
-    return report_text(report)
-
-
-def report_text(report: ImportReport) -> str:
-    """The report `gapbot import` prints, as a DM."""
-    lines = escape("\n".join(report.lines()))
-    return (
-        f"Imported for this workspace:\n```\n{lines}\n```\n"
-        "Next: `/gaps SITE vs COMPETITOR...` over the sites it holds."
-    )
-
-
-def _not_imported(name: str, reason: str) -> str:
-    if len(reason) > _SHOWN_CHARACTERS:
-        reason = reason[:_SHOWN_CHARACTERS] + "…"
-    return f"{escape(name)} was not imported: {escape(reason.rstrip('.'))}."
+        return not_imported_text(name, "an internal error")
+    return imported_text(report)
