@@ -262,9 +262,7 @@ def submit(
         request = Move(team_id, target.site, target.refdomain, Status.DRAFTED, user_id)
         claimed = _claim(session, request, target.kind)
         if claimed.outcome is MoveOutcome.OWNED:
-            return Submission(
-                {"template": "Someone else owns this domain: see my DM."}, claimed.mark
-            )
+            return Submission({}, owner=claimed.mark)
         if claimed.outcome is MoveOutcome.REFUSED:
             return Submission({"template": claimed.reason or "This domain cannot be drafted."})
         sent = drafts.sent_first_emails(session, team_id, other_than=target.refdomain)

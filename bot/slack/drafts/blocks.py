@@ -278,3 +278,8 @@ def sender_settings_modal(settings: SenderSettings) -> View:
             ),
         ],
     )
+
+
+def owned_elsewhere_text() -> str:
+    """The draft modal's answer when a teammate owns the domain (the DM says who)."""
+    return "Someone else owns this domain: see my DM."

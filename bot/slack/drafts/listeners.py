@@ -16,6 +16,7 @@ from bot.slack.drafts.blocks import (
     draft_fallback,
     draft_message,
     draft_modal,
+    owned_elsewhere_text,
     owned_message,
     sender_settings_modal,
     taken_over_text,
@@ -132,8 +133,9 @@ def submit_draft(
     user = body["user"]["id"]
     done = outreach.submit(services, team, user, form, datetime.now(UTC))
     if done.saved is None:
-        ack(response_action="errors", errors=field_errors(form, done.errors))
         owner = done.owner
+        errors = done.errors if owner is None else {"template": owned_elsewhere_text()}
+        ack(response_action="errors", errors=field_errors(form, errors))
         if owner is not None:
             services.after_answer(
                 lambda: direct_message(client, user, owned_message(owner), owned_text(owner))
