@@ -9,6 +9,8 @@ from bot.outreach.moves import (
     allowed_moves,
     check_move,
     follow_up_refusal,
+    owned_by_another,
+    owner_after,
 )
 
 # SPEC 7: new → targeted → drafted → contacted → followed_up → replied → won | lost |
@@ -154,3 +156,13 @@ def test_a_won_link_can_be_at_risk_then_won_lost_or_started_over() -> None:
 def test_only_a_won_link_can_become_at_risk(before: Status) -> None:
     with pytest.raises(PipelineError, match="can't become link at risk"):
         check_move(before, Status.AT_RISK)
+
+
+def test_a_domain_is_someone_s_only_outside_new_and_ignored() -> None:
+    assert owner_after(Status.TARGETED, "U1") == "U1"
+    assert owner_after(Status.NEW, "U1") is None and owner_after(Status.IGNORED, "U1") is None
+    assert owned_by_another(Status.CONTACTED, "U2", "U1")
+    assert not owned_by_another(Status.CONTACTED, "U1", "U1")
+    assert not owned_by_another(Status.CONTACTED, None, "U1")
+    assert not owned_by_another(Status.IGNORED, "U2", "U1")
+    assert not owned_by_another(Status.NEW, "U2", "U1")

@@ -93,3 +93,17 @@ def follow_up_refusal(refdomain: str, follow_ups_sent: int) -> str | None:
 
 def _or_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# Statuses in which a domain belongs to nobody: moving it there gives it up.
+UNOWNED = frozenset({Status.NEW, Status.IGNORED})
+
+
+def owner_after(status: Status, user_id: str) -> str | None:
+    """Who owns a domain `user_id` moved to `status`: them, or nobody."""
+    return None if status in UNOWNED else user_id
+
+
+def owned_by_another(status: Status, owner_id: str | None, user_id: str) -> bool:
+    """Whether a domain in `status`, owned by `owner_id`, is a teammate's, not `user_id`'s."""
+    return status not in UNOWNED and owner_id not in (None, user_id)

@@ -18,7 +18,7 @@ from bot.contacts.lookup import ContactLookup
 from bot.outreach.checks import check_draft, looks_copied
 from bot.outreach.drafts import Draft, DraftContext, RecipientNotes, TemplateKind, note_values
 from bot.outreach.followups import NextAction, next_step, snooze_until
-from bot.outreach.moves import Status, follow_up_refusal
+from bot.outreach.moves import Status, follow_up_refusal, owned_by_another
 from bot.outreach.templates import (
     DraftError,
     TemplateLibrary,
@@ -277,8 +277,10 @@ def _claim(session: Session, request: Move, kind: TemplateKind) -> MoveResult:
         return pipeline.move(session, request)
     marks = pipeline.marks_for(session, request.team_id, request.site, [request.refdomain])
     mark = marks.get(request.refdomain)
-    if mark is None or mark.owner_id not in (None, request.user_id):
-        return MoveResult(MoveOutcome.OWNED if mark else MoveOutcome.REFUSED, mark)
+    if mark is None:
+        return MoveResult(MoveOutcome.REFUSED, mark)
+    if owned_by_another(Status(mark.status), mark.owner_id, request.user_id):
+        return MoveResult(MoveOutcome.OWNED, mark)
     return MoveResult(MoveOutcome.UNCHANGED, mark)
 
 

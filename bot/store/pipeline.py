@@ -19,15 +19,13 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select, update
 
-from bot.outreach.moves import PipelineError, Status, check_move
+from bot.outreach.moves import PipelineError, Status, check_move, owned_by_another, owner_after
 from bot.outreach.report import StatusSeries
 from bot.store.clock import as_utc, utc_now
 from bot.store.columns import READ_ONLY, of_domain
 
 # Writers racing for one domain: a move tries this often before it gives up as too busy.
 MOVE_ATTEMPTS = 5
-# Statuses in which a domain belongs to nobody: moving it there gives it up.
-_UNOWNED = frozenset({Status.NEW, Status.IGNORED})
 
 
 class _Standing(SQLModel):
@@ -115,7 +113,7 @@ def _decide(current: PipelineEntry | None, request: Move) -> MoveResult | None:
     """The answer when nothing should be written; None when the move goes ahead."""
     status = Status(current.status) if current else Status.NEW
     mark = _mark(current) if current else None
-    if current and status not in _UNOWNED and current.owner_id not in (None, request.user_id):
+    if current and owned_by_another(status, current.owner_id, request.user_id):
         return MoveResult(MoveOutcome.OWNED, mark)
     if current and status == request.status:
         return MoveResult(MoveOutcome.UNCHANGED, mark)
@@ -128,7 +126,7 @@ def _decide(current: PipelineEntry | None, request: Move) -> MoveResult | None:
 
 def _write(session: Session, current: PipelineEntry | None, request: Move) -> bool:
     """Insert or compare-and-set the entry and log the event; False if another writer won."""
-    owner = None if request.status in _UNOWNED else request.user_id
+    owner = owner_after(Status(request.status), request.user_id)
     now = utc_now()
     # Read before the update expires `current` (a read after it would give the new status).
     before = current.status if current else None
