@@ -4,7 +4,6 @@ sources and the workspace's watches. Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -32,6 +31,7 @@ from bot.outreach.report import (
     match_group_text,
     percent,
 )
+from bot.services.home import Home, PaidSourcesNow
 from bot.slack.blocks import MAX_SECTION_TEXT, context, cut, section
 from bot.slack.drafts.ids import DraftAction, TargetRef
 from bot.slack.home.ids import PAID_SOURCE_CHOICES, AnalysisRef, HomeAction, paid_sources_value
@@ -46,28 +46,26 @@ USAGE_HINT = f"(`{GAPS_COMMAND} mysite.com vs rival.com` in any channel)"
 
 
 def home_view(
-    recent: Sequence[AnalysisRecord],
-    counts: Mapping[Status, int],
-    targets: Sequence[PipelineRow],
+    home: Home,
     now: datetime,
-    paid: PaidSourcesShown,
+    *,
+    can_set_paid_sources: bool,
     failed_reminders: Sequence[Block] = (),
     watches: Sequence[Block] = (),
-    *,
-    report: Report,
     pipeline_chart: str | None = None,
 ) -> View:
-    """The Home tab; `pipeline_chart`: the id of the pipeline picture to show, if drawn."""
+    """The Home tab; `pipeline_chart`: the id of the pipeline picture to show, if drawn;
+    the paid-sources menu only for those who may set it (workspace admins and owners)."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Gapbot", emoji=False))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Recent analyses*  {USAGE_HINT}")))
-    if not recent:
+    if not home.recent:
         blocks.append(context("None yet."))
-    for analysis in recent:
+    for analysis in home.recent:
         blocks.append(_recent_row(analysis))
     blocks.append(DividerBlock())
     blocks.append(
         SectionBlock(
-            text=MarkdownTextObject(text=_counts_text(counts)),
+            text=MarkdownTextObject(text=_counts_text(home.counts)),
             accessory=ButtonElement(
                 text="Chart over time", action_id=HomeAction.PIPELINE_CHART, value="draw"
             ),
@@ -81,25 +79,16 @@ def home_view(
             )
         )
     blocks.append(DividerBlock())
-    blocks.append(section(_report_text(report)))
+    blocks.append(section(_report_text(home.report)))
     blocks.append(DividerBlock())
-    blocks.extend(_targets(targets, now))
+    blocks.extend(_targets(home.targets, now))
     blocks.extend(failed_reminders)
     if watches:
         blocks.append(DividerBlock())
         blocks.extend(watches)
     blocks.append(DividerBlock())
-    blocks.append(_paid_sources(paid))
+    blocks.append(_paid_sources(home.paid, can_set_paid_sources))
     return View(type="home", blocks=blocks)
-
-
-@dataclass(frozen=True)
-class PaidSourcesShown:
-    """The workspace's rule for paid link sources, as App Home shows it."""
-
-    allowed: bool
-    daily_budget_usd: float
-    can_change: bool  # workspace admins and owners only
 
 
 def _paid_sources_label(allowed: bool, budget_usd: float | None) -> str:
@@ -108,10 +97,10 @@ def _paid_sources_label(allowed: bool, budget_usd: float | None) -> str:
     return f"Up to ${budget_usd:,.2f} a day"
 
 
-def _paid_sources(paid: PaidSourcesShown) -> SectionBlock:
+def _paid_sources(paid: PaidSourcesNow, can_change: bool) -> SectionBlock:
     now = _paid_sources_label(paid.allowed, paid.daily_budget_usd)
     text = f"*Paid link sources* (DataForSEO, Ahrefs, Semrush, Moz)\n{escape(now)}"
-    if not paid.can_change:
+    if not can_change:
         return SectionBlock(text=MarkdownTextObject(text=text + "\n_Set by a workspace admin._"))
     options = [
         Option(value=paid_sources_value(budget), label=_paid_sources_label(True, budget))

@@ -14,7 +14,6 @@ from slack_sdk.errors import SlackApiError
 from bot.services import analyses, home, reports
 from bot.services.deps import Services
 from bot.slack.home.blocks import (
-    PaidSourcesShown,
     chart_not_drawn_text,
     home_view,
 )
@@ -52,18 +51,12 @@ def publish(
 ) -> None:
     """Draw `user`'s Home tab afresh (with the pipeline picture of this file id, if any)."""
     found = home.home(services, team, user)
-    paid = PaidSourcesShown(
-        found.paid.allowed, found.paid.daily_budget_usd, can_change=is_admin(client, user)
-    )
     view = home_view(
-        found.recent,
-        found.counts,
-        found.targets,
+        found,
         datetime.now(UTC),
-        paid,
-        failed_reminders_blocks(found.failed_reminders),
-        home_watches(found.watches),
-        report=found.report,
+        can_set_paid_sources=is_admin(client, user),
+        failed_reminders=failed_reminders_blocks(found.failed_reminders),
+        watches=home_watches(found.watches),
         pipeline_chart=pipeline_chart,
     )
     client.views_publish(user_id=user, view=view)
