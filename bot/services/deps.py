@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.contacts.lookup import ContactFinder, ContactLookup
-from bot.fetch import Fetcher
 from bot.services.inflight import InFlight
 from bot.services.runs import Runner, SourceOpener, app_sources
-from bot.store.hosts import shared_fetcher
 from bot.store.results import ResultFiles
 
 if TYPE_CHECKING:
+    from bot.contacts.lookup import ContactFinder, ContactLookup
+    from bot.fetch import Fetcher
     from bot.services.analyses import Stored
 
 log = logging.getLogger(__name__)
@@ -91,11 +90,16 @@ class Services:
     def fetcher(self) -> Fetcher:
         """The fetcher of the won-link checks and contact lookups: one per process, so that
         its robots.txt cache lasts; requests to a host are spaced across processes."""
+        # Imported here, as in contacts: the terminal's analyses never fetch a page.
+        from bot.store.hosts import shared_fetcher
+
         return shared_fetcher(self.settings, self.engine)
 
     @cached_property
     def contacts(self) -> ContactFinder:
         """The finder of contacts, with the shared fetcher (kept open after each lookup)."""
+        from bot.contacts.lookup import ContactFinder
+
         return self.contact_finder or ContactFinder(lambda: nullcontext(self.fetcher))
 
     @cached_property
